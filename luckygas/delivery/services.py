@@ -1,0 +1,371 @@
+"""Every write to the delivery domain goes through these functions."""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from luckygas.delivery import events
+from luckygas.delivery.models import (
+    FINAL_STOP_STATUSES,
+    Customer,
+    CylinderProduct,
+    Driver,
+    Invoice,
+    InvoiceStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    Payment,
+    PaymentChannel,
+    Route,
+    RouteStop,
+    StopStatus,
+)
+
+ALLOWED_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.SCHEDULED, OrderStatus.CANCELLED}),
+    OrderStatus.SCHEDULED: frozenset({OrderStatus.OUT_FOR_DELIVERY, OrderStatus.CANCELLED}),
+    OrderStatus.OUT_FOR_DELIVERY: frozenset({OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.FAILED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransitionError(ValidationError):
+    """An order or stop was asked to move to a status its life cycle does not allow."""
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    product: CylinderProduct
+    quantity: int
+
+
+def order_create(
+    *,
+    customer: Customer,
+    delivery_date: datetime.date,
+    lines: Sequence[OrderLineInput],
+    slot: str | None = None,
+    notes: str = "",
+    created_by: AbstractBaseUser | None = None,
+) -> Order:
+    """Create a pending order with its lines at today's prices. Needs an active customer and ≥ 1 line."""
+    if not customer.is_active:
+        raise ValidationError({"customer": _("This customer is inactive.")})
+    if not lines:
+        raise ValidationError({"lines": _("An order needs at least one line.")})
+    for line in lines:
+        if line.quantity < 1:
+            raise ValidationError({"quantity": _("Quantity must be at least 1.")})
+        if not line.product.is_active:
+            raise ValidationError({"product": _("%(product)s is no longer sold.") % {"product": line.product}})
+    with transaction.atomic():
+        order = Order.objects.create(
+            customer=customer,
+            delivery_date=delivery_date,
+            slot=slot or customer.preferred_slot,
+            payment_method=customer.payment_method,
+            notes=notes,
+            created_by=created_by,
+            status_changed_at=timezone.now(),
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(order=order, product=line.product, quantity=line.quantity, unit_price=line.product.price)
+            for line in lines
+        )
+        order.total_amount = sum(line.quantity * line.product.price for line in lines)
+        order.save(update_fields=["total_amount"])
+        events.publish_on_commit(events.ORDER_CREATED, order_id=order.pk)
+    return order
+
+
+def order_recalculate_total(*, order: Order) -> Order:
+    """Recompute the stored total from the order's lines (after lines were edited in admin)."""
+    total = sum(line.line_total for line in order.lines.all())
+    Order.objects.filter(pk=order.pk).update(total_amount=total)
+    order.total_amount = total
+    return order
+
+
+def order_transition(*, order: Order, to_status: str, actor: AbstractBaseUser | None = None, reason: str = "") -> Order:
+    """Move an order along its life cycle; an illegal move raises and changes nothing."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        allowed = ALLOWED_ORDER_TRANSITIONS[locked.status]
+        if to_status not in allowed:
+            raise IllegalTransitionError(
+                {
+                    "status": _("Order %(order)s cannot go from %(from)s to %(to)s.")
+                    % {
+                        "order": locked,
+                        "from": OrderStatus(locked.status).label,
+                        "to": OrderStatus(to_status).label if to_status in OrderStatus.values else to_status,
+                    }
+                },
+                code="illegal_transition",
+            )
+        now = timezone.now()
+        OrderStatusChange.objects.create(
+            order=locked, from_status=locked.status, to_status=to_status, changed_by=actor, reason=reason
+        )
+        locked.status = to_status
+        locked.status_changed_at = now
+        update_fields = ["status", "status_changed_at", "updated_at"]
+        if to_status == OrderStatus.DELIVERED:
+            locked.delivered_at = now
+            update_fields.append("delivered_at")
+        locked.save(update_fields=update_fields)
+        events.publish_on_commit(
+            events.ORDER_STATUS_CHANGED, order_id=locked.pk, from_status=order.status, to_status=to_status
+        )
+    order.refresh_from_db()
+    return order
+
+
+def order_confirm(*, order: Order, actor: AbstractBaseUser | None = None) -> Order:
+    return order_transition(order=order, to_status=OrderStatus.CONFIRMED, actor=actor)
+
+
+def order_cancel(*, order: Order, actor: AbstractBaseUser | None = None, reason: str = "") -> Order:
+    """Cancel an order; its route stop (if any) is cancelled too and its version raised."""
+    with transaction.atomic():
+        order = order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=actor, reason=reason)
+        stop = RouteStop.objects.select_for_update().filter(order=order).first()
+        if stop is not None and not stop.is_final:
+            _stop_set_status(stop=stop, status=StopStatus.CANCELLED, note=reason)
+    return order
+
+
+def route_get_or_create(*, driver: Driver, date: datetime.date) -> Route:
+    route, _created = Route.objects.get_or_create(
+        driver=driver, date=date, defaults={"vehicle": driver.default_vehicle}
+    )
+    return route
+
+
+def route_assign_orders(
+    *, driver: Driver, date: datetime.date, orders: Iterable[Order], actor: AbstractBaseUser | None = None
+) -> Route:
+    """Append confirmed orders to the driver's route for the day, as stops in the given order.
+
+    Every order must be confirmed and not yet on a route; otherwise nothing is assigned.
+    """
+    if not driver.is_active:
+        raise ValidationError({"driver": _("This driver is inactive.")})
+    order_ids = [order.pk for order in orders]
+    with transaction.atomic():
+        route = route_get_or_create(driver=driver, date=date)
+        Route.objects.select_for_update().filter(pk=route.pk).get()
+        locked = {
+            order.pk: order for order in Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")
+        }
+        problems = [
+            str(locked[order_id])
+            for order_id in order_ids
+            if locked[order_id].status != OrderStatus.CONFIRMED or RouteStop.objects.filter(order_id=order_id).exists()
+        ]
+        if problems:
+            raise ValidationError(
+                {
+                    "orders": _("Only confirmed orders that are not on a route can be assigned: %(orders)s")
+                    % {"orders": ", ".join(problems)}
+                }
+            )
+        next_sequence = (route.stops.aggregate(last=Max("sequence"))["last"] or 0) + 1
+        for offset, order_id in enumerate(order_ids):
+            RouteStop.objects.create(route=route, order=locked[order_id], sequence=next_sequence + offset)
+            order_transition(order=locked[order_id], to_status=OrderStatus.SCHEDULED, actor=actor)
+        events.publish_on_commit(events.ROUTE_CHANGED, route_id=route.pk)
+    return route
+
+
+def route_start(*, route: Route, actor: AbstractBaseUser | None = None) -> Route:
+    """The driver leaves the depot: scheduled orders on the route go out for delivery."""
+    with transaction.atomic():
+        Route.objects.select_for_update().filter(pk=route.pk).update(status="in_progress")
+        for stop in route.stops.select_related("order").filter(order__status=OrderStatus.SCHEDULED):
+            order_transition(order=stop.order, to_status=OrderStatus.OUT_FOR_DELIVERY, actor=actor)
+        events.publish_on_commit(events.ROUTE_CHANGED, route_id=route.pk)
+    route.refresh_from_db()
+    return route
+
+
+def route_stop_reorder(*, route: Route, stop_ids: Sequence[int]) -> Route:
+    """Give the route's stops a new order; every stop of the route must be listed once."""
+    with transaction.atomic():
+        stops = {stop.pk: stop for stop in RouteStop.objects.select_for_update().filter(route=route).order_by("pk")}
+        if sorted(stop_ids) != sorted(stops):
+            raise ValidationError({"stop_ids": _("List every stop of the route exactly once.")})
+        for sequence, stop_id in enumerate(stop_ids, start=1):
+            if stops[stop_id].sequence != sequence:
+                RouteStop.objects.filter(pk=stop_id).update(sequence=sequence, version=F("version") + 1)
+        events.publish_on_commit(events.ROUTE_CHANGED, route_id=route.pk)
+    return route
+
+
+def _stop_set_status(*, stop: RouteStop, status: str, note: str = "") -> None:
+    RouteStop.objects.filter(pk=stop.pk).update(
+        status=status,
+        outcome_note=note[:200] or stop.outcome_note,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    events.publish_on_commit(events.STOP_CHANGED, stop_id=stop.pk, route_id=stop.route_id)
+
+
+def route_stop_record_outcome(
+    *,
+    stop: RouteStop,
+    status: str,
+    completed_at: datetime.datetime,
+    cash_collected: int = 0,
+    empties_collected: int = 0,
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> RouteStop:
+    """Record what happened at a stop. A final outcome never changes; the order follows the stop."""
+    if status not in {StopStatus.DELIVERED, StopStatus.SKIPPED, StopStatus.FAILED}:
+        raise ValidationError({"status": _("A driver can only deliver, skip or fail a stop.")})
+    if cash_collected < 0 or empties_collected < 0:
+        raise ValidationError({"cash_collected": _("Amounts cannot be negative.")})
+    with transaction.atomic():
+        locked = RouteStop.objects.select_for_update().select_related("order").get(pk=stop.pk)
+        if locked.is_final:
+            raise IllegalTransitionError(
+                {"status": _("This stop is already %(status)s.") % {"status": StopStatus(locked.status).label}},
+                code="final_stop",
+            )
+        order = locked.order
+        if status in {StopStatus.DELIVERED, StopStatus.FAILED}:
+            if order.status == OrderStatus.SCHEDULED:
+                order_transition(order=order, to_status=OrderStatus.OUT_FOR_DELIVERY, actor=actor)
+            target = OrderStatus.DELIVERED if status == StopStatus.DELIVERED else OrderStatus.FAILED
+            order_transition(order=order, to_status=target, actor=actor, reason=note[:200])
+        RouteStop.objects.filter(pk=locked.pk).update(
+            status=status,
+            completed_at=completed_at,
+            cash_collected=F("cash_collected") + cash_collected,
+            empties_collected=F("empties_collected") + empties_collected,
+            outcome_note=note[:200],
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        events.publish_on_commit(events.STOP_CHANGED, stop_id=locked.pk, route_id=locked.route_id)
+    stop.refresh_from_db()
+    return stop
+
+
+def invoice_create(
+    *, customer: Customer, number: str, issue_date: datetime.date, due_date: datetime.date, orders: Sequence[Order]
+) -> Invoice:
+    """Invoice delivered, not yet invoiced orders of one customer."""
+    with transaction.atomic():
+        locked = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]).order_by("pk"))
+        if not locked:
+            raise ValidationError({"orders": _("An invoice needs at least one order.")})
+        for order in locked:
+            if order.customer_id != customer.pk:
+                raise ValidationError({"orders": _("Order %(order)s belongs to another customer.") % {"order": order}})
+            if order.status != OrderStatus.DELIVERED or order.invoice_id:
+                raise ValidationError(
+                    {"orders": _("Order %(order)s is not delivered or already invoiced.") % {"order": order}}
+                )
+        invoice = Invoice(
+            customer=customer,
+            number=number,
+            issue_date=issue_date,
+            due_date=due_date,
+            amount=sum(order.total_amount for order in locked),
+        )
+        invoice.full_clean()
+        invoice.save()
+        Order.objects.filter(pk__in=[order.pk for order in locked]).update(invoice=invoice)
+    return invoice
+
+
+def invoice_record_payment(
+    *,
+    invoice: Invoice,
+    amount: int,
+    channel: str,
+    received_at: datetime.datetime | None = None,
+    reference: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> Payment:
+    """Record a payment; the invoice is paid once payments cover its amount.
+
+    With a `reference` the call is idempotent: the same reference returns the first payment.
+    """
+    if not isinstance(amount, int) or amount <= 0:
+        raise ValidationError({"amount": _("The amount must be a positive whole number of NT dollars.")})
+    if channel not in PaymentChannel.values:
+        raise ValidationError({"channel": _("Unknown payment channel.")})
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if reference:
+            existing = Payment.objects.filter(reference=reference).first()
+            if existing is not None:
+                return existing
+        if locked.status == InvoiceStatus.VOID:
+            raise ValidationError({"invoice": _("This invoice is void.")})
+        payment = Payment.objects.create(
+            invoice=locked,
+            amount=amount,
+            channel=channel,
+            received_at=received_at or timezone.now(),
+            reference=reference,
+            recorded_by=actor,
+        )
+        paid_total = sum(locked.payments.values_list("amount", flat=True))
+        if locked.status == InvoiceStatus.OPEN and paid_total >= locked.amount:
+            locked.status = InvoiceStatus.PAID
+            locked.paid_at = payment.received_at
+            locked.save(update_fields=["status", "paid_at", "updated_at"])
+            events.publish_on_commit(events.INVOICE_PAID, invoice_id=locked.pk)
+        events.publish_on_commit(events.PAYMENT_RECORDED, payment_id=payment.pk, invoice_id=locked.pk)
+    invoice.refresh_from_db()
+    return payment
+
+
+def invoice_mark_paid(
+    *, invoice: Invoice, channel: str = PaymentChannel.BANK_TRANSFER, actor: AbstractBaseUser | None = None
+) -> Payment | None:
+    """Record a payment of the open balance of an open invoice (the admin's 'mark paid' action)."""
+    locked_balance = invoice.amount - sum(invoice.payments.values_list("amount", flat=True))
+    if invoice.status != InvoiceStatus.OPEN:
+        raise ValidationError({"status": _("Invoice %(number)s is not open.") % {"number": invoice.number}})
+    if locked_balance <= 0:
+        return None
+    return invoice_record_payment(invoice=invoice, amount=locked_balance, channel=channel, actor=actor)
+
+
+__all__ = [
+    "ALLOWED_ORDER_TRANSITIONS",
+    "FINAL_STOP_STATUSES",
+    "IllegalTransitionError",
+    "OrderLineInput",
+    "invoice_create",
+    "invoice_mark_paid",
+    "invoice_record_payment",
+    "order_cancel",
+    "order_confirm",
+    "order_create",
+    "order_recalculate_total",
+    "order_transition",
+    "route_assign_orders",
+    "route_get_or_create",
+    "route_start",
+    "route_stop_record_outcome",
+    "route_stop_reorder",
+]

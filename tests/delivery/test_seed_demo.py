@@ -1,0 +1,50 @@
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from luckygas.delivery.models import Customer, Cylinder, Driver, Invoice, Order, OrderLine, Route, RouteStop
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (User, Driver, Customer, Cylinder, Order, OrderLine, Route, RouteStop, Invoice)
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", customers=5, orders=10)
+    assert not Customer.objects.exists()
+
+
+def test_seed_demo_twice_gives_the_same_counts(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", customers=60, orders=400, verbosity=0)
+    first = _counts()
+
+    call_command("seed_demo", customers=60, orders=400, verbosity=0)
+
+    assert _counts() == first
+    assert first["Customer"] == 60
+    assert first["Order"] == 400
+    assert first["OrderLine"] == 400
+    assert first["RouteStop"] > 0
+    assert first["Invoice"] > 0
+    assert {"admin", "manager", "office", "driver1", "driver5"} <= set(User.objects.values_list("username", flat=True))
+
+
+def test_demo_users_log_in_with_the_given_password(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", customers=5, orders=10, password="s3cret-demo", verbosity=0)
+    assert client.login(username="office", password="s3cret-demo")
+    assert client.login(username="driver1", password="s3cret-demo")
+
+
+def test_demo_data_is_valid_for_its_own_model_validation(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", customers=30, orders=50, verbosity=0)
+    for customer in Customer.objects.all():
+        customer.full_clean()
