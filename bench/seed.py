@@ -39,7 +39,9 @@ def main() -> None:
     started = time.perf_counter()
     subprocess.run(
         [*manage, "seed_demo", "--customers", str(args.customers), "--orders", str(args.orders)],
-        check=True, env=env, cwd=ROOT,
+        check=True,
+        env=env,
+        cwd=ROOT,
     )
     elapsed = time.perf_counter() - started
     print(

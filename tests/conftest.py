@@ -36,3 +36,7 @@ def driver_a(db):
 @pytest.fixture
 def driver_b(db):
     return DriverFactory(user=_user_in(roles.DRIVER, "driver-b", is_staff=False), name="林志豪")
+
+
+# Real servers (uvicorn, Chromium) for end-to-end tests; see tests/servers.py.
+from tests.servers import asgi_server, browser_context, chromium  # noqa: E402, F401
