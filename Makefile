@@ -48,6 +48,7 @@ assets: node_modules/.package-lock.json ## copy npm packages (idb, chart.js) int
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map build/static/vendor/chart.js/
 
 messages: $(VENV)/.installed ## compile the translations (.po → .mo)
+	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=gettext
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 requirements: $(VENV)/.created ## regenerate the pinned requirements from requirements*.in

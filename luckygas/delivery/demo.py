@@ -2,7 +2,7 @@
 
 import random
 
-from luckygas.delivery.validators import is_valid_tax_id, normalize_taiwan_phone
+from luckygas.delivery.validators import is_valid_tax_id
 
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高"
 GIVEN_CHARACTERS = "志明美玲家豪淑芬建宏雅婷俊傑怡君宗翰佳穎冠宇欣怡承恩詩涵品妤柏翰思妤"
@@ -47,16 +47,13 @@ def address(rng: random.Random) -> tuple[str, str, str]:
 
 
 def mobile_number(rng: random.Random) -> str:
-    while True:
-        candidate = f"09{rng.randint(10, 89)}{rng.randint(0, 999999):06d}"
-        try:
-            return normalize_taiwan_phone(candidate, mobile_only=True)
-        except Exception:  # noqa: S112  (invalid prefix: draw again)
-            continue
+    """A Taiwan mobile number in E.164 (+8869[0-8]…: the ranges libphonenumber accepts as mobile)."""
+    return f"+8869{rng.randint(0, 8)}{rng.randint(0, 9999999):07d}"
 
 
 def landline_number(rng: random.Random) -> str:
-    return normalize_taiwan_phone(f"02{rng.randint(2, 8)}{rng.randint(0, 9999999):07d}")
+    """A Taipei landline (02-2xxx-xxxx … 02-8xxx-xxxx) in E.164."""
+    return f"+8862{rng.randint(2, 8)}{rng.randint(0, 9999999):07d}"
 
 
 def tax_id(rng: random.Random) -> str:

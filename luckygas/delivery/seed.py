@@ -5,17 +5,18 @@ orders=1_000_000` it spreads orders over a year for benchmarks. Running it again
 what is missing, so counts never grow on a second run.
 """
 
+import contextlib
 import datetime
 import math
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from luckygas.delivery import demo, roles
@@ -71,6 +72,17 @@ class SeedReport:
 
 def _customer_code(number: int) -> str:
     return f"C{number:06d}"
+
+
+@contextlib.contextmanager
+def _explicit_created_at(model: type[models.Model]) -> Iterator[None]:
+    """Let bulk_create keep the back-dated `created_at` that auto_now_add would overwrite."""
+    created_at = model._meta.get_field("created_at")
+    created_at.auto_now_add = False
+    try:
+        yield
+    finally:
+        created_at.auto_now_add = True
 
 
 def _order_dates(today: datetime.date, order_count: int) -> list[datetime.date]:
@@ -241,6 +253,8 @@ def seed_orders(*, count: int, customer_count: int, rng: random.Random, report: 
             )
             orders.append(
                 Order(
+                    # Back-dated to the day before delivery, when the customer called.
+                    created_at=moment - datetime.timedelta(days=1),
                     customer_id=customer_id,
                     status=status,
                     delivery_date=day,
@@ -252,18 +266,12 @@ def seed_orders(*, count: int, customer_count: int, rng: random.Random, report: 
                 )
             )
             chosen.append((product, quantity))
-        with transaction.atomic():
+        with transaction.atomic(), _explicit_created_at(Order):
             Order.objects.bulk_create(orders)
             OrderLine.objects.bulk_create(
                 OrderLine(order_id=order.pk, product=product, quantity=quantity, unit_price=product.price)
                 for order, (product, quantity) in zip(orders, chosen, strict=True)
             )
-            # created_at is auto_now_add: back-date it to the day the customer called.
-            for order in orders:
-                order.created_at = timezone.make_aware(
-                    datetime.datetime.combine(order.delivery_date - datetime.timedelta(days=1), datetime.time(10))
-                )
-            Order.objects.bulk_update(orders, ["created_at"], batch_size=BATCH)
         report.created["orders"] += size
 
 

@@ -1,3 +1,6 @@
+import datetime
+import zoneinfo
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
@@ -48,3 +51,14 @@ def test_demo_data_is_valid_for_its_own_model_validation(settings):
     call_command("seed_demo", customers=30, orders=50, verbosity=0)
     for customer in Customer.objects.all():
         customer.full_clean()
+
+
+def test_demo_orders_were_taken_the_day_before_delivery(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", customers=10, orders=40, verbosity=0)
+    for order in Order.objects.all():
+        assert order.created_at.astimezone(settings_tz()).date() == order.delivery_date - datetime.timedelta(days=1)
+
+
+def settings_tz() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo("Asia/Taipei")

@@ -58,3 +58,15 @@ def test_tax_id_checksum(value, valid):
 )
 def test_national_id_checksum(value, valid):
     assert is_valid_national_id(value) is valid
+
+
+def test_demo_phone_numbers_are_valid_taiwan_numbers():
+    import random
+
+    from luckygas.delivery import demo
+
+    rng = random.Random(7)
+    for _ in range(500):
+        mobile, landline = demo.mobile_number(rng), demo.landline_number(rng)
+        assert normalize_taiwan_phone(mobile, mobile_only=True) == mobile
+        assert normalize_taiwan_phone(landline) == landline
