@@ -189,7 +189,7 @@ class OrderAdmin(ImportExportModelAdmin):
         return stop.route.driver.name if stop else "—"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
-        return selectors.order_list_for_user(request.user)
+        return selectors.order_list_for_user(request.user).select_related("stop__route__driver")
 
     def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
         if not change:
@@ -205,7 +205,7 @@ class OrderAdmin(ImportExportModelAdmin):
                     if line_form.cleaned_data.get("product") and not line_form.instance.unit_price:
                         line_form.instance.unit_price = line_form.cleaned_data["product"].price
         super().save_related(request, form, formsets, change)
-        services.order_recalculate_total(order=form.instance)
+        services.order_recalculate_total(order=form.instance, is_new=not change)
 
     @admin.action(description=_("Confirm selected orders"), permissions=["change"])
     def confirm_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

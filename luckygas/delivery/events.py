@@ -15,6 +15,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 ORDER_CREATED = "order.created"
+ORDER_UPDATED = "order.updated"
 ORDER_STATUS_CHANGED = "order.status_changed"
 ROUTE_CHANGED = "route.changed"
 STOP_CHANGED = "stop.changed"

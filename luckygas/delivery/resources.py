@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
-from luckygas.delivery.models import Customer, CylinderProduct, Order, OrderLine, OrderStatus
+from luckygas.delivery import services
+from luckygas.delivery.models import Customer, CylinderProduct, Order, OrderStatus
 
 
 class AllOrNothingResource(resources.ModelResource):
@@ -125,7 +126,8 @@ class OrderResource(AllOrNothingResource):
         super().validate_instance(instance, import_validation_errors, validate_unique)
 
     def after_save_instance(self, instance: Order, row: Any, **kwargs: Any) -> None:
-        product, quantity = row["_product"], row["_quantity"]
-        instance.lines.all().delete()
-        OrderLine.objects.create(order=instance, product=product, quantity=quantity, unit_price=product.price)
-        Order.objects.filter(pk=instance.pk).update(total_amount=product.price * quantity)
+        services.order_replace_lines(
+            order=instance,
+            lines=[services.OrderLineInput(product=row["_product"], quantity=row["_quantity"])],
+            is_new=row.get("id") in (None, ""),
+        )

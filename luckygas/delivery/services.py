@@ -90,12 +90,32 @@ def order_create(
     return order
 
 
-def order_recalculate_total(*, order: Order) -> Order:
-    """Recompute the stored total from the order's lines (after lines were edited in admin)."""
-    total = sum(line.line_total for line in order.lines.all())
-    Order.objects.filter(pk=order.pk).update(total_amount=total)
-    order.total_amount = total
+def order_recalculate_total(*, order: Order, is_new: bool = False) -> Order:
+    """Recompute the stored total after the office entered or edited an order and its lines.
+
+    Orders entered in admin or imported from a file come through here, so they announce
+    themselves like orders created by `order_create`.
+    """
+    with transaction.atomic():
+        total = sum(line.line_total for line in order.lines.all())
+        Order.objects.filter(pk=order.pk).update(total_amount=total)
+        order.total_amount = total
+        events.publish_on_commit(events.ORDER_CREATED if is_new else events.ORDER_UPDATED, order_id=order.pk)
     return order
+
+
+def order_replace_lines(*, order: Order, lines: Sequence[OrderLineInput], is_new: bool = False) -> Order:
+    """Replace a pending order's lines at today's prices (used by the order import)."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.PENDING:
+            raise ValidationError({"status": _("Only pending orders can be changed.")})
+        locked.lines.all().delete()
+        OrderLine.objects.bulk_create(
+            OrderLine(order=locked, product=line.product, quantity=line.quantity, unit_price=line.product.price)
+            for line in lines
+        )
+        return order_recalculate_total(order=order, is_new=is_new)
 
 
 def order_transition(*, order: Order, to_status: str, actor: AbstractBaseUser | None = None, reason: str = "") -> Order:
@@ -362,6 +382,7 @@ __all__ = [
     "order_confirm",
     "order_create",
     "order_recalculate_total",
+    "order_replace_lines",
     "order_transition",
     "route_assign_orders",
     "route_get_or_create",

@@ -1,7 +1,8 @@
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.servers import subprocess_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -10,7 +11,7 @@ def _manage(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=env or os.environ.copy(),
+        env=env or subprocess_environment(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -25,7 +26,7 @@ def test_no_missing_migrations():
 
 def test_deploy_checks_pass_with_production_settings():
     env = {
-        **os.environ,
+        **subprocess_environment(),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-4f9a7c",
         "DJANGO_SECURE_SSL_REDIRECT": "1",
@@ -36,7 +37,7 @@ def test_deploy_checks_pass_with_production_settings():
 
 
 def test_settings_refuse_to_start_without_a_secret_key_in_production():
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SECRET_KEY"}
+    env = {key: value for key, value in subprocess_environment().items() if key != "DJANGO_SECRET_KEY"}
     env["DJANGO_DEBUG"] = "0"
     result = _manage("check", env=env)
     assert result.returncode != 0

@@ -1,0 +1,120 @@
+import pytest
+from django.utils import timezone
+
+from luckygas.delivery import events
+from luckygas.delivery.models import Invoice, Order, OrderStatus, RouteStop
+from tests.delivery.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _changelist_action(client, model: str, action: str, ids: list[int], **extra):
+    return client.post(
+        f"/admin/delivery/{model}/", {"action": action, "_selected_action": [str(i) for i in ids], **extra}
+    )
+
+
+def test_office_enters_an_order_with_lines_and_it_is_priced_and_announced(
+    client, office_clerk, django_capture_on_commit_callbacks
+):
+    customer, product = CustomerFactory(), ProductFactory()
+    created = []
+    handler = lambda **payload: created.append(payload["order_id"])  # noqa: E731
+    events.subscribe(events.ORDER_CREATED, handler)
+    client.force_login(office_clerk)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/admin/delivery/order/add/",
+                {
+                    "customer": customer.pk,
+                    "delivery_date": timezone.localdate().isoformat(),
+                    "slot": "morning",
+                    "notes": "",
+                    "lines-TOTAL_FORMS": "1",
+                    "lines-INITIAL_FORMS": "0",
+                    "lines-MIN_NUM_FORMS": "1",
+                    "lines-MAX_NUM_FORMS": "1000",
+                    "lines-0-product": product.pk,
+                    "lines-0-quantity": "3",
+                    "status_changes-TOTAL_FORMS": "0",
+                    "status_changes-INITIAL_FORMS": "0",
+                    "status_changes-MIN_NUM_FORMS": "0",
+                    "status_changes-MAX_NUM_FORMS": "0",
+                },
+            )
+    finally:
+        events.unsubscribe(events.ORDER_CREATED, handler)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.get()
+    assert (order.status, order.total_amount, order.created_by) == (OrderStatus.PENDING, 2850, office_clerk)
+    assert created == [order.pk]
+
+
+def test_confirm_action_confirms_pending_and_reports_the_others(client, office_clerk):
+    pending, delivered = OrderFactory(), OrderFactory(status=OrderStatus.DELIVERED)
+    client.force_login(office_clerk)
+
+    response = _changelist_action(client, "order", "confirm_orders", [pending.pk, delivered.pk])
+
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    delivered.refresh_from_db()
+    assert (pending.status, delivered.status) == (OrderStatus.CONFIRMED, OrderStatus.DELIVERED)
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("已確認 1 筆訂單" in m for m in messages)
+    assert any(str(delivered.pk) in m for m in messages)
+
+
+def test_assign_to_route_action_asks_for_driver_and_date_then_builds_the_route(client, office_clerk, driver_a):
+    orders = [OrderFactory(status=OrderStatus.CONFIRMED) for _ in range(2)]
+    ids = [order.pk for order in orders]
+    client.force_login(office_clerk)
+
+    form = _changelist_action(client, "order", "assign_to_route", ids)
+    assert form.status_code == 200
+    assert "排入路線" in form.content.decode()
+
+    done = _changelist_action(
+        client, "order", "assign_to_route", ids, apply="1", driver=driver_a.pk, date=timezone.localdate().isoformat()
+    )
+
+    assert done.status_code == 302
+    assert RouteStop.objects.filter(route__driver=driver_a).count() == 2
+    assert set(Order.objects.filter(pk__in=ids).values_list("status", flat=True)) == {OrderStatus.SCHEDULED}
+
+
+def test_mark_paid_action_records_the_balance_once(client, office_clerk):
+    invoice = InvoiceFactory(amount=3000)
+    client.force_login(office_clerk)
+
+    _changelist_action(client, "invoice", "mark_paid", [invoice.pk])
+    _changelist_action(client, "invoice", "mark_paid", [invoice.pk])
+
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    assert invoice.status == "paid"
+    assert list(invoice.payments.values_list("amount", flat=True)) == [3000]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/delivery/customer/",
+        "/admin/delivery/order/",
+        "/admin/delivery/route/",
+        "/admin/delivery/invoice/",
+        "/admin/delivery/cylinder/",
+        "/admin/delivery/routestop/",
+        "/admin/delivery/payment/",
+    ],
+)
+def test_office_list_pages_render_with_a_bounded_number_of_queries(
+    client, office_clerk, url, django_assert_max_num_queries
+):
+    for _ in range(5):
+        OrderFactory()
+    InvoiceFactory()
+    client.force_login(office_clerk)
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+    assert response.status_code == 200
