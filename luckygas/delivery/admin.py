@@ -323,6 +323,21 @@ class RouteAdmin(admin.ModelAdmin):
             cash_total=Sum("stops__cash_collected"),
         )
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not RouteStop:
+            super().save_formset(request, form, formset, change)
+            return
+        # Only the stop numbers are editable here; a new order goes through the service so
+        # every moved stop gets a new version and drivers' phones pull the change.
+        formset.save(commit=False)  # fills the change lists the admin log reads; writes nothing
+        wanted = sorted(
+            (stop_form.cleaned_data["sequence"], stop_form.initial["sequence"], stop_form.instance.pk)
+            for stop_form in formset.forms
+            if stop_form.instance.pk and stop_form.cleaned_data
+        )
+        if [previous for _wanted, previous, _pk in wanted] != sorted(previous for _w, previous, _p in wanted):
+            services.route_stop_reorder(route=form.instance, stop_ids=[pk for _w, _p, pk in wanted])
+
     @admin.display(description=_("stops"), ordering="stop_count")
     def stop_count(self, route: Route) -> int:
         return route.stop_count

@@ -118,3 +118,35 @@ def test_office_list_pages_render_with_a_bounded_number_of_queries(
     with django_assert_max_num_queries(15):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_reordering_stops_in_admin_renumbers_them_and_raises_their_versions(client, office_clerk, driver_a):
+    from luckygas.delivery import services
+
+    orders = [OrderFactory(status=OrderStatus.CONFIRMED) for _ in range(3)]
+    route = services.route_assign_orders(driver=driver_a, date=timezone.localdate(), orders=orders)
+    first, second, third = route.stops.order_by("sequence")
+    client.force_login(office_clerk)
+    data = {
+        "driver": driver_a.pk,
+        "date": route.date.isoformat(),
+        "vehicle": "",
+        "status": "planned",
+        "stops-TOTAL_FORMS": "3",
+        "stops-INITIAL_FORMS": "3",
+        "stops-MIN_NUM_FORMS": "0",
+        "stops-MAX_NUM_FORMS": "1000",
+    }
+    for index, (stop, sequence) in enumerate([(first, 3), (second, 1), (third, 2)]):
+        data[f"stops-{index}-id"] = stop.pk
+        data[f"stops-{index}-route"] = route.pk
+        data[f"stops-{index}-sequence"] = sequence
+
+    response = client.post(f"/admin/delivery/route/{route.pk}/change/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(route.stops.order_by("sequence").values_list("pk", "version")) == [
+        (second.pk, 2),
+        (third.pk, 2),
+        (first.pk, 2),
+    ]
