@@ -1,6 +1,6 @@
 """How long seed_demo takes for 100,000 customers and 1,000,000 orders on PostgreSQL.
 
-Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/luckygas_bench .venv/bin/python bench/seed.py
+Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/luckygas_seed_bench .venv/bin/python bench/seed.py
        [--customers N] [--orders M] [--keep]
 Creates the database (dropping an old one unless --keep), migrates, seeds, prints the figures.
 """
@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse the existing bench database")
     args = parser.parse_args()
 
-    url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/luckygas_bench")
+    url = os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/luckygas_seed_bench")
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     env = {**os.environ, "DJANGO_DEBUG": "1"}

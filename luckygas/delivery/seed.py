@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from luckygas.delivery import demo, roles
@@ -369,14 +370,18 @@ def seed_invoices(*, report: SeedReport) -> None:
         Invoice.objects.bulk_create(invoices, batch_size=BATCH, ignore_conflicts=True)
         numbers = {invoice.number for invoice in invoices}
         by_customer = dict(Invoice.objects.filter(number__in=numbers).values_list("customer_id", "id"))
-        for customer_id, invoice_id in by_customer.items():
-            Order.objects.filter(
-                customer_id=customer_id,
-                delivery_date__gte=last_month_start,
-                delivery_date__lt=first_of_month,
-                status=OrderStatus.DELIVERED,
-                invoice__isnull=True,
-            ).update(invoice_id=invoice_id)
+        # One statement for every customer's orders, not one UPDATE per customer.
+        Order.objects.filter(
+            delivery_date__gte=last_month_start,
+            delivery_date__lt=first_of_month,
+            status=OrderStatus.DELIVERED,
+            invoice__isnull=True,
+            customer_id__in=Invoice.objects.filter(issue_date=issue_date).values("customer_id"),
+        ).update(
+            invoice_id=Subquery(
+                Invoice.objects.filter(customer_id=OuterRef("customer_id"), issue_date=issue_date).values("id")[:1]
+            )
+        )
         # A third of the monthly-invoice customers already paid by transfer.
         paid = Invoice.objects.filter(
             number__in=numbers,

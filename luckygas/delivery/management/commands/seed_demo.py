@@ -44,4 +44,7 @@ class Command(BaseCommand):
         for what, count in report.created.items():
             self.stdout.write(f"  created {count:,} {what}")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s."))
-        self.stdout.write(f"Demo users (password: {options['password']}): {', '.join(report.users)}")
+        drivers = [name for name in report.users if name.startswith("driver")]
+        others = [name for name in report.users if not name.startswith("driver")]
+        driver_range = f"{drivers[0]} … {drivers[-1]}" if len(drivers) > 1 else ", ".join(drivers)
+        self.stdout.write(f"Demo users (password: {options['password']}): {', '.join(others)}, {driver_range}")
