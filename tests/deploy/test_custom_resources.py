@@ -52,8 +52,17 @@ def test_every_custom_resource_matches_its_schema(overlay):
 
 def test_the_schemas_cover_every_custom_kind_of_the_issue():
     kinds = {kind for _, kind in SCHEMAS}
-    assert {"ExternalSecret", "ClusterSecretStore", "ServiceMonitor", "PrometheusRule", "Rollout", "AnalysisTemplate",
-            "VirtualService", "DestinationRule", "AlertmanagerConfig"} <= kinds
+    assert {
+        "ExternalSecret",
+        "ClusterSecretStore",
+        "ServiceMonitor",
+        "PrometheusRule",
+        "Rollout",
+        "AnalysisTemplate",
+        "VirtualService",
+        "DestinationRule",
+        "AlertmanagerConfig",
+    } <= kinds
 
 
 @pytest.mark.parametrize(
@@ -66,13 +75,25 @@ def test_the_schemas_cover_every_custom_kind_of_the_issue():
             lambda d: d["spec"]["secretStoreRef"].update(kind="Vault"),
             "'Vault' is not one of",
         ),
-        ("Rollout", "luckygas-web", lambda d: d["spec"]["strategy"]["canary"]["steps"].append({"setWeight": 150}),
-         "150 is greater than the maximum"),
+        (
+            "Rollout",
+            "luckygas-web",
+            lambda d: d["spec"]["strategy"]["canary"]["steps"].append({"setWeight": 150}),
+            "150 is greater than the maximum",
+        ),
         ("PrometheusRule", "luckygas", lambda d: d["spec"]["groups"][0]["rules"][1].update(for_="5m"), "for_"),
-        ("ServiceMonitor", "luckygas-web", lambda d: d["spec"]["endpoints"][0].update(interval="30 seconds"),
-         "does not match"),
-        ("AnalysisTemplate", "luckygas-web-5xx-ratio",
-         lambda d: d["spec"]["metrics"][0]["provider"]["prometheus"].pop("query"), "'query' is a required property"),
+        (
+            "ServiceMonitor",
+            "luckygas-web",
+            lambda d: d["spec"]["endpoints"][0].update(interval="30 seconds"),
+            "does not match",
+        ),
+        (
+            "AnalysisTemplate",
+            "luckygas-web-5xx-ratio",
+            lambda d: d["spec"]["metrics"][0]["provider"]["prometheus"].pop("query"),
+            "'query' is a required property",
+        ),
     ],
 )
 def test_a_broken_custom_resource_is_refused(kind, name, mutate, expected):
@@ -96,5 +117,7 @@ def test_ingress_certificates_come_from_a_known_cluster_issuer_and_cover_every_h
             assert annotations["cert-manager.io/cluster-issuer"] in CLUSTER_ISSUERS
             assert "cert-manager.io/issuer" not in annotations
             tls_hosts = {host for tls in ingress["spec"]["tls"] for host in tls["hosts"]}
-            assert hosts <= tls_hosts, f"{overlay}: {ingress['metadata']['name']} serves {hosts - tls_hosts} without TLS"
+            assert hosts <= tls_hosts, (
+                f"{overlay}: {ingress['metadata']['name']} serves {hosts - tls_hosts} without TLS"
+            )
             assert all(tls["secretName"] for tls in ingress["spec"]["tls"])

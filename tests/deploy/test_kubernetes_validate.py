@@ -23,8 +23,11 @@ def test_rendered_overlay_validates_strictly(overlay):
     # Every kind it could not check is a custom resource whose schema this repo keeps.
     skipped = {(api_version, kind) for kind, api_version in UNKNOWN_KIND.findall(result.stdout + result.stderr)}
     assert skipped <= set(SCHEMAS), f"no schema anywhere for {skipped - set(SCHEMAS)}"
-    assert skipped == {(doc["apiVersion"], doc["kind"]) for doc in rendered.documents if "." in doc["apiVersion"]
-                       and not doc["apiVersion"].split("/")[0].endswith(".k8s.io")}
+    assert skipped == {
+        (doc["apiVersion"], doc["kind"])
+        for doc in rendered.documents
+        if "." in doc["apiVersion"] and not doc["apiVersion"].split("/")[0].endswith(".k8s.io")
+    }
 
 
 def test_a_misspelled_field_fails_strict_validation(tmp_path):

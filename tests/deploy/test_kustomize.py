@@ -10,8 +10,11 @@ def test_overlay_renders(overlay):
     rendered = render(overlay)
     kinds = {doc["kind"] for doc in rendered.documents}
     assert {"Namespace", "Deployment", "Job", "Service", "Ingress", "NetworkPolicy", "ExternalSecret"} <= kinds
-    assert all(doc["metadata"].get("namespace") == "luckygas" for doc in rendered.documents if doc["kind"] not in (
-        "Namespace", "ClusterSecretStore"))
+    assert all(
+        doc["metadata"].get("namespace") == "luckygas"
+        for doc in rendered.documents
+        if doc["kind"] not in ("Namespace", "ClusterSecretStore")
+    )
 
 
 def test_production_renders_the_canary_and_its_analysis():

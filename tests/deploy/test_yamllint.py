@@ -4,7 +4,9 @@ from tests.deploy.rendering import DEPLOY, ROOT, describe, run
 
 
 def test_manifests_pass_yamllint_strict():
-    result = run([str(ROOT / ".venv" / "bin" / "yamllint"), "--strict", "-c", str(DEPLOY / ".yamllint.yaml"), "deploy/"])
+    result = run(
+        [str(ROOT / ".venv" / "bin" / "yamllint"), "--strict", "-c", str(DEPLOY / ".yamllint.yaml"), "deploy/"]
+    )
     assert result.returncode == 0, describe(result)
 
 
@@ -13,7 +15,9 @@ def test_yamllint_reports_a_broken_file(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("---\nkind: Service\nkind: Pod\n", encoding="utf-8")
     # when
-    result = run([str(ROOT / ".venv" / "bin" / "yamllint"), "--strict", "-c", str(DEPLOY / ".yamllint.yaml"), str(broken)])
+    result = run(
+        [str(ROOT / ".venv" / "bin" / "yamllint"), "--strict", "-c", str(DEPLOY / ".yamllint.yaml"), str(broken)]
+    )
     # then
     assert result.returncode == 1
     assert "duplication of key" in result.stdout
