@@ -6,7 +6,7 @@
 #   migrate              apply the database migrations (the release's migration Job)
 #   wait-for-migrations  wait until no migration is pending (web's init container)
 #   manage …             any manage.py command, e.g. `luckygas manage createsuperuser`
-# Anything else is executed as given.
+# Anything else is executed as given. Celery runs --quiet: no banner, only JSON log lines.
 set -eu
 
 command="${1:-web}"
@@ -17,14 +17,14 @@ case "$command" in
     exec gunicorn --config python:luckygas.gunicorn_conf luckygas.asgi:application "$@"
     ;;
   worker)
-    exec celery --app luckygas worker \
+    exec celery --quiet --app luckygas worker \
       --queues "${CELERY_QUEUES:-default}" \
       --concurrency "${CELERY_CONCURRENCY:-2}" \
       --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
       --without-gossip --without-mingle "$@"
     ;;
   beat)
-    exec celery --app luckygas beat \
+    exec celery --quiet --app luckygas beat \
       --scheduler luckygas.celery_probes:HeartbeatDatabaseScheduler \
       --loglevel "${CELERY_LOG_LEVEL:-INFO}" "$@"
     ;;
