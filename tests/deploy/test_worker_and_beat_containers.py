@@ -65,7 +65,7 @@ def test_beat_probes_follow_the_database_scheduler(transactional_db, tmp_path):
         PYTHONWARNINGS="ignore::UserWarning",
     )
     log = tmp_path / "beat.log"
-    with started(["beat", "--schedule", str(tmp_path / "unused-schedule")], env, log) as process:
+    with started(["beat"], env, log) as process:
         wait_for(lambda: _probe("ready", probe_dir, "--process", "beat") == 0, timeout=90, process=process, log=log)
         assert _probe("alive", probe_dir, "--process", "beat") == 0
         assert _probe("ready", probe_dir) == 1  # the worker's files are not beat's
