@@ -6,6 +6,8 @@ PYTHON_VERSION ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
+# checkov pins dependencies that conflict with ours (packaging<24, …): it has a venv of its own.
+CHECKOV_VENV := .venv-checkov
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the test suite needs: a browser, an SFTP server, CJK fonts for PDFs, gettext.
@@ -17,7 +19,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luc
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean
+.PHONY: help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -34,6 +36,13 @@ $(VENV)/.installed: $(VENV)/.created requirements.txt
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(UV) pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt
 	touch $@
+
+$(CHECKOV_VENV)/.installed: $(VENV)/.created deploy/requirements-checkov.txt
+	$(PYTHON_VERSION) -m venv $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python -r deploy/requirements-checkov.txt
+	touch $@
+
+deploy-tools: $(CHECKOV_VENV)/.installed ## install checkov (for the deployment checks) into its own venv
 
 install: $(VENV)/.installed ## create .venv with the pinned runtime dependencies
 
@@ -54,6 +63,7 @@ messages: $(VENV)/.installed ## compile the translations (.po → .mo)
 requirements: $(VENV)/.created ## regenerate the pinned requirements from requirements*.in
 	$(UV) pip compile --quiet --python-version 3.11 requirements.in -o requirements.txt
 	$(UV) pip compile --quiet --python-version 3.11 requirements-dev.in -o requirements-dev.txt
+	$(UV) pip compile --quiet --python-version 3.11 deploy/requirements-checkov.in -o deploy/requirements-checkov.txt
 
 run: install assets messages ## set up and serve the app with demo data on http://127.0.0.1:8000
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input -v0
@@ -98,11 +108,11 @@ format: install-dev ## apply ruff's fixes and formatting
 static: install assets ## collect static files for production-like serving (whitenoise)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only-key-0123456789abcdefghijklmnop $(PY) manage.py collectstatic --no-input -v0
 
-pytest: install-dev assets messages static ## run pytest only (ARGS="tests/sms -x" to narrow)
+pytest: install-dev deploy-tools assets messages static ## run pytest only (ARGS="tests/sms -x" to narrow)
 	$(TEST_ENV) $(VENV)/bin/pytest $(ARGS)
 
-test: system-packages install-dev assets messages static check-services lint ## lint and the whole suite on PostgreSQL and Redis
+test: system-packages install-dev deploy-tools assets messages static check-services lint ## lint and the whole suite on PostgreSQL and Redis
 	$(TEST_ENV) $(VENV)/bin/pytest $(ARGS)
 
 clean: ## remove the virtualenv, node_modules and build output
-	rm -rf $(VENV) node_modules build staticfiles
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules build staticfiles

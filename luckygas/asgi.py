@@ -9,6 +9,9 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luckygas.settings")
 
+from luckygas.tracing import configure_tracing
+
+configure_tracing(service_name="luckygas-web")  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
