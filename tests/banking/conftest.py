@@ -244,3 +244,9 @@ class BankSimulator:
         target = self.server.returns_dir / name
         target.write_bytes(sealed)
         return target
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The personas' passwords are hashed on every test; PBKDF2's cost buys nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
