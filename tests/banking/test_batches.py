@@ -68,7 +68,7 @@ def test_a_user_without_the_approve_permission_cannot_approve(bank, office_clerk
 
 
 def test_another_user_approves_and_the_file_is_generated(bank, office_clerk, manager) -> None:
-    invoice, mandate = make_debtor(bank=bank, index=1, amount=2750)
+    _invoice, mandate = make_debtor(bank=bank, index=1, amount=2750)
     batch = services.batch_prepare(bank=bank, collection_date=datetime.date(2027, 1, 5), prepared_by=office_clerk).batch
     services.batch_approve(batch=batch, approver=manager)
     transfer = services.batch_generate_file(batch=batch, actor=manager)
