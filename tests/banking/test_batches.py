@@ -97,8 +97,8 @@ def test_an_invoice_cannot_enter_two_open_batches(bank, office_clerk) -> None:
     assert first.batch is not None
     assert second.batch is None
     # and the database refuses it even if a service forgot to check
+    item = first.batch.items.get()
     with pytest.raises(IntegrityError), transaction.atomic():
-        item = first.batch.items.get()
         CollectionItem.objects.create(
             batch=first.batch, invoice=invoice, mandate=item.mandate, sequence=99, amount=1, note="LGDUPLICATE"
         )
