@@ -74,6 +74,5 @@ def seed_demo_data(*, password: str, stdout: TextIO) -> None:
             services.mandate_record_reply(mandate=mandate, reply_code="0", actor="seed_demo")
             count += 1
     verified = Mandate.objects.filter(bank=bank, status=MandateStatus.VERIFIED).count()
-    stdout.write(
-        f"  banking: bank {bank} {'created' if created else 'exists'}; {count} new verified mandates ({verified} in all)\n"
-    )
+    state = "created" if created else "exists"
+    stdout.write(f"  banking: bank {bank} {state}; {count} new verified mandates ({verified} in all)\n")
