@@ -119,6 +119,75 @@ def mandate_record_reply(*, mandate: Mandate, reply_code: str, actor: AbstractBa
     return mandate
 
 
+def mandate_file_build(*, bank: Bank, on: datetime.date, actor: AbstractBaseUser | str | None = None) -> bytes:
+    """The ACHP02 file asking the bank to verify every pending mandate (`A` = new authorisation)."""
+    mandates = list(
+        Mandate.objects.filter(bank=bank, status=MandateStatus.PENDING).select_related("account").order_by("pk")
+    )
+    details = []
+    for sequence, mandate in enumerate(mandates, start=1):
+        details.append(
+            {
+                "seq": sequence,
+                "txid": bank.transaction_code,
+                "cid": bank.originator_tax_id,
+                "rbank": mandate.account.bank_branch,
+                "rclno": mandate.account.account_number,
+                "pid": mandate.account.holder_id,
+                "cno": mandate.customer_number,
+                "admark": "A",
+                "date": codec.roc_date(on),
+                "pbank": bank.sending_unit,
+                "note": f"LGM{mandate.pk:012d}",
+                "limit": mandate.limit_amount,
+                "enddate": codec.roc_date(mandate.end_date) if mandate.end_date else None,
+            }
+        )
+    data = codec.write_file(
+        codec.AchFile(
+            kind=codec.ACHP02,
+            header={"tdate": codec.roc_date(on), "sorg": bank.sending_unit},
+            details=details,
+            trailer={"tcount": len(details)},
+        )
+    )
+    audit_record_append(
+        action="mandate_file.generated",
+        actor=actor,
+        bank_code=bank.code,
+        file_sha256=crypto.sha256_hex(data),
+        details={"mandates": len(details)},
+    )
+    return data
+
+
+def mandate_replies_import(*, bank: Bank, data: bytes, actor: AbstractBaseUser | str | None = None) -> dict[str, int]:
+    """The bank's ACHP02 reply: each record's reply code verifies or rejects the mandate named in its note."""
+    parsed = codec.parse_file(data)
+    if not parsed.is_valid or parsed.file is None or parsed.file.kind != codec.ACHP02:
+        raise ValidationError({"file": [str(error) for error in parsed.errors] or [_("This is not an ACHP02 file.")]})
+    counts = {"verified": 0, "rejected": 0, "unmatched": 0}
+    with transaction.atomic():
+        for detail in parsed.file.details:
+            note = detail["note"]
+            mandate = None
+            if note.startswith("LGM") and note[3:].isdigit():
+                mandate = Mandate.objects.filter(pk=int(note[3:]), bank=bank, customer_number=detail["cno"]).first()
+            if mandate is None or detail["reply"] not in codec.MANDATE_REPLY_CODES:
+                counts["unmatched"] += 1
+                continue
+            mandate_record_reply(mandate=mandate, reply_code=detail["reply"], actor=actor)
+            counts["verified" if detail["reply"] == "0" else "rejected"] += 1
+        audit_record_append(
+            action="mandate_replies.imported",
+            actor=actor,
+            bank_code=bank.code,
+            file_sha256=crypto.sha256_hex(data),
+            details=counts,
+        )
+    return counts
+
+
 # --- Batches -----------------------------------------------------------------------------
 @dataclass
 class PrepareResult:
