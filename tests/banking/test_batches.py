@@ -190,3 +190,28 @@ def test_a_malformed_return_file_is_refused_whole(bank, office_clerk) -> None:
         services.returns_import(bank=bank, file_name="bad.txt", data=b"BOFACHR01garbage\r\n", sealed=False)
     assert "file" in raised.value.message_dict
     assert not bank.files.exists()
+
+
+def test_items_absent_from_the_returns_are_paid_only_once_the_window_closes(bank, office_clerk, manager) -> None:
+    bank.return_window_business_days = 1
+    bank.save()
+    invoice, _mandate = make_debtor(bank=bank, index=1, amount=1000)
+    tuesday = datetime.date(2027, 1, 5)
+    batch = services.batch_prepare(bank=bank, collection_date=tuesday, prepared_by=office_clerk).batch
+    services.batch_approve(batch=batch, approver=manager)
+    transfer = services.batch_generate_file(batch=batch)
+    services.batch_mark_uploaded_manually(batch=batch, actor=office_clerk, case_number="C")
+    submission = codec.parse_file(services.transfer_file_plain(transfer=transfer)).file
+    empty = codec.build_returns(
+        submission=submission, processing_date=tuesday, previous_business_day=tuesday, returned={}
+    )
+    services.returns_import(bank=bank, file_name="r.txt", data=empty, sealed=False, today=tuesday)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.RETURNS_RECEIVED
+    assert batch.return_window_closes_on == datetime.date(2027, 1, 6)
+    assert services.batch_settle(batch=batch, today=tuesday) is None
+    invoice.refresh_from_db()
+    assert invoice.status == "open"
+    assert services.batch_settle(batch=batch, today=datetime.date(2027, 1, 6)) is not None
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"

@@ -52,7 +52,7 @@ def test_ach_build_refuses_a_bad_date_and_an_unknown_bank(bank, office_clerk, tm
 def test_ach_parse_prints_the_records_masked(capsys) -> None:
     call_command("ach_parse", str(GOLDEN / "achp01_two_debits.txt"))
     out = capsys.readouterr().out
-    assert "ACHP01  date 1150804  sending unit 8220901" in out
+    assert "ACHP01  date 01150804  sending unit 8220901" in out
     assert "****7890" in out
     assert "1234567890" not in out
     assert "LG000000000002" in out

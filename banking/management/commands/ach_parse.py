@@ -23,7 +23,12 @@ class Command(BaseCommand):
         ach_file = result.file
         if ach_file is not None:
             header = ach_file.header
-            self.stdout.write(f"{ach_file.kind}  date {header.get('tdate')}  sending unit {header.get('sorg')}")
+            detail_spec = codec.LAYOUTS[ach_file.kind][1]
+            tdate, sorg = header.get("tdate"), header.get("sorg")
+            self.stdout.write(
+                f"{ach_file.kind}  date {'' if tdate is None else f'{tdate:08d}'}  sending unit "
+                f"{'' if sorg is None else f'{sorg:07d}'}"
+            )
             columns = [column for column in COLUMNS if any(column in detail for detail in ach_file.details)] or COLUMNS
             rows = [["line", *columns]]
             for line, detail in enumerate(ach_file.details, start=2):
@@ -32,9 +37,15 @@ class Command(BaseCommand):
                 values = []
                 for column in columns:
                     value = detail.get(column)
-                    if column == "rclno" and value is not None and not options["show_accounts"]:
-                        value = f"****{value % 10000:04d}"
-                    values.append("" if value is None else str(value))
+                    field = detail_spec.by_name.get(column)
+                    if value is None or field is None:
+                        values.append("")
+                    elif column in ("rclno", "pclno") and not options["show_accounts"]:
+                        values.append(f"****{value % 10000:04d}")
+                    elif field.kind == "9":
+                        values.append(f"{value:0{field.length}d}")
+                    else:
+                        values.append(str(value))
                 rows.append([str(line), *values])
             widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
             for row in rows:
