@@ -221,7 +221,7 @@ class CollectionBatchAdmin(admin.ModelAdmin):
     date_hierarchy = "collection_date"
     inlines = [CollectionItemInline]
     readonly_fields = [field.name for field in CollectionBatch._meta.fields]
-    actions = ["approve", "approve_large", "generate_file"]
+    actions = ["approve", "approve_large", "generate_file", "upload_now"]
     change_list_template = "admin/banking/collectionbatch/change_list.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -285,6 +285,17 @@ class CollectionBatchAdmin(admin.ModelAdmin):
             queryset,
             lambda batch: services.batch_generate_file(batch=batch, actor=request.user),
             _("%(count)s files generated."),
+        )
+
+    @admin.action(description=_("Upload generated files by SFTP now"), permissions=["change"])
+    def upload_now(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
+        from banking.tasks import upload_bank_batches
+
+        bank_ids = sorted(set(queryset.filter(status=BatchStatus.GENERATED).values_list("bank_id", flat=True)))
+        for bank_id in bank_ids:
+            upload_bank_batches.delay(bank_id)
+        self.message_user(
+            request, _("Upload queued for %(count)s banks; see each batch's status.") % {"count": len(bank_ids)}
         )
 
     def get_urls(self) -> list:
