@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -538,39 +538,52 @@ def _mark_uploaded(
 
 
 def batch_upload(*, batch: CollectionBatch, client: BankClient | None = None) -> DeliveryResult | None:
-    """Send a generated batch's sealed file by SFTP exactly once; None when it was already uploaded."""
+    """Send a generated batch's sealed file by SFTP exactly once; None when it was already uploaded.
+
+    The batch row stays locked for the whole upload, so two workers never send the same batch
+    at once; the transport's listing before any retry covers an acknowledgement lost on the way.
+    A failure is recorded (attempts, last error, audit) and then raised for the task to retry.
+    """
+    failure: Exception | None = None
+    result: DeliveryResult | None = None
     with transaction.atomic():
-        # The row lock keeps two workers from uploading the same batch at the same time.
         locked = CollectionBatch.objects.select_for_update().select_related("bank").get(pk=batch.pk)
         if locked.status != BatchStatus.GENERATED:
             return None
         transfer = locked.files.get(direction=Direction.OUTGOING)
-        CollectionBatch.objects.filter(pk=locked.pk).update(upload_attempts=locked.upload_attempts + 1)
-    try:
-        client = client or bank_client(locked.bank)
-        result = client.deliver(
-            data=bytes(transfer.sealed_content), folder=locked.bank.upload_folder, name=transfer.file_name
+        try:
+            client = client or bank_client(locked.bank)
+            result = client.deliver(
+                data=bytes(transfer.sealed_content), folder=locked.bank.upload_folder, name=transfer.file_name
+            )
+        except Exception as error:
+            failure = error
+        CollectionBatch.objects.filter(pk=locked.pk).update(
+            upload_attempts=F("upload_attempts") + 1,
+            last_error="" if failure is None else f"{type(failure).__name__}: {failure}"[:2000],
         )
-    except Exception as error:
-        with transaction.atomic():
-            CollectionBatch.objects.filter(pk=locked.pk).update(last_error=f"{type(error).__name__}: {error}"[:2000])
+        if failure is not None:
             audit_record_append(
                 action="upload.failed",
                 actor="system",
                 bank_code=locked.bank.code,
                 batch_id=locked.pk,
                 file_sha256=transfer.sealed_sha256,
-                details={"error": type(error).__name__, "message": str(error)[:500]},
+                details={"error": type(failure).__name__, "message": str(failure)[:500]},
             )
-        raise
-    with transaction.atomic():
-        CollectionBatch.objects.select_for_update().get(pk=locked.pk)
-        _mark_uploaded(
-            batch=locked,
-            method=UploadMethod.SFTP,
-            actor="system",
-            details={"remote_path": result.remote_path, "attempts": result.attempts, "found": result.already_present},
-        )
+        elif result is not None:
+            _mark_uploaded(
+                batch=locked,
+                method=UploadMethod.SFTP,
+                actor="system",
+                details={
+                    "remote_path": result.remote_path,
+                    "attempts": result.attempts,
+                    "found": result.already_present,
+                },
+            )
+    if failure is not None:
+        raise failure
     return result
 
 
