@@ -131,3 +131,23 @@ def test_journal_export_lists_collected_and_returned_items(client, bank, office_
     )
     assert response.status_code == 200
     assert "end" in response.context["form"].errors
+
+
+def test_large_transactions_report_lists_flagged_batches(client, bank, office_clerk, manager) -> None:  # noqa: ANN001
+    bank.large_batch_total = 2000
+    bank.save()
+    make_debtor(bank=bank, index=1, amount=1500)
+    make_debtor(bank=bank, index=2, amount=1500)
+    today = timezone.localdate()
+    batch = services.batch_prepare(bank=bank, collection_date=today, prepared_by=office_clerk).batch
+    services.batch_approve(batch=batch, approver=manager, acknowledge_large=True)
+    client.force_login(manager)
+    response = client.get(
+        f"{BASE}exports/",
+        {"start": today.isoformat(), "end": today.isoformat(), "file_format": "csv", "report": "large"},
+    )
+    lines = response.content.decode().strip().splitlines()
+    assert lines[0] == "batch,bank,collection_date,items,total,reasons,prepared_by,approved_by,acknowledged"
+    assert lines[1].startswith(f"{batch.pk},822,{today.isoformat()},2,3000,")
+    assert lines[1].endswith(",clerk,boss,yes")
+    assert "total NT$3,000 over NT$2,000" in lines[1]

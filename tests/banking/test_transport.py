@@ -164,3 +164,37 @@ def test_no_duplicate_upload_after_a_lost_acknowledgement(tmp_path: Path) -> Non
         assert stages.count("uploaded") == 1
         assert "found_after_lost_acknowledgement" in stages
         assert [path.name for path in server.upload_dir.iterdir()] == ["ACHP01_lostack.enc"]
+
+
+def test_at_most_five_sessions_per_bank_each_borrower_with_its_own(sshd: SshServer) -> None:
+    from banking.transport import MAX_SESSIONS, pool_for
+
+    pool = pool_for(endpoint_for(sshd))
+    lock = threading.Lock()
+    active: list[int] = []
+    peak = 0
+    seen_sessions: set[int] = set()
+    shared: list[int] = []
+
+    def borrower() -> None:
+        nonlocal peak
+        with pool.session() as session:
+            with lock:
+                if id(session) in active:
+                    shared.append(id(session))
+                active.append(id(session))
+                peak = max(peak, len(active))
+                seen_sessions.add(id(session))
+            session.sftp.listdir(str(sshd.upload_dir))
+            time.sleep(0.3)
+            with lock:
+                active.remove(id(session))
+
+    threads = [threading.Thread(target=borrower) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert shared == []  # nobody ever borrowed a session another borrower held
+    assert peak == MAX_SESSIONS
+    assert len(seen_sessions) <= MAX_SESSIONS  # idle sessions are reused, never more than five opened
