@@ -133,7 +133,7 @@ def test_journal_export_lists_collected_and_returned_items(client, bank, office_
     assert "end" in response.context["form"].errors
 
 
-def test_large_transactions_report_lists_flagged_batches(client, bank, office_clerk, manager) -> None:  # noqa: ANN001
+def test_large_transactions_report_lists_flagged_batches(client, bank, office_clerk, manager) -> None:
     bank.large_batch_total = 2000
     bank.save()
     make_debtor(bank=bank, index=1, amount=1500)
