@@ -420,6 +420,13 @@ def batch_generate_file(*, batch: CollectionBatch, actor: AbstractBaseUser | str
             return existing
         if locked.status != BatchStatus.APPROVED:
             raise ValidationError({"status": _("Only an approved batch gets a file.")})
+        # After the bank's cut-off (the 22:00 window) or on a holiday the file carries the next business day.
+        earliest = calendar.processing_date_for(timezone.now(), cutoff=locked.bank.upload_cutoff)
+        moved_from = None
+        if locked.collection_date < earliest or not calendar.is_business_day(locked.collection_date):
+            moved_from = locked.collection_date
+            locked.collection_date = max(earliest, calendar.next_business_day(moved_from, include_today=True))
+            locked.save(update_fields=["collection_date"])
         plain = batch_build_plain_file(batch=locked)
         name = batch_file_name(locked)
         keys = _bank_keys(locked.bank, actor=actor, batch_id=locked.pk, purpose="encrypt and sign ACHP01")
@@ -452,7 +459,12 @@ def batch_generate_file(*, batch: CollectionBatch, actor: AbstractBaseUser | str
             bank_code=locked.bank.code,
             batch_id=locked.pk,
             file_sha256=transfer.sha256,
-            details={"file": name, "sealed_sha256": transfer.sealed_sha256, "items": locked.item_count},
+            details={
+                "file": name,
+                "sealed_sha256": transfer.sealed_sha256,
+                "items": locked.item_count,
+                "date_moved_from": moved_from,
+            },
         )
         events.publish_on_commit(events.BATCH_CHANGED, batch_id=locked.pk)
     return transfer

@@ -250,3 +250,15 @@ class BankSimulator:
 def _fast_password_hashing(settings) -> None:
     # The personas' passwords are hashed on every test; PBKDF2's cost buys nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def business_day_today(db) -> None:
+    """Today counts as a business day, so tests dated today behave the same on a weekend or a holiday."""
+    from django.utils import timezone
+
+    from banking.models import BusinessDayOverride
+
+    BusinessDayOverride.objects.update_or_create(
+        date=timezone.localdate(), defaults={"is_business_day": True, "reason": "test: today is a business day"}
+    )

@@ -40,6 +40,8 @@ def make_bank(*, server=None, code: str = "822", key_reference: str = "TESTBANK"
         "returns_folder": str(server.returns_dir) if server else "/returns",
         "return_window_business_days": 0,
         "finance_email": "finance@luckygas.example",
+        # Tests run at any hour: files generated now keep today's date (see the business_day_today fixture).
+        "upload_cutoff": datetime.time(23, 59, 59),
     }
     defaults.update(fields)
     return Bank.objects.create(code=code, **defaults)

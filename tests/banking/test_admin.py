@@ -19,7 +19,7 @@ BASE = "/admin/banking/collectionbatch/"
 
 
 @pytest.fixture
-def bank(bank_keys):
+def bank(bank_keys, business_day_today):
     return make_bank()
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bank(bank_keys):
+def bank(bank_keys, business_day_today):
     return make_bank()
 
 
@@ -215,3 +215,19 @@ def test_items_absent_from_the_returns_are_paid_only_once_the_window_closes(bank
     assert services.batch_settle(batch=batch, today=datetime.date(2027, 1, 6)) is not None
     invoice.refresh_from_db()
     assert invoice.status == "paid"
+
+
+def test_a_file_generated_after_its_date_carries_the_next_processing_date(bank, office_clerk, manager) -> None:
+    from banking import calendar
+
+    past = timezone.localdate() - datetime.timedelta(days=3)
+    make_debtor(bank=bank, index=1, due_date=past - datetime.timedelta(days=1))
+    batch = services.batch_prepare(bank=bank, collection_date=past, prepared_by=office_clerk).batch
+    services.batch_approve(batch=batch, approver=manager)
+    transfer = services.batch_generate_file(batch=batch)
+    batch.refresh_from_db()
+    expected = calendar.processing_date_for(timezone.now(), cutoff=bank.upload_cutoff)
+    assert batch.collection_date == expected
+    header = codec.parse_file(services.transfer_file_plain(transfer=transfer)).file.header
+    assert f"{header['tdate']:08d}" == codec.roc_date(expected)
+    assert AuditRecord.objects.get(action="file.generated").details["date_moved_from"] == past.isoformat()

@@ -18,7 +18,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.fixture
-def bank(bank_keys):
+def bank(bank_keys, business_day_today):
     return make_bank()
 
 

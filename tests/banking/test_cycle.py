@@ -91,6 +91,7 @@ def test_invoices_to_settled_and_returned_items_through_celery(
     cycle_sshd: SshServer,
     bank_keys: BankKeyMaterial,
     celery_worker_process: Path,
+    business_day_today,
     office_clerk,
     manager,
 ) -> None:

@@ -25,6 +25,7 @@ def generated_batch(bank, index: int, clerk, manager):
 def test_a_bank_that_is_down_does_not_hold_up_another(
     sshd,
     bank_keys,
+    business_day_today,
     office_clerk,
     manager,
     monkeypatch,
@@ -54,7 +55,9 @@ def test_a_bank_that_is_down_does_not_hold_up_another(
     assert (sshd.upload_dir / batch_up.files.get().file_name).exists()
 
 
-def test_uploading_an_uploaded_batch_again_does_nothing(sshd, bank_keys, office_clerk, manager) -> None:
+def test_uploading_an_uploaded_batch_again_does_nothing(
+    sshd, bank_keys, business_day_today, office_clerk, manager
+) -> None:
     bank = make_bank(server=sshd, code="822")
     batch = generated_batch(bank, 1, office_clerk, manager)
     assert services.batch_upload(batch=batch) is not None
