@@ -1,0 +1,531 @@
+"""Banking admin: every action calls a service; accounts are masked; files, returns and audit are read-only."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from banking import codec, reports, services
+from banking.models import (
+    AuditRecord,
+    Bank,
+    BankAccount,
+    BatchStatus,
+    BusinessDayOverride,
+    CollectionBatch,
+    CollectionItem,
+    Mandate,
+    Reconciliation,
+    ReturnRecord,
+    TransferFile,
+)
+from banking.transport import CircuitBreaker
+from luckygas.masking import mask_national_id
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
+        return "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
+    return " ".join(getattr(error, "messages", [str(error)]))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Bank)
+class BankAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "sending_unit", "transaction_code", "sftp_host", "circuit_state", "is_active"]
+    search_fields = ["code", "name"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "is_active", "sending_unit", "originator_account", "originator_tax_id"]}),
+        (_("File format"), {"fields": ["transaction_code", "file_name_pattern"]}),
+        (
+            _("SFTP"),
+            {"fields": ["sftp_host", "sftp_port", "sftp_username", "host_key", "upload_folder", "returns_folder"]},
+        ),
+        (_("Keys"), {"fields": ["key_reference", "signature_algorithm"]}),
+        (
+            _("Schedule and limits"),
+            {
+                "fields": [
+                    "upload_cutoff",
+                    "return_window_business_days",
+                    "large_batch_total",
+                    "large_item_amount",
+                    "finance_email",
+                ]
+            },
+        ),
+    ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("circuit"))
+    def circuit_state(self, obj: Bank) -> str:
+        return CircuitBreaker(obj.code).state()
+
+
+class BankAccountForm(forms.ModelForm):
+    account_number = forms.CharField(label=_("account number"), max_length=16, required=True)
+
+    class Meta:
+        model = BankAccount
+        fields = ["customer", "bank_branch", "holder_id"]
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(admin.ModelAdmin):
+    list_display = ["customer", "bank_branch", "masked_account", "masked_holder", "created_at"]
+    search_fields = ["customer__code", "customer__short_name", "account_last4"]
+    autocomplete_fields = ["customer"]
+    form = BankAccountForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["customer", "bank_branch", "masked_account", "holder_id"] if obj else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj:
+            return ["customer", "bank_branch", "masked_account", "holder_id"]
+        return ["customer", "bank_branch", "account_number", "holder_id"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> type:
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    @admin.display(description=_("account"))
+    def masked_account(self, obj: BankAccount) -> str:
+        return obj.masked_account
+
+    @admin.display(description=_("holder ID"))
+    def masked_holder(self, obj: BankAccount) -> str:
+        return mask_national_id(obj.holder_id) if len(obj.holder_id) == 10 else obj.holder_id
+
+    def save_model(self, request: HttpRequest, obj: BankAccount, form: forms.Form, change: bool) -> None:
+        if change:
+            return
+        created = services.bank_account_create(
+            customer=form.cleaned_data["customer"],
+            bank_branch=form.cleaned_data["bank_branch"],
+            account_number=form.cleaned_data["account_number"],
+            holder_id=form.cleaned_data["holder_id"],
+        )
+        obj.pk = created.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    list_display = ["customer", "bank", "customer_number", "status", "limit_amount", "end_date", "verified_at"]
+    list_filter = ["status", "bank"]
+    search_fields = ["customer__code", "customer__short_name", "customer_number"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = ["status", "reply_code", "verified_at"]
+    actions = ["record_verified"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Record the bank's reply: verified (0)"), permissions=["change"])
+    def record_verified(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:
+        for mandate in queryset.order_by("pk"):
+            services.mandate_record_reply(mandate=mandate, reply_code="0", actor=request.user)
+        self.message_user(request, _("%(count)s mandates verified.") % {"count": queryset.count()})
+
+
+class CollectionItemInline(admin.TabularInline):
+    model = CollectionItem
+    fields = ["sequence", "invoice", "customer", "account", "amount", "note", "status", "return_code", "next_action"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CollectionItem]:
+        return super().get_queryset(request).select_related("invoice__customer", "mandate__account")
+
+    @admin.display(description=_("customer"))
+    def customer(self, obj: CollectionItem) -> str:
+        return str(obj.invoice.customer)
+
+    @admin.display(description=_("account"))
+    def account(self, obj: CollectionItem) -> str:
+        return obj.mandate.account.masked_account
+
+
+class PrepareForm(forms.Form):
+    bank = forms.ModelChoiceField(label=_("bank"), queryset=Bank.objects.filter(is_active=True))
+    collection_date = forms.DateField(label=_("collection date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CaseNumberForm(forms.Form):
+    case_number = forms.CharField(label=_("bank case number"), max_length=40)
+
+
+class ReturnFileForm(forms.Form):
+    bank = forms.ModelChoiceField(label=_("bank"), queryset=Bank.objects.all())
+    file = forms.FileField(label=_("ACHR01 return file (plain)"))
+
+
+class JournalForm(forms.Form):
+    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    file_format = forms.ChoiceField(label=_("format"), choices=[("csv", "CSV"), ("xlsx", "Excel")])
+    report = forms.ChoiceField(
+        label=_("report"), choices=[("journal", _("Accounting journal")), ("large", _("Large transactions"))]
+    )
+
+
+@admin.register(CollectionBatch)
+class CollectionBatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "bank",
+        "collection_date",
+        "status",
+        "item_count",
+        "total_amount",
+        "is_large",
+        "prepared_by",
+        "approved_by",
+        "upload_method",
+        "file_links",
+    ]
+    list_filter = ["status", "bank", "is_large", "upload_method"]
+    date_hierarchy = "collection_date"
+    inlines = [CollectionItemInline]
+    readonly_fields = [field.name for field in CollectionBatch._meta.fields]
+    actions = ["approve", "approve_large", "generate_file", "upload_now"]
+    change_list_template = "admin/banking/collectionbatch/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("banking.approve_collectionbatch")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CollectionBatch]:
+        return super().get_queryset(request).select_related("bank", "prepared_by", "approved_by")
+
+    @admin.display(description=_("files"))
+    def file_links(self, obj: CollectionBatch) -> str:
+        links = []
+        if obj.status not in (BatchStatus.DRAFT, BatchStatus.APPROVED, BatchStatus.CANCELLED):
+            links.append((reverse("admin:banking_collectionbatch_download", args=[obj.pk]), _("ACHP01")))
+        if obj.status == BatchStatus.GENERATED:
+            links.append((reverse("admin:banking_collectionbatch_portal", args=[obj.pk]), _("mark uploaded")))
+        if hasattr(obj, "reconciliation"):
+            links.append((reverse("admin:banking_collectionbatch_report", args=[obj.pk, "pdf"]), "PDF"))
+            links.append((reverse("admin:banking_collectionbatch_report", args=[obj.pk, "xlsx"]), "Excel"))
+        return format_html(" · ".join(['<a href="{}">{}</a>'] * len(links)), *[part for link in links for part in link])
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[CollectionBatch], operation: Any, done: str) -> None:
+        succeeded = 0
+        for batch in queryset.order_by("pk"):
+            try:
+                operation(batch)
+            except (ValidationError, PermissionDenied, codec.CodecError) as error:
+                self.message_user(request, f"#{batch.pk}: {_error_text(error)}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
+
+    @admin.action(description=_("Approve selected batches"), permissions=["approve"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
+        self._run(
+            request,
+            queryset,
+            lambda batch: services.batch_approve(batch=batch, approver=request.user),
+            _("%(count)s batches approved."),
+        )
+
+    @admin.action(description=_("Approve, acknowledging the large-transaction flag"), permissions=["approve"])
+    def approve_large(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
+        self._run(
+            request,
+            queryset,
+            lambda batch: services.batch_approve(batch=batch, approver=request.user, acknowledge_large=True),
+            _("%(count)s batches approved."),
+        )
+
+    @admin.action(description=_("Generate the file now"), permissions=["change"])
+    def generate_file(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
+        self._run(
+            request,
+            queryset,
+            lambda batch: services.batch_generate_file(batch=batch, actor=request.user),
+            _("%(count)s files generated."),
+        )
+
+    @admin.action(description=_("Upload generated files by SFTP now"), permissions=["change"])
+    def upload_now(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
+        from banking.tasks import upload_bank_batches
+
+        bank_ids = sorted(set(queryset.filter(status=BatchStatus.GENERATED).values_list("bank_id", flat=True)))
+        for bank_id in bank_ids:
+            upload_bank_batches.delay(bank_id)
+        self.message_user(
+            request, _("Upload queued for %(count)s banks; see each batch's status.") % {"count": len(bank_ids)}
+        )
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("prepare/", view(self.prepare_view), name="banking_collectionbatch_prepare"),
+            path("import-returns/", view(self.import_returns_view), name="banking_collectionbatch_import_returns"),
+            path("exports/", view(self.exports_view), name="banking_collectionbatch_exports"),
+            path("<int:pk>/download/", view(self.download_view), name="banking_collectionbatch_download"),
+            path("<int:pk>/portal/", view(self.portal_view), name="banking_collectionbatch_portal"),
+            path("<int:pk>/report.<str:file_format>", view(self.report_view), name="banking_collectionbatch_report"),
+            *super().get_urls(),
+        ]
+
+    def _form_page(self, request: HttpRequest, form: forms.Form, title: str, submit: str) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "form": form,
+            "submit_label": submit,
+        }
+        return TemplateResponse(request, "admin/banking/form.html", context)
+
+    def prepare_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request) or not request.user.has_perm("banking.add_collectionbatch"):
+            raise PermissionDenied
+        form = PrepareForm(request.POST or None, initial={"collection_date": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = services.batch_prepare(
+                    bank=form.cleaned_data["bank"],
+                    collection_date=form.cleaned_data["collection_date"],
+                    prepared_by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, _error_text(error))
+            else:
+                for number, reason in result.skipped:
+                    self.message_user(request, f"{number}: {reason}", messages.WARNING)
+                if result.batch is None:
+                    form.add_error(None, _("No due direct-debit invoice with a verified mandate."))
+                else:
+                    self.message_user(
+                        request,
+                        _("Batch #%(pk)s prepared: %(count)s items. Another user must approve it.")
+                        % {"pk": result.batch.pk, "count": result.batch.item_count},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:banking_collectionbatch_change", args=[result.batch.pk]))
+        return self._form_page(request, form, _("Prepare a collection batch"), _("Prepare"))
+
+    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(CollectionBatch, pk=pk)
+        try:
+            name, plain = services.batch_download_file(batch=batch, actor=request.user)
+        except ValidationError as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:banking_collectionbatch_changelist"))
+        response = HttpResponse(plain, content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def portal_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(CollectionBatch, pk=pk)
+        form = CaseNumberForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.batch_mark_uploaded_manually(
+                    batch=batch, actor=request.user, case_number=form.cleaned_data["case_number"]
+                )
+            except ValidationError as error:
+                form.add_error(None, _error_text(error))
+            else:
+                self.message_user(request, _("Batch #%(pk)s marked uploaded through the bank portal.") % {"pk": pk})
+                return HttpResponseRedirect(reverse("admin:banking_collectionbatch_change", args=[pk]))
+        return self._form_page(
+            request, form, _("Mark batch #%(pk)s uploaded through the bank portal") % {"pk": pk}, _("Mark uploaded")
+        )
+
+    def import_returns_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = ReturnFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.returns_import(
+                    bank=form.cleaned_data["bank"],
+                    file_name=upload.name,
+                    data=upload.read(),
+                    sealed=False,
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                for text in error.messages:
+                    form.add_error("file", text)
+            else:
+                if result.created:
+                    self.message_user(
+                        request,
+                        _("Imported: %(matched)s returns matched, %(unmatched)s unmatched.")
+                        % {"matched": result.matched, "unmatched": result.unmatched},
+                        messages.SUCCESS,
+                    )
+                else:
+                    self.message_user(request, _("This file was already imported; nothing changed."), messages.WARNING)
+                return HttpResponseRedirect(reverse("admin:banking_collectionbatch_changelist"))
+        return self._form_page(request, form, _("Upload a return file"), _("Import"))
+
+    def report_view(self, request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        reconciliation = get_object_or_404(Reconciliation.objects.select_related("batch__bank"), batch_id=pk)
+        name = f"reconciliation-{reconciliation.batch.bank.code}-{pk}"
+        if file_format == "pdf":
+            return HttpResponse(
+                reports.reconciliation_pdf(reconciliation),
+                content_type="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+            )
+        if file_format == "xlsx":
+            return HttpResponse(
+                reports.reconciliation_xlsx(reconciliation),
+                content_type=reports.XLSX,
+                headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+            )
+        return HttpResponse(status=404)
+
+    def exports_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        form = JournalForm(
+            request.GET or None,
+            initial={"start": today - datetime.timedelta(days=30), "end": today, "file_format": "csv"},
+        )
+        if request.GET and form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+            if end < start:
+                form.add_error("end", _("The end is before the start."))
+            else:
+                stem = f"{form.cleaned_data['report']}-{start:%Y%m%d}-{end:%Y%m%d}"
+                if form.cleaned_data["report"] == "large":
+                    return HttpResponse(
+                        reports.large_transactions_csv(start=start, end=end),
+                        content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
+                    )
+                if form.cleaned_data["file_format"] == "xlsx":
+                    return HttpResponse(
+                        reports.journal_xlsx(start=start, end=end),
+                        content_type=reports.XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
+                    )
+                return HttpResponse(
+                    reports.journal_csv(start=start, end=end),
+                    content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
+                )
+        form_page = self._form_page(request, form, _("Accounting and regulatory exports"), _("Download"))
+        form_page.context_data["method"] = "get"
+        return form_page
+
+
+@admin.register(TransferFile)
+class TransferFileAdmin(ReadOnlyAdmin):
+    list_display = [
+        "file_name",
+        "bank",
+        "batch",
+        "direction",
+        "kind",
+        "record_count",
+        "total_amount",
+        "sha256",
+        "delivered_at",
+    ]
+    list_filter = ["direction", "bank", "kind"]
+    exclude = ["sealed_content"]
+
+
+@admin.register(ReturnRecord)
+class ReturnRecordAdmin(ReadOnlyAdmin):
+    list_display = ["transfer_file", "line_number", "note", "amount", "return_code", "reason", "item", "problem"]
+    list_filter = ["return_code"]
+    search_fields = ["note"]
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj: ReturnRecord) -> str:
+        return codec.RETURN_REASONS.get(obj.return_code, "")
+
+
+@admin.register(Reconciliation)
+class ReconciliationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "batch",
+        "expected_count",
+        "expected_amount",
+        "collected_count",
+        "collected_amount",
+        "returned_count",
+        "returned_amount",
+        "unmatched_count",
+        "emailed_at",
+        "downloads",
+    ]
+
+    @admin.display(description=_("report"))
+    def downloads(self, obj: Reconciliation) -> str:
+        return format_html(
+            '<a href="{}">PDF</a> · <a href="{}">Excel</a>',
+            reverse("admin:banking_collectionbatch_report", args=[obj.batch_id, "pdf"]),
+            reverse("admin:banking_collectionbatch_report", args=[obj.batch_id, "xlsx"]),
+        )
+
+
+@admin.register(BusinessDayOverride)
+class BusinessDayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_business_day", "reason"]
+    list_filter = ["is_business_day"]
+    date_hierarchy = "date"
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ReadOnlyAdmin):
+    list_display = ["id", "at", "actor", "action", "bank_code", "batch_id_ref", "file_sha256", "record_hash"]
+    list_filter = ["action", "bank_code"]
+    search_fields = ["actor", "action", "file_sha256"]

@@ -1,0 +1,78 @@
+"""Demo data: a bank and verified mandates for the direct-debit customers, so `ach_build` writes a real file."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from typing import TextIO
+
+from django.db import transaction
+from django.utils import timezone
+
+from banking import codec, services
+from banking.models import Bank, Mandate, MandateStatus
+from luckygas.delivery.models import Customer, PaymentMethod
+from luckygas.delivery.validators import is_valid_national_id
+
+NATIONAL_ID_LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
+# Bank and branch codes of customers' accounts (bank code + 4-digit branch).
+CUSTOMER_BRANCHES = ["0040037", "0050018", "0060012", "0070015", "0080026", "0120013", "8120012", "8220901"]
+
+
+def demo_national_id(rng: random.Random) -> str:
+    while True:
+        candidate = f"{rng.choice(NATIONAL_ID_LETTERS)}{rng.choice('12')}{rng.randint(0, 99999999):08d}"
+        if is_valid_national_id(candidate):
+            return candidate
+
+
+def seed_demo_data(*, password: str, stdout: TextIO) -> None:
+    """Idempotent: the bank is created once; customers that already have a mandate are left alone."""
+    with transaction.atomic():
+        bank, created = Bank.objects.get_or_create(
+            code="822",
+            defaults={
+                "name": "中國信託商業銀行",
+                "sending_unit": "8220901",
+                "originator_account": "901540012345",
+                "originator_tax_id": "24536806",
+                "transaction_code": 585,
+                "sftp_host": "127.0.0.1",
+                "sftp_port": 2222,
+                "sftp_username": "luckygas",
+                # Placeholder until the bank sends its real key: any other key is refused.
+                "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJlcGxhY2Ugd2l0aCB0aGUgYmFuaydzIGhvc3Qga2V5",
+                "key_reference": "DEMO822",
+                "finance_email": "finance@luckygas.example",
+            },
+        )
+        customers = (
+            Customer.objects.filter(payment_method=PaymentMethod.DIRECT_DEBIT, is_active=True)
+            .exclude(mandates__bank=bank)
+            .order_by("pk")
+        )
+        start = timezone.localdate().replace(day=1) - datetime.timedelta(days=365)
+        count = 0
+        for customer in customers:
+            rng = random.Random(f"banking-demo-{customer.code}")  # stable per customer
+            holder_id = customer.tax_id if customer.tax_id and codec.is_valid_customer_id(customer.tax_id) else None
+            account = services.bank_account_create(
+                customer=customer,
+                bank_branch=rng.choice(CUSTOMER_BRANCHES),
+                account_number=f"{rng.randint(10**11, 10**14 - 1)}",
+                holder_id=holder_id or demo_national_id(rng),
+            )
+            mandate = services.mandate_create(
+                customer=customer,
+                bank=bank,
+                account=account,
+                customer_number=customer.code,
+                start_date=start,
+                limit_amount=rng.choice([None, 20000, 50000]),
+                actor="seed_demo",
+            )
+            services.mandate_record_reply(mandate=mandate, reply_code="0", actor="seed_demo")
+            count += 1
+    verified = Mandate.objects.filter(bank=bank, status=MandateStatus.VERIFIED).count()
+    state = "created" if created else "exists"
+    stdout.write(f"  banking: bank {bank} {state}; {count} new verified mandates ({verified} in all)\n")

@@ -1,0 +1,140 @@
+"""Celery tasks (queue `banking`): thin, idempotent wrappers that take ids and call services.
+
+Windows fan out one task per bank, so one bank's outage never delays another's; inside a bank
+the batches go in order (by id) and a failure stops the later ones until the next attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from banking import services
+from banking.models import Bank, BatchStatus, CollectionBatch, Direction, Reconciliation, TransferFile
+from banking.transport import CircuitOpenError, TransportError
+
+logger = logging.getLogger(__name__)
+QUEUE = "banking"
+
+
+@shared_task(queue=QUEUE, acks_late=True)
+def generate_batch_file(batch_id: int) -> str:
+    batch = CollectionBatch.objects.get(pk=batch_id)
+    if batch.status != BatchStatus.APPROVED:
+        return batch.status
+    transfer = services.batch_generate_file(batch=batch, actor="system")
+    return transfer.file_name
+
+
+@shared_task(queue=QUEUE)
+def upload_window() -> list[int]:
+    """06:00 and 18:00: one upload task per bank that has generated files waiting."""
+    bank_ids = sorted(
+        set(
+            CollectionBatch.objects.filter(status=BatchStatus.GENERATED, bank__is_active=True).values_list(
+                "bank_id", flat=True
+            )
+        )
+    )
+    for bank_id in bank_ids:
+        upload_bank_batches.delay(bank_id)
+    return bank_ids
+
+
+@shared_task(
+    queue=QUEUE,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(TransportError,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=5,
+)
+def upload_bank_batches(self, bank_id: int) -> list[int]:
+    """Upload this bank's generated batches in order; stop at the first failure (retried with backoff)."""
+    uploaded = []
+    for batch in CollectionBatch.objects.filter(bank_id=bank_id, status=BatchStatus.GENERATED).order_by("pk"):
+        try:
+            result = services.batch_upload(batch=batch)
+        except CircuitOpenError:
+            logger.warning("bank %s: circuit open, batch %s waits for the next attempt", bank_id, batch.pk)
+            raise
+        if result is not None:
+            uploaded.append(batch.pk)
+    return uploaded
+
+
+@shared_task(queue=QUEUE)
+def returns_window() -> list[int]:
+    """22:00: one returns-fetch task per active bank, then settle what the window allows."""
+    bank_ids = list(Bank.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    for bank_id in bank_ids:
+        fetch_bank_returns.delay(bank_id)
+    return bank_ids
+
+
+@shared_task(
+    queue=QUEUE,
+    acks_late=True,
+    autoretry_for=(TransportError,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=5,
+)
+def fetch_bank_returns(bank_id: int) -> list[str]:
+    """Download and import every new return file of a bank; already imported names are skipped."""
+    bank = Bank.objects.get(pk=bank_id)
+    client = services.bank_client(bank)
+    known = set(
+        TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING).values_list("file_name", flat=True)
+    )
+    imported = []
+    for name in client.list_folder(bank.returns_folder):
+        if name in known or name.startswith("."):
+            continue
+        data = client.download(posixpath.join(bank.returns_folder, name))
+        try:
+            services.returns_import(bank=bank, file_name=name, data=data, sealed=True, actor="system")
+        except ValidationError as error:
+            logger.error("bank %s: return file %s refused: %s", bank.code, name, error)
+            from banking.audit import audit_record_append
+
+            audit_record_append(
+                action="returns.refused",
+                actor="system",
+                bank_code=bank.code,
+                details={"file": name, "error": str(error)},
+            )
+            continue
+        imported.append(name)
+    settle_due_batches.delay()
+    return imported
+
+
+@shared_task(queue=QUEUE)
+def settle_due_batches() -> list[int]:
+    today = timezone.localdate()
+    settled = []
+    for batch in CollectionBatch.objects.filter(
+        status=BatchStatus.RETURNS_RECEIVED, return_window_closes_on__lte=today
+    ).order_by("pk"):
+        if services.batch_settle(batch=batch, today=today) is not None:
+            settled.append(batch.pk)
+    return settled
+
+
+@shared_task(queue=QUEUE, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def email_reconciliation(reconciliation_id: int) -> bool:
+    from banking.reports import reconciliation_email
+
+    reconciliation = Reconciliation.objects.select_related("batch__bank").get(pk=reconciliation_id)
+    if reconciliation.emailed_at is not None:
+        return False
+    sent = reconciliation_email(reconciliation=reconciliation)
+    if sent:
+        services.reconciliation_mark_emailed(reconciliation=reconciliation)
+    return sent

@@ -1,0 +1,153 @@
+"""The admin's manual path: prepare, approve (maker-checker), download, mark uploaded, upload returns, reports."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from banking import codec, services
+from banking.models import AuditRecord, BatchStatus, CollectionBatch
+from tests.banking.factories import make_bank, make_debtor
+
+pytestmark = pytest.mark.django_db
+BASE = "/admin/banking/collectionbatch/"
+
+
+@pytest.fixture
+def bank(bank_keys, business_day_today):
+    return make_bank()
+
+
+def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager) -> None:
+    make_debtor(bank=bank, index=1, amount=1200)
+    make_debtor(bank=bank, index=2, amount=3400)
+    today = timezone.localdate()
+    # the clerk prepares
+    client.force_login(office_clerk)
+    response = client.post(f"{BASE}prepare/", {"bank": bank.pk, "collection_date": today.isoformat()})
+    batch = CollectionBatch.objects.get()
+    assert response.status_code == 302
+    assert (batch.item_count, batch.total_amount, batch.prepared_by) == (2, 4600, office_clerk)
+    # the clerk can't approve (no permission: the action is not offered)
+    response = client.post(BASE, {"action": "approve", "_selected_action": [batch.pk]})
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DRAFT
+    # the manager approves, then generates
+    client.force_login(manager)
+    client.post(BASE, {"action": "approve", "_selected_action": [batch.pk]})
+    client.post(BASE, {"action": "generate_file", "_selected_action": [batch.pk]})
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.GENERATED
+    # the clerk downloads the exact file and marks it uploaded through the portal
+    client.force_login(office_clerk)
+    response = client.get(f"{BASE}{batch.pk}/download/")
+    plain = b"".join(response.streaming_content) if response.streaming else response.content
+    assert codec.parse_file(plain).file.total_amount == 4600
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="ACHP01_8220901_{codec.roc_date(today)}_{batch.pk:06d}"'
+    )
+    response = client.post(f"{BASE}{batch.pk}/portal/", {"case_number": ""})
+    assert response.status_code == 200
+    assert "case_number" in response.context["form"].errors
+    client.post(f"{BASE}{batch.pk}/portal/", {"case_number": "PORTAL-77"})
+    batch.refresh_from_db()
+    assert (batch.status, batch.bank_case_number) == (BatchStatus.UPLOADED, "PORTAL-77")
+    # the bank's return file, uploaded by hand
+    returns = codec.build_returns(
+        submission=codec.parse_file(plain).file, processing_date=today, previous_business_day=today, returned={1: "01"}
+    )
+    response = client.post(
+        f"{BASE}import-returns/",
+        {"bank": bank.pk, "file": SimpleUploadedFile("ACHR01_portal.txt", returns)},
+    )
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.SETTLED
+    # the reports
+    pdf = client.get(f"{BASE}{batch.pk}/report.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.content))
+    text = reader.pages[0].extract_text()
+    assert "PORTAL-77" in text
+    fonts = {
+        str(font.get_object()["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts
+    assert all("Noto-Sans-CJK-TC" in font for font in fonts), fonts
+    workbook = load_workbook(io.BytesIO(client.get(f"{BASE}{batch.pk}/report.xlsx").content))
+    assert workbook.worksheets[0]["B6"].value == 4600
+    # every manual step is in the audit trail, by the people who did it
+    actions = set(AuditRecord.objects.values_list("action", "actor"))
+    assert {("batch.prepared", "clerk"), ("batch.approved", "boss"), ("file.downloaded", "clerk")} <= actions
+    assert {("batch.uploaded", "clerk"), ("returns.imported", "clerk")} <= actions
+
+
+def test_a_bad_return_file_is_a_form_error_and_imports_nothing(client, bank, office_clerk) -> None:
+    client.force_login(office_clerk)
+    response = client.post(
+        f"{BASE}import-returns/", {"bank": bank.pk, "file": SimpleUploadedFile("bad.txt", b"not an ACH file\r\n")}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not bank.files.exists()
+
+
+def test_journal_export_lists_collected_and_returned_items(client, bank, office_clerk, manager) -> None:
+    make_debtor(bank=bank, index=1, amount=1000)
+    make_debtor(bank=bank, index=2, amount=2000)
+    today = timezone.localdate()
+    batch = services.batch_prepare(bank=bank, collection_date=today, prepared_by=office_clerk).batch
+    services.batch_approve(batch=batch, approver=manager)
+    services.batch_generate_file(batch=batch)
+    services.batch_mark_uploaded_manually(batch=batch, actor=office_clerk, case_number="X")
+    submission = codec.parse_file(services.batch_build_plain_file(batch=batch)).file
+    services.returns_import(
+        bank=bank,
+        file_name="r.txt",
+        data=codec.build_returns(
+            submission=submission, processing_date=today, previous_business_day=today, returned={2: "01"}
+        ),
+        sealed=False,
+    )
+    client.force_login(manager)
+    response = client.get(
+        f"{BASE}exports/",
+        {"start": today.isoformat(), "end": today.isoformat(), "file_format": "csv", "report": "journal"},
+    )
+    lines = response.content.decode().strip().splitlines()
+    assert lines[0] == "date,batch,bank,invoice,customer,account,debit,credit,amount,memo"
+    assert len(lines) == 3
+    collected = [line for line in lines[1:] if ",1102 bank 822,1131 accounts receivable,1000," in line]
+    returned = [line for line in lines[1:] if line.endswith("returned 01") and ",,,0," in line]
+    assert len(collected) == len(returned) == 1
+    response = client.get(
+        f"{BASE}exports/", {"start": today.isoformat(), "end": "2000-01-01", "file_format": "csv", "report": "journal"}
+    )
+    assert response.status_code == 200
+    assert "end" in response.context["form"].errors
+
+
+def test_large_transactions_report_lists_flagged_batches(client, bank, office_clerk, manager) -> None:
+    bank.large_batch_total = 2000
+    bank.save()
+    make_debtor(bank=bank, index=1, amount=1500)
+    make_debtor(bank=bank, index=2, amount=1500)
+    today = timezone.localdate()
+    batch = services.batch_prepare(bank=bank, collection_date=today, prepared_by=office_clerk).batch
+    services.batch_approve(batch=batch, approver=manager, acknowledge_large=True)
+    client.force_login(manager)
+    response = client.get(
+        f"{BASE}exports/",
+        {"start": today.isoformat(), "end": today.isoformat(), "file_format": "csv", "report": "large"},
+    )
+    lines = response.content.decode().strip().splitlines()
+    assert lines[0] == "batch,bank,collection_date,items,total,reasons,prepared_by,approved_by,acknowledged"
+    assert lines[1].startswith(f"{batch.pk},822,{today.isoformat()},2,3000,")
+    assert lines[1].endswith(",clerk,boss,yes")
+    assert "total NT$3,000 over NT$2,000" in lines[1]

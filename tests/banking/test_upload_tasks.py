@@ -1,0 +1,65 @@
+"""Upload tasks: one bank's outage never holds up another bank, and a bank's files go in order."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from banking import services, tasks
+from banking.models import AuditRecord, BatchStatus
+from banking.transport import CircuitBreaker, TransportError
+from tests.banking.factories import make_bank, make_debtor
+from tests.servers import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def generated_batch(bank, index: int, clerk, manager):
+    make_debtor(bank=bank, index=index)
+    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=clerk).batch
+    services.batch_approve(batch=batch, approver=manager)
+    services.batch_generate_file(batch=batch)
+    return batch
+
+
+def test_a_bank_that_is_down_does_not_hold_up_another(
+    sshd,
+    bank_keys,
+    business_day_today,
+    office_clerk,
+    manager,
+    monkeypatch,
+) -> None:
+    monkeypatch.setenv("BANKING_TRANSPORT_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("BANKING_TRANSPORT_BACKOFF_SECONDS", "0.05")
+    down = make_bank(server=sshd, code="812", sending_unit="8120012", sftp_port=free_port())
+    up = make_bank(server=sshd, code="822")
+    first_down = generated_batch(down, 1, office_clerk, manager)
+    second_down = generated_batch(down, 2, office_clerk, manager)
+    batch_up = generated_batch(up, 3, office_clerk, manager)
+
+    with pytest.raises(TransportError):
+        tasks.upload_bank_batches.run(down.pk)
+    assert tasks.upload_bank_batches.run(up.pk) == [batch_up.pk]
+
+    first_down.refresh_from_db()
+    second_down.refresh_from_db()
+    batch_up.refresh_from_db()
+    assert batch_up.status == BatchStatus.UPLOADED
+    assert (first_down.status, first_down.upload_attempts) == (BatchStatus.GENERATED, 1)
+    assert "TransportError" in first_down.last_error
+    # files go in order: the later batch waits for the earlier one
+    assert (second_down.status, second_down.upload_attempts) == (BatchStatus.GENERATED, 0)
+    assert CircuitBreaker("822").state() == "closed"
+    assert AuditRecord.objects.filter(action="upload.failed", bank_code="812").count() == 1
+    assert (sshd.upload_dir / batch_up.files.get().file_name).exists()
+
+
+def test_uploading_an_uploaded_batch_again_does_nothing(
+    sshd, bank_keys, business_day_today, office_clerk, manager
+) -> None:
+    bank = make_bank(server=sshd, code="822")
+    batch = generated_batch(bank, 1, office_clerk, manager)
+    assert services.batch_upload(batch=batch) is not None
+    assert services.batch_upload(batch=batch) is None
+    assert AuditRecord.objects.filter(action="batch.uploaded").count() == 1
