@@ -18,7 +18,9 @@ from sms import conf
 _ACQUIRE = """
 -- KEYS: customer day counter (or ""), system minute counter, provider bucket
 -- ARGV: segments, customer_limit, customer_seed, customer_ttl, bypass_customer,
---       system_limit, system_seed, system_ttl, rate, capacity, now_ms
+--       system_limit, system_seed, system_ttl, rate, capacity, now_ms, count_message
+-- A message counts against the customer and system caps once, on its first submission;
+-- a failover attempt of the same message only takes provider tokens.
 local segments = tonumber(ARGV[1])
 local now_ms = tonumber(ARGV[11])
 local customer_count = 0
@@ -31,7 +33,9 @@ if KEYS[1] ~= "" then
   end
   customer_count = tonumber(value)
 end
-local system_value = redis.call("GET", KEYS[2])
+local count_message = ARGV[12] == "1"
+local system_value = "0"
+if count_message then system_value = redis.call("GET", KEYS[2]) end
 if not system_value then
   if tonumber(ARGV[7]) < 0 then return {-2, 0} end
   redis.call("SET", KEYS[2], ARGV[7], "EX", ARGV[8], "NX")
@@ -42,7 +46,7 @@ local bypassed = 0
 if KEYS[1] ~= "" and customer_count > 0 and customer_count + segments > tonumber(ARGV[2]) then
   if ARGV[5] == "1" then bypassed = 1 else return {2, 0} end
 end
-if system_count > 0 and system_count + segments > tonumber(ARGV[6]) then return {3, 0} end
+if count_message and system_count > 0 and system_count + segments > tonumber(ARGV[6]) then return {3, 0} end
 local rate = tonumber(ARGV[9])
 local capacity = tonumber(ARGV[10])
 local bucket = redis.call("HMGET", KEYS[3], "tokens", "ts")
@@ -55,7 +59,7 @@ end
 redis.call("HSET", KEYS[3], "tokens", tostring(tokens - segments), "ts", tostring(math.max(now_ms, ts)))
 redis.call("PEXPIRE", KEYS[3], 3600000)
 if KEYS[1] ~= "" then redis.call("INCRBY", KEYS[1], segments) end
-redis.call("INCRBY", KEYS[2], segments)
+if count_message then redis.call("INCRBY", KEYS[2], segments) end
 return {bypassed, 0}
 """
 
@@ -136,6 +140,7 @@ def acquire(
     provider: str,
     segments: int,
     customer_key: str,
+    count_message: bool,
     customer_day: str,
     bypass_customer: bool,
     rate_per_second: int,
@@ -146,7 +151,7 @@ def acquire(
     """Take `segments` from the customer's day, the system's minute and the provider's bucket, or none."""
     minute = now.strftime("%Y%m%d%H%M")
     keys = [
-        key("customer", customer_key, customer_day) if customer_key else "",
+        key("customer", customer_key, customer_day) if customer_key and count_message else "",
         key("system", minute),
         key("bucket", provider),
     ]
@@ -169,6 +174,7 @@ def acquire(
                 rate,
                 capacity,
                 _ms(now),
+                "1" if count_message else "0",
             ],
         )
         if code == -1:

@@ -356,6 +356,7 @@ def _send_through(*, message: Message, provider_row: Provider, now: datetime.dat
         provider=provider_row.name,
         segments=message.billable_units,
         customer_key=str(message.customer_id) if message.customer_id else "",
+        count_message=message.submitted_at is None,
         customer_day=local_now.strftime("%Y%m%d"),
         bypass_customer=message.priority == Priority.CRITICAL,
         rate_per_second=provider_row.rate_per_second,

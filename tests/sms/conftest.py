@@ -49,7 +49,14 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 30, interval: 
         if predicate():
             return
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+    from sms.models import Attempt, Message
+
+    state = [
+        (m.pk, m.status, m.provider, m.deferred_reason, m.error_code, m.not_before.isoformat())
+        for m in Message.objects.order_by("pk")
+    ]
+    attempts = list(Attempt.objects.order_by("pk").values_list("message_id", "provider", "status", "error_code"))
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}: {state} {attempts}")
 
 
 class PrivateRedis:
