@@ -313,6 +313,16 @@ def message_dispatch(*, message_id: int, now: datetime.datetime | None = None) -
     crypto.check_keys()
     if not _claim(message_id, now):
         return "not_claimed"
+    try:
+        return _dispatch_claimed(message_id=message_id, now=now)
+    except Exception:
+        # Redis or the database went away before the provider was called: release the lease so
+        # the reconcile (or the task's retry) can pick the message up again at once.
+        Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(lease_until=None)
+        raise
+
+
+def _dispatch_claimed(*, message_id: int, now: datetime.datetime) -> str:
     message = Message.objects.select_related("customer").get(pk=message_id)
     is_opted_out = OptOut.objects.filter(phone=message.phone).exists()
     if is_opted_out and not (message.priority == Priority.CRITICAL and conf.opted_out_allows_critical()):

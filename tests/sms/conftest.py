@@ -139,36 +139,64 @@ def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-@contextlib.contextmanager
-def run_worker(env: dict[str, str], *, concurrency: int = 8, beat: bool = False) -> Iterator[subprocess.Popen]:
-    schedule = tempfile.mkdtemp(prefix="sms-beat-")
-    command = [
-        sys.executable, "-m", "celery", "-A", "luckygas", "worker", "-Q", "sms", "-P", "threads",
-        "-c", str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-l", "WARNING", "-n", f"sms-test-{free_port()}@%h",
-    ]
-    if beat:
-        command += ["--beat", "-S", "celery.beat:PersistentScheduler", "-s", f"{schedule}/schedule"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
+class Worker:
+    """A `celery worker` subprocess, restarted if it exits, as the deployment's supervisor would.
+
+    Celery 5.7's thread pool can exit on a lost broker connection ("Unrecoverable error");
+    Kubernetes restarts it in production, `ensure_running` does it here.
+    """
+
+    def __init__(self, env: dict[str, str], *, concurrency: int = 8, beat: bool = False) -> None:
+        self.env = env
+        self.concurrency = concurrency
+        self.beat = beat
+        self.schedule = tempfile.mkdtemp(prefix="sms-beat-")
+        self.process: subprocess.Popen | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "celery", "-A", "luckygas", "worker", "-Q", "sms", "-P", "threads",
+            "-c", str(self.concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "-l", "WARNING", "-n", f"sms-test-{free_port()}@%h",
+        ]
+        if self.beat:
+            command += ["--beat", "-S", "celery.beat:PersistentScheduler", "-s", f"{self.schedule}/schedule"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         from luckygas.celery import app
 
         wait_for(lambda: app.control.ping(timeout=0.5), timeout=60, what="the celery worker")
-        yield process
+
+    def ensure_running(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self.restarts += 1
+            self.start()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.schedule, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def run_worker(env: dict[str, str], *, concurrency: int = 8, beat: bool = False) -> Iterator[Worker]:
+    worker = Worker(env, concurrency=concurrency, beat=beat)
+    try:
+        worker.start()
+        yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(schedule, ignore_errors=True)
+        worker.stop()
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, fake_providers, private_redis) -> Iterator[subprocess.Popen]:
-    with run_worker(worker_env(private_redis.url)) as process:
-        yield process
+def celery_worker(django_db_setup, django_db_blocker, fake_providers, private_redis) -> Iterator[Worker]:
+    with run_worker(worker_env(private_redis.url)) as worker:
+        yield worker
 
 
 @pytest.fixture
@@ -186,11 +214,13 @@ def providers(db) -> dict[str, object]:
 
 
 @pytest.fixture
-def sms_rig(fake_providers, private_redis, providers) -> dict[str, fakes.FakeProvider]:
+def sms_rig(request, fake_providers, private_redis, providers) -> dict[str, fakes.FakeProvider]:
     """Fresh fakes and an empty private Redis for each test."""
     for server in fake_providers.values():
         server.reset()
     private_redis.flush()
+    if "celery_worker" in request.fixturenames:
+        request.getfixturevalue("celery_worker").ensure_running()
     return fake_providers
 
 
