@@ -346,3 +346,12 @@ class AllowlistEntry(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+
+class DeadLetter(Message):
+    """Messages no provider could deliver (or stuck unknown), for the office to resend."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
