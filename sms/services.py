@@ -59,6 +59,7 @@ ATTEMPT_RANK = {
     AttemptStatus.REJECTED: 3,
 }
 MAX_TEMPORARY_RETRIES = 5
+RATE_LIMIT_CODES = frozenset({"http429", "twilio:20429", "twilio:429"})
 
 
 def _national(phone: str) -> str:
@@ -282,6 +283,8 @@ def _excluded_providers(message: Message) -> set[str]:
     temporary_counts: dict[str, int] = {}
     for attempt in message.attempts.all():
         if attempt.status == AttemptStatus.REJECTED:
+            if attempt.error_code.startswith("temporary:http429"):
+                continue
             if attempt.error_code.startswith("temporary:"):
                 temporary_counts[attempt.provider] = temporary_counts.get(attempt.provider, 0) + 1
                 if temporary_counts[attempt.provider] >= MAX_TEMPORARY_RETRIES:
@@ -490,7 +493,9 @@ _units_one = _UnitsOne()
 
 def _attempt_failed(*, attempt: Attempt, error: base.ProviderError, provider_row: Provider | None = None) -> str:
     kind = error.kind
-    if provider_row is not None and kind in (base.PROVIDER, base.TEMPORARY):
+    # Being rate limited (HTTP 429) says nothing about the provider's health.
+    is_rate_limited = error.code in RATE_LIMIT_CODES
+    if provider_row is not None and kind in (base.PROVIDER, base.TEMPORARY) and not is_rate_limited:
         _circuit(provider_row, success=False)
     error_code = f"{kind}:{error.code}" if kind != "not_found" else "not_found"
     now = timezone.now()
@@ -516,7 +521,7 @@ def _attempt_failed(*, attempt: Attempt, error: base.ProviderError, provider_row
         delay = datetime.timedelta(0)
         if kind == base.TEMPORARY:
             tries = locked.attempts.filter(provider=attempt.provider, error_code__startswith="temporary:").count()
-            delay = datetime.timedelta(seconds=min(60, 2 ** tries))
+            delay = datetime.timedelta(seconds=min(60, 2 ** (tries - 1)))
         _set_status(message=locked, status=MessageStatus.QUEUED, allow_retry=True,
                     note=f"{attempt.provider}: {error.detail}"[:200], lease_until=None, not_before=now + delay,
                     error_code=error.code[:40], error_detail=error.detail[:300])
