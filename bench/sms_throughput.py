@@ -50,8 +50,19 @@ def main() -> None:
     redis_port = free_port()
     redis_dir = tempfile.mkdtemp(prefix="sms-bench-redis-")
     redis_process = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", redis_dir],
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            redis_dir,
+        ],
         stdout=subprocess.DEVNULL,
     )
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
@@ -93,15 +104,34 @@ def main() -> None:
         cursor.execute(
             "TRUNCATE sms_providerevent, sms_statuschange, sms_attempt, sms_limitbypass, sms_message CASCADE"
         )
-    Provider.objects.update_or_create(name="mitake", defaults={"priority": 1, "is_enabled": True,
-                                                                "rate_per_second": args.provider_rate})
+    Provider.objects.update_or_create(
+        name="mitake", defaults={"priority": 1, "is_enabled": True, "rate_per_second": args.provider_rate}
+    )
     Provider.objects.exclude(name="mitake").update(is_enabled=False)
 
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "luckygas", "worker", "-Q", "sms", "-P", "threads",
-             "-c", str(args.threads), "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "-l", "ERROR", "-n", f"bench-{index}@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "luckygas",
+                "worker",
+                "-Q",
+                "sms",
+                "-P",
+                "threads",
+                "-c",
+                str(args.threads),
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "ERROR",
+                "-n",
+                f"bench-{index}@%h",
+            ],
             cwd=ROOT,
             env=dict(os.environ),
         )
@@ -113,8 +143,10 @@ def main() -> None:
         deadline = time.monotonic() + 60
         while len(app.control.ping(timeout=1) or []) < args.workers and time.monotonic() < deadline:
             time.sleep(0.5)
-        print(f"{args.workers} workers × {args.threads} threads ready; offering {args.count} messages "
-              f"at {args.rate}/s to a fake Mitake ({args.latency * 1000:.0f} ms, 429 every {args.rate_limit_every})")
+        print(
+            f"{args.workers} workers × {args.threads} threads ready; offering {args.count} messages "
+            f"at {args.rate}/s to a fake Mitake ({args.latency * 1000:.0f} ms, 429 every {args.rate_limit_every})"
+        )
         started = time.monotonic()
 
         def offer(offset: int) -> None:
@@ -156,8 +188,10 @@ def main() -> None:
         duplicate_replies = Attempt.objects.filter(is_duplicate_reply=True).count()
         print(f"accepted: {len(rows)}/{args.count} in {total_seconds:.1f} s (enqueueing took {enqueue_seconds:.1f} s)")
         print(f"throughput: {len(rows) / total_seconds:.1f} messages/s")
-        print(f"enqueue-to-accepted latency: p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, "
-              f"max {latencies[-1]:.2f} s")
+        print(
+            f"enqueue-to-accepted latency: p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, "
+            f"max {latencies[-1]:.2f} s"
+        )
         print(f"HTTP 429 answers retried: {rate_limited}; Duplicate=Y replies: {duplicate_replies}")
         print(f"duplicates (a number that got the same message twice): {duplicates}")
     finally:

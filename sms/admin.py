@@ -66,8 +66,9 @@ class ProviderAdmin(admin.ModelAdmin):
             row["circuit_label"] = CIRCUIT_LABELS.get(row["circuit_state"], row["circuit_state"])
             if row["balance_low"]:
                 messages.warning(
-                    request, gettext("%(provider)s balance is low: %(balance)s.") % {
-                        "provider": row["label"], "balance": row["balance"]}
+                    request,
+                    gettext("%(provider)s balance is low: %(balance)s.")
+                    % {"provider": row["label"], "balance": row["balance"]},
                 )
         return super().changelist_view(request, {**(extra_context or {}), "provider_stats": stats})
 
@@ -162,8 +163,8 @@ class TemplateAdmin(admin.ModelAdmin):
                 if count_segments(rendering.marketing_body(variant.body)).segments > 1:
                     messages.warning(
                         request,
-                        gettext("Variant %(label)s needs more than one segment with the company name and opt-out "
-                                "text.") % {"label": variant.label},
+                        gettext("Variant %(label)s needs more than one segment with the company name and opt-out text.")
+                        % {"label": variant.label},
                     )
 
 
@@ -189,15 +190,32 @@ class StatusChangeInline(ReadOnlyInline):
 
 class AttemptInline(ReadOnlyInline):
     model = Attempt
-    fields = ["started_at", "provider", "status", "provider_message_id", "is_duplicate_reply", "error_code",
-              "error_detail", "accepted_at", "final_at"]
+    fields = [
+        "started_at",
+        "provider",
+        "status",
+        "provider_message_id",
+        "is_duplicate_reply",
+        "error_code",
+        "error_detail",
+        "accepted_at",
+        "final_at",
+    ]
     readonly_fields = fields
 
 
 class ProviderEventInline(ReadOnlyInline):
     model = ProviderEvent
-    fields = ["received_at", "provider", "kind", "provider_message_id", "provider_status", "mapped_status",
-              "is_applied", "occurred_at"]
+    fields = [
+        "received_at",
+        "provider",
+        "kind",
+        "provider_message_id",
+        "provider_status",
+        "mapped_status",
+        "is_applied",
+        "occurred_at",
+    ]
     readonly_fields = fields
 
 
@@ -213,8 +231,10 @@ def _resend_action(provider: str):
         if resent:
             modeladmin.message_user(
                 request,
-                ngettext("%(count)d message resent via %(provider)s.", "%(count)d messages resent via %(provider)s.",
-                         resent) % {"count": resent, "provider": ProviderName(provider).label},
+                ngettext(
+                    "%(count)d message resent via %(provider)s.", "%(count)d messages resent via %(provider)s.", resent
+                )
+                % {"count": resent, "provider": ProviderName(provider).label},
                 messages.SUCCESS,
             )
 
@@ -225,19 +245,52 @@ def _resend_action(provider: str):
 
 
 class MessageAdminBase(admin.ModelAdmin):
-    list_display = ["id", "created_at", "phone_masked", "template", "variant_label", "priority", "status", "provider",
-                    "billable_units", "cost_twd", "deferred_reason"]
+    list_display = [
+        "id",
+        "created_at",
+        "phone_masked",
+        "template",
+        "variant_label",
+        "priority",
+        "status",
+        "provider",
+        "billable_units",
+        "cost_twd",
+        "deferred_reason",
+    ]
     list_filter = ["status", "priority", "provider", "template", "is_dead_letter"]
     search_fields = ["idempotency_key", "provider_message_id", "customer__code"]
     date_hierarchy = "created_at"
     list_select_related = ["template", "variant"]
     inlines = [StatusChangeInline, AttemptInline, ProviderEventInline]
     actions = [_resend_action(name) for name in ProviderName.values]
-    readonly_fields = ["uuid", "idempotency_key", "customer", "phone_masked", "body", "template", "variant",
-                       "priority", "status", "encoding", "billable_units", "cost_twd", "provider",
-                       "provider_message_id", "not_before", "deferred_reason", "error_code", "error_detail",
-                       "is_dead_letter", "critical_resent_at", "resend_of", "created_at", "submitted_at",
-                       "accepted_at", "final_at"]
+    readonly_fields = [
+        "uuid",
+        "idempotency_key",
+        "customer",
+        "phone_masked",
+        "body",
+        "template",
+        "variant",
+        "priority",
+        "status",
+        "encoding",
+        "billable_units",
+        "cost_twd",
+        "provider",
+        "provider_message_id",
+        "not_before",
+        "deferred_reason",
+        "error_code",
+        "error_detail",
+        "is_dead_letter",
+        "critical_resent_at",
+        "resend_of",
+        "created_at",
+        "submitted_at",
+        "accepted_at",
+        "final_at",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -348,4 +401,3 @@ class LimitBypassAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: LimitBypass | None = None) -> bool:
         return False
-

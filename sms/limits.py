@@ -116,7 +116,9 @@ def client() -> redis.Redis:
     url = conf.redis_url()
     with _lock:
         if url not in _clients:
-            _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+            _clients[url] = redis.Redis.from_url(
+                url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+            )
         return _clients[url]
 
 

@@ -88,7 +88,9 @@ class Template(models.Model):
 
 
 class TemplateVariant(models.Model):
-    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="variants", verbose_name=_("template"))
+    template = models.ForeignKey(
+        Template, on_delete=models.CASCADE, related_name="variants", verbose_name=_("template")
+    )
     label = models.CharField(_("variant"), max_length=10, default="A")
     body = models.TextField(
         _("body"), help_text=_("Placeholders in braces, e.g. {customer_name}, {order_number}, {delivery_date}.")
@@ -186,7 +188,9 @@ class AttemptStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected by the provider")
 
 
-ATTEMPT_FINAL = frozenset({AttemptStatus.DELIVERED, AttemptStatus.FAILED, AttemptStatus.EXPIRED, AttemptStatus.REJECTED})
+ATTEMPT_FINAL = frozenset(
+    {AttemptStatus.DELIVERED, AttemptStatus.FAILED, AttemptStatus.EXPIRED, AttemptStatus.REJECTED}
+)
 
 
 class Attempt(models.Model):

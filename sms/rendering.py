@@ -31,7 +31,9 @@ KNOWN_PLACEHOLDERS = frozenset(
         "link",
     }
 )
-_LINK = re.compile(r"(?:https?://|www\.)[^\s，。]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:tw|com|net|org|cc|io|me|ly)(?:/[^\s，。]*)?", re.I)
+_LINK = re.compile(
+    r"(?:https?://|www\.)[^\s，。]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:tw|com|net|org|cc|io|me|ly)(?:/[^\s，。]*)?", re.I
+)
 _PHONE = re.compile(r"(?<!\d)(?:\+?886[- ]?|0)\d(?:[- ]?\d){7,9}(?!\d)")
 
 
@@ -39,7 +41,9 @@ def placeholders(body: str) -> set[str]:
     try:
         return {name for _literal, name, _spec, _conv in string.Formatter().parse(body) if name is not None}
     except ValueError as error:
-        raise ValidationError({"body": _("The template has an unbalanced brace: %(error)s") % {"error": error}}) from error
+        raise ValidationError(
+            {"body": _("The template has an unbalanced brace: %(error)s") % {"error": error}}
+        ) from error
 
 
 def validate_template_body(body: str) -> None:

@@ -26,8 +26,9 @@ def provider_stats(*, start: datetime.datetime, end: datetime.datetime) -> list[
         )
         latencies = [
             (final_at - started_at).total_seconds()
-            for started_at, final_at in attempts.filter(status=AttemptStatus.DELIVERED, final_at__isnull=False)
-            .values_list("started_at", "final_at")[:20000]
+            for started_at, final_at in attempts.filter(
+                status=AttemptStatus.DELIVERED, final_at__isnull=False
+            ).values_list("started_at", "final_at")[:20000]
         ]
         cost = Message.objects.filter(provider=provider.name, submitted_at__gte=start, submitted_at__lt=end).aggregate(
             cost=Sum("cost_centi")
@@ -100,6 +101,8 @@ def variant_stats(*, template_id: int) -> list[dict]:
 
 def dead_letter_list():
     """Messages that could not be delivered and that the office may resend."""
-    stale_unknown = Q(status=MessageStatus.UNKNOWN, submitted_at__lt=datetime.datetime.now(tz=datetime.UTC)
-                      - datetime.timedelta(hours=1))
+    stale_unknown = Q(
+        status=MessageStatus.UNKNOWN,
+        submitted_at__lt=datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(hours=1),
+    )
     return Message.objects.filter(Q(is_dead_letter=True) | stale_unknown).exclude(resends__isnull=False)

@@ -214,7 +214,9 @@ def message_enqueue(
         check_marketing_text(body)
     count = count_segments(body)
     if count.segments > 5:
-        raise ValidationError({"body": _("The message needs %(n)d parts; at most 5 are allowed.") % {"n": count.segments}})
+        raise ValidationError(
+            {"body": _("The message needs %(n)d parts; at most 5 are allowed.") % {"n": count.segments}}
+        )
     with transaction.atomic():
         message, created = Message.objects.get_or_create(
             idempotency_key=idempotency_key,
@@ -331,16 +333,28 @@ def _dispatch_claimed(*, message_id: int, now: datetime.datetime) -> str:
     if is_opted_out and not (message.priority == Priority.CRITICAL and conf.opted_out_allows_critical()):
         with transaction.atomic():
             locked = Message.objects.select_for_update().get(pk=message.pk)
-            _set_status(message=locked, status=MessageStatus.FAILED, note="opted out", error_code="opted_out",
-                        error_detail="The recipient opted out.", lease_until=None)
+            _set_status(
+                message=locked,
+                status=MessageStatus.FAILED,
+                note="opted out",
+                error_code="opted_out",
+                error_detail="The recipient opted out.",
+                lease_until=None,
+            )
         return "opted_out"
     if message.priority == Priority.MARKETING:
         has_consent = MarketingConsent.objects.filter(phone=message.phone, revoked_at__isnull=True).exists()
         if not has_consent:
             with transaction.atomic():
                 locked = Message.objects.select_for_update().get(pk=message.pk)
-                _set_status(message=locked, status=MessageStatus.FAILED, note="no marketing consent",
-                            error_code="no_consent", error_detail="No recorded marketing consent.", lease_until=None)
+                _set_status(
+                    message=locked,
+                    status=MessageStatus.FAILED,
+                    note="no marketing consent",
+                    error_code="no_consent",
+                    error_detail="No recorded marketing consent.",
+                    lease_until=None,
+                )
             return "no_consent"
         window_start = _next_marketing_start(now)
         if window_start is not None:
@@ -352,9 +366,15 @@ def _dispatch_claimed(*, message_id: int, now: datetime.datetime) -> str:
             return _defer(message, until=now + datetime.timedelta(seconds=30), reason="no provider available", now=now)
         with transaction.atomic():
             locked = Message.objects.select_for_update().get(pk=message.pk)
-            _set_status(message=locked, status=MessageStatus.FAILED, note="every provider refused",
-                        error_code="providers_exhausted", error_detail="No provider could take the message.",
-                        is_dead_letter=True, lease_until=None)
+            _set_status(
+                message=locked,
+                status=MessageStatus.FAILED,
+                note="every provider refused",
+                error_code="providers_exhausted",
+                error_detail="No provider could take the message.",
+                is_dead_letter=True,
+                lease_until=None,
+            )
         return "dead_letter"
     chosen = next((row for row in candidates if limits.circuit_allows(provider=row.name, now=now)), None)
     if chosen is None:
@@ -411,27 +431,36 @@ def _callback_url(provider: str) -> str:
 def _call_provider(*, attempt: Attempt, message: Message, provider_row: Provider, recover: bool) -> str:
     client = get_provider(provider_row.name)
     if client is None:
-        return _attempt_failed(attempt=attempt, error=base.ProviderError(kind=base.PROVIDER, code="unconfigured",
-                                                                        detail="provider not configured"))
+        return _attempt_failed(
+            attempt=attempt,
+            error=base.ProviderError(kind=base.PROVIDER, code="unconfigured", detail="provider not configured"),
+        )
     body = crypto.decrypt_body(message.body_encrypted)
     reference = str(message.uuid)
     phone = message.phone if provider_row.name == ProviderName.TWILIO else _national(message.phone)
     try:
         if recover:
-            result = client.recover(client_reference=reference, phone=phone, body=body,
-                                    since=attempt.started_at - datetime.timedelta(minutes=1),
-                                    callback_url=_callback_url(provider_row.name))
+            result = client.recover(
+                client_reference=reference,
+                phone=phone,
+                body=body,
+                since=attempt.started_at - datetime.timedelta(minutes=1),
+                callback_url=_callback_url(provider_row.name),
+            )
         else:
-            result = client.send(client_reference=reference, phone=phone, body=body,
-                                 callback_url=_callback_url(provider_row.name))
+            result = client.send(
+                client_reference=reference, phone=phone, body=body, callback_url=_callback_url(provider_row.name)
+            )
     except base.ProviderTimeout:
         _circuit(provider_row, success=False)
         with transaction.atomic():
             Attempt.objects.filter(pk=attempt.pk, status__in=[AttemptStatus.SUBMITTED, AttemptStatus.UNKNOWN]).update(
-                status=AttemptStatus.UNKNOWN, error_code="timeout", error_detail="no answer in time")
+                status=AttemptStatus.UNKNOWN, error_code="timeout", error_detail="no answer in time"
+            )
             locked = Message.objects.select_for_update().get(pk=message.pk)
-            _set_status(message=locked, status=MessageStatus.UNKNOWN, note=f"{provider_row.name} timed out",
-                        lease_until=None)
+            _set_status(
+                message=locked, status=MessageStatus.UNKNOWN, note=f"{provider_row.name} timed out", lease_until=None
+            )
             from sms.tasks import attempt_recover
 
             transaction.on_commit(lambda: attempt_recover.apply_async((attempt.pk,), countdown=5))
@@ -440,16 +469,23 @@ def _call_provider(*, attempt: Attempt, message: Message, provider_row: Provider
         return _attempt_failed(attempt=attempt, error=error, provider_row=provider_row)
     if result is None:
         # The provider confirmed it never got the message: safe to send again.
-        return _attempt_failed(attempt=attempt, error=base.ProviderError(kind="not_found", code="not_found",
-                                                                        detail="provider never received it"))
+        return _attempt_failed(
+            attempt=attempt,
+            error=base.ProviderError(kind="not_found", code="not_found", detail="provider never received it"),
+        )
     _circuit(provider_row, success=True)
     return _attempt_accepted(attempt=attempt, provider_row=provider_row, result=result)
 
 
 def _circuit(provider_row: Provider, *, success: bool) -> None:
     try:
-        limits.circuit_record(provider=provider_row.name, is_success=success, threshold=provider_row.failure_threshold,
-                              cooldown_seconds=provider_row.cooldown_seconds, now=timezone.now())
+        limits.circuit_record(
+            provider=provider_row.name,
+            is_success=success,
+            threshold=provider_row.failure_threshold,
+            cooldown_seconds=provider_row.cooldown_seconds,
+            now=timezone.now(),
+        )
     except Exception:  # Redis down: the circuit is an optimisation, the outbox still holds the truth.
         logger.warning("could not record the circuit state of %s", provider_row.name)
 
@@ -459,26 +495,48 @@ def _attempt_accepted(*, attempt: Attempt, provider_row: Provider, result: base.
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=attempt.message_id)
         Attempt.objects.filter(pk=attempt.pk).update(
-            status=AttemptStatus.ACCEPTED, provider_message_id=result.provider_message_id,
-            is_duplicate_reply=result.is_duplicate, accepted_at=now, error_code="", error_detail="")
-        _record_event(provider=provider_row.name, kind=ProviderEvent.Kind.SEND_REPLY,
-                      dedupe_parts=[str(attempt.pk), result.provider_message_id, str(result.is_duplicate)],
-                      raw=result.raw, provider_message_id=result.provider_message_id, message=locked,
-                      provider_status="duplicate" if result.is_duplicate else "accepted",
-                      mapped_status=MessageStatus.ACCEPTED)
+            status=AttemptStatus.ACCEPTED,
+            provider_message_id=result.provider_message_id,
+            is_duplicate_reply=result.is_duplicate,
+            accepted_at=now,
+            error_code="",
+            error_detail="",
+        )
+        _record_event(
+            provider=provider_row.name,
+            kind=ProviderEvent.Kind.SEND_REPLY,
+            dedupe_parts=[str(attempt.pk), result.provider_message_id, str(result.is_duplicate)],
+            raw=result.raw,
+            provider_message_id=result.provider_message_id,
+            message=locked,
+            provider_status="duplicate" if result.is_duplicate else "accepted",
+            mapped_status=MessageStatus.ACCEPTED,
+        )
         cost = provider_row.unit_price_centi * (get_provider(provider_row.name) or _units_one).billable_units(
-            segments=locked.billable_units)
-        fields = {"provider": provider_row.name, "provider_message_id": result.provider_message_id,
-                  "lease_until": None, "cost_centi": locked.cost_centi + cost}
-        if not _set_status(message=locked, status=MessageStatus.ACCEPTED,
-                           note=f"{provider_row.name} accepted" + (" (duplicate)" if result.is_duplicate else ""),
-                           **fields):
+            segments=locked.billable_units
+        )
+        fields = {
+            "provider": provider_row.name,
+            "provider_message_id": result.provider_message_id,
+            "lease_until": None,
+            "cost_centi": locked.cost_centi + cost,
+        }
+        if not _set_status(
+            message=locked,
+            status=MessageStatus.ACCEPTED,
+            note=f"{provider_row.name} accepted" + (" (duplicate)" if result.is_duplicate else ""),
+            **fields,
+        ):
             Message.objects.filter(pk=locked.pk).update(**fields)
         if result.balance is not None:
             Provider.objects.filter(pk=provider_row.pk).update(balance=result.balance, balance_updated_at=now)
             if result.balance < provider_row.balance_low_threshold:
-                logger.warning("sms provider %s balance is low: %s", provider_row.name, result.balance,
-                               extra={"provider": provider_row.name, "balance": result.balance})
+                logger.warning(
+                    "sms provider %s balance is low: %s",
+                    provider_row.name,
+                    result.balance,
+                    extra={"provider": provider_row.name, "balance": result.balance},
+                )
     return "duplicate" if result.is_duplicate else "accepted"
 
 
@@ -501,19 +559,35 @@ def _attempt_failed(*, attempt: Attempt, error: base.ProviderError, provider_row
     now = timezone.now()
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=attempt.message_id)
-        Attempt.objects.filter(pk=attempt.pk).update(status=AttemptStatus.REJECTED, error_code=error_code[:40],
-                                                    error_detail=error.detail[:300], final_at=now)
-        _record_event(provider=attempt.provider, kind=ProviderEvent.Kind.SEND_REPLY,
-                      dedupe_parts=[str(attempt.pk), "error", error.code], raw={"code": error.code, **error.raw},
-                      message=locked, provider_status=error.code, mapped_status="rejected")
+        Attempt.objects.filter(pk=attempt.pk).update(
+            status=AttemptStatus.REJECTED, error_code=error_code[:40], error_detail=error.detail[:300], final_at=now
+        )
+        _record_event(
+            provider=attempt.provider,
+            kind=ProviderEvent.Kind.SEND_REPLY,
+            dedupe_parts=[str(attempt.pk), "error", error.code],
+            raw={"code": error.code, **error.raw},
+            message=locked,
+            provider_status=error.code,
+            mapped_status="rejected",
+        )
         other_open = locked.attempts.exclude(pk=attempt.pk).exclude(status__in=ATTEMPT_FINAL).exists()
         if kind in (base.RECIPIENT, base.OPTED_OUT):
             if kind == base.OPTED_OUT:
-                OptOut.objects.get_or_create(phone=locked.phone, defaults={"source": OptOut.Source.PROVIDER,
-                                                                           "note": f"{attempt.provider} {error.code}"})
+                OptOut.objects.get_or_create(
+                    phone=locked.phone,
+                    defaults={"source": OptOut.Source.PROVIDER, "note": f"{attempt.provider} {error.code}"},
+                )
             if not other_open:
-                _set_status(message=locked, status=MessageStatus.FAILED, note=error.detail, error_code=error.code[:40],
-                            error_detail=error.detail[:300], is_dead_letter=kind == base.RECIPIENT, lease_until=None)
+                _set_status(
+                    message=locked,
+                    status=MessageStatus.FAILED,
+                    note=error.detail,
+                    error_code=error.code[:40],
+                    error_detail=error.detail[:300],
+                    is_dead_letter=kind == base.RECIPIENT,
+                    lease_until=None,
+                )
             return kind
         if other_open or locked.status in (MessageStatus.ACCEPTED, *FINAL_STATUSES):
             # A critical resend that failed: the first provider's attempt still stands.
@@ -522,9 +596,16 @@ def _attempt_failed(*, attempt: Attempt, error: base.ProviderError, provider_row
         if kind == base.TEMPORARY:
             tries = locked.attempts.filter(provider=attempt.provider, error_code__startswith="temporary:").count()
             delay = datetime.timedelta(seconds=min(60, 2 ** (tries - 1)))
-        _set_status(message=locked, status=MessageStatus.QUEUED, allow_retry=True,
-                    note=f"{attempt.provider}: {error.detail}"[:200], lease_until=None, not_before=now + delay,
-                    error_code=error.code[:40], error_detail=error.detail[:300])
+        _set_status(
+            message=locked,
+            status=MessageStatus.QUEUED,
+            allow_retry=True,
+            note=f"{attempt.provider}: {error.detail}"[:200],
+            lease_until=None,
+            not_before=now + delay,
+            error_code=error.code[:40],
+            error_detail=error.detail[:300],
+        )
         _enqueue_send(locked.pk, countdown=delay.total_seconds() or None)
     return f"retry:{kind}"
 
@@ -535,7 +616,8 @@ def attempt_recover(*, attempt_id: int) -> str:
     if attempt is None or attempt.status != AttemptStatus.UNKNOWN:
         return "nothing_to_do"
     claimed = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.UNKNOWN).update(
-        error_detail="asking the provider")
+        error_detail="asking the provider"
+    )
     if not claimed:
         return "nothing_to_do"
     provider_row = Provider.objects.get(name=attempt.provider)
@@ -552,15 +634,26 @@ def receipt_record(*, provider: str, receipt: base.Receipt, kind: str = Provider
         if receipt.provider_message_id
         else None
     )
-    dedupe = [receipt.provider_message_id, receipt.provider_status,
-              receipt.occurred_at.isoformat() if receipt.occurred_at else "",
-              json.dumps(dict(receipt.raw), sort_keys=True, ensure_ascii=False, default=str)]
+    dedupe = [
+        receipt.provider_message_id,
+        receipt.provider_status,
+        receipt.occurred_at.isoformat() if receipt.occurred_at else "",
+        json.dumps(dict(receipt.raw), sort_keys=True, ensure_ascii=False, default=str),
+    ]
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=attempt.message_id) if attempt else None
-        event = _record_event(provider=provider, kind=kind, dedupe_parts=dedupe, raw=receipt.raw,
-                              provider_message_id=receipt.provider_message_id, message=message,
-                              provider_status=receipt.provider_status, mapped_status=receipt.status,
-                              occurred_at=receipt.occurred_at, phone=receipt.phone)
+        event = _record_event(
+            provider=provider,
+            kind=kind,
+            dedupe_parts=dedupe,
+            raw=receipt.raw,
+            provider_message_id=receipt.provider_message_id,
+            message=message,
+            provider_status=receipt.provider_status,
+            mapped_status=receipt.status,
+            occurred_at=receipt.occurred_at,
+            phone=receipt.phone,
+        )
         if event is None:
             return "duplicate"
         if attempt is None or message is None:
@@ -578,18 +671,29 @@ def receipt_record(*, provider: str, receipt: base.Receipt, kind: str = Provider
         if attempt.status in ATTEMPT_FINAL or ATTEMPT_RANK[target] <= ATTEMPT_RANK[attempt.status]:
             return "ignored"
         Attempt.objects.filter(pk=attempt.pk).update(
-            status=target, final_at=timezone.now() if target in ATTEMPT_FINAL else None)
+            status=target, final_at=timezone.now() if target in ATTEMPT_FINAL else None
+        )
         changed = False
         if target == AttemptStatus.DELIVERED:
-            changed = _set_status(message=message, status=MessageStatus.DELIVERED, note=f"{provider} receipt",
-                                  provider=provider, provider_message_id=receipt.provider_message_id)
+            changed = _set_status(
+                message=message,
+                status=MessageStatus.DELIVERED,
+                note=f"{provider} receipt",
+                provider=provider,
+                provider_message_id=receipt.provider_message_id,
+            )
         elif target == AttemptStatus.ACCEPTED:
             changed = _set_status(message=message, status=MessageStatus.ACCEPTED, note=f"{provider} receipt")
         else:
             still_open = message.attempts.exclude(pk=attempt.pk).exclude(status__in=ATTEMPT_FINAL).exists()
             if not still_open:
-                changed = _set_status(message=message, status=str(target), note=f"{provider} receipt",
-                                      error_code=receipt.provider_status[:40], is_dead_letter=True)
+                changed = _set_status(
+                    message=message,
+                    status=str(target),
+                    note=f"{provider} receipt",
+                    error_code=receipt.provider_status[:40],
+                    is_dead_letter=True,
+                )
         ProviderEvent.objects.filter(pk=event.pk).update(is_applied=changed)
     return "applied" if changed else "ignored"
 
@@ -632,8 +736,13 @@ def opt_out_add(*, phone: str, source: str = OptOut.Source.ADMIN, note: str = ""
 
 def inbound_record(*, provider: str, phone: str, text: str, raw: Mapping[str, str]) -> bool:
     """Store an inbound reply; an opt-out keyword puts the number on the opt-out list. True if it did."""
-    _record_event(provider=provider, kind=ProviderEvent.Kind.INBOUND,
-                  dedupe_parts=[json.dumps(dict(raw), sort_keys=True, ensure_ascii=False)], raw=raw, phone=phone)
+    _record_event(
+        provider=provider,
+        kind=ProviderEvent.Kind.INBOUND,
+        dedupe_parts=[json.dumps(dict(raw), sort_keys=True, ensure_ascii=False)],
+        raw=raw,
+        phone=phone,
+    )
     keyword = text.strip().upper()
     if keyword in OPT_OUT_KEYWORDS or text.strip() in OPT_OUT_KEYWORDS:
         try:
@@ -674,9 +783,14 @@ def message_resend(*, message: Message, provider: str) -> Message:
     # Pretend the other providers already refused it, so the chosen one goes first.
     for other in ProviderName.values:
         if other != provider:
-            Attempt.objects.create(message=copy, provider=other, status=AttemptStatus.REJECTED,
-                                   error_code="skipped", error_detail="resend via another provider",
-                                   final_at=timezone.now())
+            Attempt.objects.create(
+                message=copy,
+                provider=other,
+                status=AttemptStatus.REJECTED,
+                error_code="skipped",
+                error_detail="resend via another provider",
+                final_at=timezone.now(),
+            )
     return copy
 
 
@@ -708,15 +822,17 @@ def outbox_reconcile(*, now: datetime.datetime | None = None) -> dict[str, int]:
             if locked.status != MessageStatus.SUBMITTED:
                 continue
             Attempt.objects.filter(message=locked, status=AttemptStatus.SUBMITTED).update(
-                status=AttemptStatus.UNKNOWN, error_code="abandoned")
+                status=AttemptStatus.UNKNOWN, error_code="abandoned"
+            )
             _set_status(message=locked, status=MessageStatus.UNKNOWN, note="worker lost", lease_until=None)
     unknown = Attempt.objects.filter(status=AttemptStatus.UNKNOWN, started_at__lt=now - datetime.timedelta(seconds=20))
     for attempt_id in unknown.values_list("pk", flat=True)[:500]:
         attempt_recover.delay(attempt_id)
         counts["recovering"] += 1
     for provider in ProviderName.values:
-        if Attempt.objects.filter(provider=provider, status=AttemptStatus.ACCEPTED,
-                                  accepted_at__lt=now - datetime.timedelta(minutes=2)).exists():
+        if Attempt.objects.filter(
+            provider=provider, status=AttemptStatus.ACCEPTED, accepted_at__lt=now - datetime.timedelta(minutes=2)
+        ).exists():
             provider_poll_task.delay(provider)
             counts["polled"] += 1
     counts["critical_resent"] = critical_resend_due(now=now)
@@ -745,8 +861,12 @@ def critical_resend_due(*, now: datetime.datetime) -> int:
         chosen = next((row for row in candidates if limits.circuit_allows(provider=row.name, now=now)), None)
         if chosen is None:
             continue
-        StatusChange.objects.create(message=message, from_status=message.status, to_status=message.status,
-                                    note=f"no receipt: critical resend via {chosen.name}")
+        StatusChange.objects.create(
+            message=message,
+            from_status=message.status,
+            to_status=message.status,
+            note=f"no receipt: critical resend via {chosen.name}",
+        )
         result = _send_through(message=message, provider_row=chosen, now=now, is_critical_resend=True)
         if not result.startswith("deferred"):
             sent += 1

@@ -56,9 +56,7 @@ def mitake_callback(request: HttpRequest, token: str) -> HttpResponse:
     receipt = MitakeProvider.parse_receipt(params)
     services.receipt_record(provider=ProviderName.MITAKE, receipt=receipt)
     # Anything but this exact answer makes Mitake send the receipt again.
-    return HttpResponse(
-        CALLBACK_ANSWER.format(msgid=params.get("msgid", "")), content_type="text/plain; charset=utf-8"
-    )
+    return HttpResponse(CALLBACK_ANSWER.format(msgid=params.get("msgid", "")), content_type="text/plain; charset=utf-8")
 
 
 @csrf_exempt
@@ -71,8 +69,7 @@ def every8d_callback(request: HttpRequest, token: str) -> HttpResponse:
     params = _params(request)
     receipt = Every8dProvider.parse_receipt(params)
     if receipt.reply_text:
-        services.inbound_record(provider=ProviderName.EVERY8D, phone=receipt.phone, text=receipt.reply_text,
-                                raw=params)
+        services.inbound_record(provider=ProviderName.EVERY8D, phone=receipt.phone, text=receipt.reply_text, raw=params)
     if receipt.provider_message_id:
         services.receipt_record(provider=ProviderName.EVERY8D, receipt=receipt)
     return HttpResponse("OK", content_type="text/plain")
@@ -103,6 +100,7 @@ def twilio_callback(request: HttpRequest) -> HttpResponse:
             with contextlib.suppress(ValidationError):
                 services.opt_out_add(phone=params.get("To", ""), source="provider", note="twilio 21610")
     elif params.get("Body") is not None:
-        services.inbound_record(provider=ProviderName.TWILIO, phone=params.get("From", ""), text=params["Body"],
-                                raw=params)
+        services.inbound_record(
+            provider=ProviderName.TWILIO, phone=params.get("From", ""), text=params["Body"], raw=params
+        )
     return HttpResponse("<Response/>", content_type="text/xml")

@@ -74,8 +74,19 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.directory],
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.directory,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -156,9 +167,25 @@ class Worker:
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "celery", "-A", "luckygas", "worker", "-Q", "sms", "-P", "threads",
-            "-c", str(self.concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-l", "WARNING", "-n", f"sms-test-{free_port()}@%h",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "luckygas",
+            "worker",
+            "-Q",
+            "sms",
+            "-P",
+            "threads",
+            "-c",
+            str(self.concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+            "-n",
+            f"sms-test-{free_port()}@%h",
         ]
         if self.beat:
             command += ["--beat", "-S", "celery.beat:PersistentScheduler", "-s", f"{self.schedule}/schedule"]
@@ -207,8 +234,14 @@ def providers(db) -> dict[str, object]:
     for name, priority, price in (("mitake", 1, 80), ("every8d", 2, 75), ("twilio", 3, 260)):
         rows[name], _created = Provider.objects.update_or_create(
             name=name,
-            defaults={"priority": priority, "unit_price_centi": price, "rate_per_second": 1000,
-                      "failure_threshold": 3, "cooldown_seconds": 60, "is_enabled": True},
+            defaults={
+                "priority": priority,
+                "unit_price_centi": price,
+                "rate_per_second": 1000,
+                "failure_threshold": 3,
+                "cooldown_seconds": 60,
+                "is_enabled": True,
+            },
         )
     return rows
 

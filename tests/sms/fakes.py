@@ -109,7 +109,7 @@ class FakeMitake(FakeProvider):
             if not form.get("msgid"):
                 return 200, f"AccountPoint={self.balance}\n", "text/plain"
             lines = [
-                f"{msgid}\t{self.status.get(msgid, '1')}\t{datetime.datetime.now():%Y%m%d%H%M%S}"
+                f"{msgid}\t{self.status.get(msgid, '1')}\t{datetime.datetime.now(datetime.UTC):%Y%m%d%H%M%S}"
                 for msgid in form["msgid"].split(",")
                 if msgid in self.status
             ]

@@ -41,9 +41,10 @@ def test_opted_out_number_gets_no_marketing_and_no_normal_but_critical(sms_rig, 
     marketing, marketing_result = enqueue_and_dispatch(
         now=day, idempotency_key="oo:1", customer=consenting_customer, body="優惠", priority="marketing"
     )
-    normal, normal_result = enqueue_and_dispatch(now=day, idempotency_key="oo:2", customer=consenting_customer,
-                                                 body="訂單已確認")
-    critical, critical_result = enqueue_and_dispatch(
+    normal, normal_result = enqueue_and_dispatch(
+        now=day, idempotency_key="oo:2", customer=consenting_customer, body="訂單已確認"
+    )
+    _critical, critical_result = enqueue_and_dispatch(
         now=day, idempotency_key="oo:3", customer=consenting_customer, body="扣款失敗", priority=Priority.CRITICAL
     )
 
@@ -81,7 +82,10 @@ def test_unregistered_link_or_number_blocks_marketing(sms_rig, consenting_custom
     assert Message.objects.count() == 0
 
     allowed = services.message_enqueue(
-        idempotency_key="link:3", customer=consenting_customer, body="詳情 https://luckygas.tw/winter", priority="marketing"
+        idempotency_key="link:3",
+        customer=consenting_customer,
+        body="詳情 https://luckygas.tw/winter",
+        priority="marketing",
     )
     assert allowed.pk
 

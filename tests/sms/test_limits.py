@@ -15,7 +15,7 @@ NOW = taipei(2026, 11, 25, 10, 0, 5)
 def test_sixth_message_to_a_customer_waits_for_tomorrow_and_a_critical_one_passes_recorded(sms_rig, customer):
     # given: five messages today
     for number in range(5):
-        message, result = enqueue_and_dispatch(now=NOW, idempotency_key=f"cap:{number}", customer=customer, body="hi")
+        _message, result = enqueue_and_dispatch(now=NOW, idempotency_key=f"cap:{number}", customer=customer, body="hi")
         assert result == "accepted"
 
     # when
@@ -30,7 +30,11 @@ def test_sixth_message_to_a_customer_waits_for_tomorrow_and_a_critical_one_passe
 
     # when: a critical message the same day
     critical, result = enqueue_and_dispatch(
-        now=NOW, idempotency_key="cap:critical", customer=customer, body="付款失敗，請聯絡我們", priority=Priority.CRITICAL
+        now=NOW,
+        idempotency_key="cap:critical",
+        customer=customer,
+        body="付款失敗，請聯絡我們",
+        priority=Priority.CRITICAL,
     )
 
     # then
@@ -69,7 +73,7 @@ def test_limits_are_counted_in_segments(sms_rig, customer):
     long_body = "瓦" * 140  # 140 UCS-2 characters = 3 segments of 67
 
     first, result = enqueue_and_dispatch(now=NOW, idempotency_key="seg:1", customer=customer, body=long_body)
-    second, second_result = enqueue_and_dispatch(now=NOW, idempotency_key="seg:2", customer=customer, body=long_body)
+    _second, second_result = enqueue_and_dispatch(now=NOW, idempotency_key="seg:2", customer=customer, body=long_body)
 
     assert (first.billable_units, result) == (3, "accepted")
     assert second_result == f"deferred:{limits.CUSTOMER_CAP}"
@@ -82,7 +86,7 @@ def test_a_lost_daily_counter_is_rebuilt_from_the_database(sms_rig, private_redi
 
     # when: Redis forgets everything
     private_redis.flush()
-    sixth, result = enqueue_and_dispatch(now=NOW, idempotency_key="rebuild:6", customer=customer, body="hi")
+    _sixth, result = enqueue_and_dispatch(now=NOW, idempotency_key="rebuild:6", customer=customer, body="hi")
 
     # then: the cap still holds
     assert result == f"deferred:{limits.CUSTOMER_CAP}"

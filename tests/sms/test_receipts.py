@@ -16,8 +16,15 @@ TWILIO_URL = "/sms/callbacks/twilio/"
 
 
 def _mitake_receipt(msgid: str, code: str, statusstr: str, donetime: str) -> dict[str, str]:
-    return {"msgid": msgid, "dstaddr": "0912345678", "dlvtime": "20261125100000", "donetime": donetime,
-            "statuscode": code, "statusstr": statusstr, "StatusFlag": code}
+    return {
+        "msgid": msgid,
+        "dstaddr": "0912345678",
+        "dlvtime": "20261125100000",
+        "donetime": donetime,
+        "statuscode": code,
+        "statusstr": statusstr,
+        "StatusFlag": code,
+    }
 
 
 def test_out_of_order_and_duplicated_mitake_receipts_never_move_a_delivered_message_back(client, sms_rig, customer):
@@ -46,12 +53,16 @@ def test_out_of_order_and_duplicated_mitake_receipts_never_move_a_delivered_mess
         ("6", False),
     ]
     assert list(message.status_changes.values_list("to_status", flat=True)) == [
-        "queued", "submitted", "accepted", "delivered",
+        "queued",
+        "submitted",
+        "accepted",
+        "delivered",
     ]
 
 
-def test_every8d_report_and_poll_agree_and_a_failure_after_delivery_changes_nothing(client, sms_rig, providers,
-                                                                                   customer):
+def test_every8d_report_and_poll_agree_and_a_failure_after_delivery_changes_nothing(
+    client, sms_rig, providers, customer
+):
     providers["mitake"].is_enabled = False
     providers["mitake"].save()
     message, _result = enqueue_and_dispatch(now=NOW, idempotency_key="r:2", customer=customer, body="hi")
@@ -115,8 +126,12 @@ def _twilio_message(customer):
 
 def test_twilio_callback_with_a_bad_signature_is_refused_and_changes_nothing(client, sms_rig, customer):
     message = _twilio_message(customer)
-    params = {"MessageSid": message.provider_message_id, "MessageStatus": "delivered", "To": "+886912345678",
-              "AccountSid": fakes.TWILIO_SID}
+    params = {
+        "MessageSid": message.provider_message_id,
+        "MessageStatus": "delivered",
+        "To": "+886912345678",
+        "AccountSid": fakes.TWILIO_SID,
+    }
     signature = RequestValidator("not-the-auth-token").compute_signature(f"http://testserver{TWILIO_URL}", params)
 
     response = client.post(TWILIO_URL, params, HTTP_X_TWILIO_SIGNATURE=signature)
@@ -129,8 +144,12 @@ def test_twilio_callback_with_a_bad_signature_is_refused_and_changes_nothing(cli
 
 def test_twilio_callback_with_a_good_signature_delivers(client, sms_rig, customer):
     message = _twilio_message(customer)
-    params = {"MessageSid": message.provider_message_id, "MessageStatus": "delivered", "To": "+886912345678",
-              "AccountSid": fakes.TWILIO_SID}
+    params = {
+        "MessageSid": message.provider_message_id,
+        "MessageStatus": "delivered",
+        "To": "+886912345678",
+        "AccountSid": fakes.TWILIO_SID,
+    }
     signature = RequestValidator(fakes.TWILIO_TOKEN).compute_signature(f"http://testserver{TWILIO_URL}", params)
 
     response = client.post(TWILIO_URL, params, HTTP_X_TWILIO_SIGNATURE=signature)
@@ -143,8 +162,14 @@ def test_twilio_callback_with_a_good_signature_delivers(client, sms_rig, custome
 def test_twilio_inbound_stop_opts_out(client, sms_rig):
     from sms.models import OptOut
 
-    params = {"MessageSid": "SMinbound1", "SmsStatus": "received", "From": "+886912345678", "To": fakes.TWILIO_FROM,
-              "Body": "STOP", "AccountSid": fakes.TWILIO_SID}
+    params = {
+        "MessageSid": "SMinbound1",
+        "SmsStatus": "received",
+        "From": "+886912345678",
+        "To": fakes.TWILIO_FROM,
+        "Body": "STOP",
+        "AccountSid": fakes.TWILIO_SID,
+    }
     signature = RequestValidator(fakes.TWILIO_TOKEN).compute_signature(f"http://testserver{TWILIO_URL}", params)
 
     response = client.post(TWILIO_URL, params, HTTP_X_TWILIO_SIGNATURE=signature)

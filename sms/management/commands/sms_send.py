@@ -1,7 +1,7 @@
 """Send one SMS from the shell through the outbox, with its limits and opt-out checks.
 
-    python manage.py sms_send --to 0912345678 --body "瓦斯已送達"
-    python manage.py sms_send --template order_confirmation --customer C00012 --context order_number=#42
+python manage.py sms_send --to 0912345678 --body "瓦斯已送達"
+python manage.py sms_send --template order_confirmation --customer C00012 --context order_number=#42
 """
 
 import time
