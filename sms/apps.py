@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class SmsConfig(AppConfig):
     name = "sms"
     verbose_name = _("SMS gateway")
+
+    def ready(self) -> None:
+        from luckygas.celery import app
+        from luckygas.delivery import events
+        from sms import conf, hooks
+
+        events.subscribe(events.ORDER_STATUS_CHANGED, hooks.on_order_status_changed)
+        # Beat re-dispatches stuck messages, recovers timeouts, polls receipts and re-scans events.
+        app.conf.beat_schedule = {
+            **(app.conf.beat_schedule or {}),
+            "sms-outbox-reconcile": {
+                "task": "sms.tasks.outbox_reconcile",
+                "schedule": float(conf.reconcile_interval_seconds()),
+                "options": {"queue": "sms", "expires": float(conf.reconcile_interval_seconds())},
+            },
+        }

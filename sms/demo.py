@@ -1,0 +1,56 @@
+"""Demo SMS data: the standard templates (zh-Hant bodies), a registered link and provider rows."""
+
+from sms.models import AllowlistEntry, Priority, Provider, Template, TemplateVariant
+
+TEMPLATES = [
+    (
+        "order_confirmation",
+        Priority.NORMAL,
+        "Order confirmed",
+        [
+            ("A", "{customer_name}您好，訂單{order_number}已確認，預計{delivery_date}配送。{company_name}", 1),
+            ("B", "【{company_name}】訂單{order_number}已確認，{delivery_date}送達，謝謝您！", 1),
+        ],
+    ),
+    (
+        "driver_arriving",
+        Priority.CRITICAL,
+        "Driver about 15 minutes away",
+        [("A", "{company_name}：司機約{eta_minutes}分鐘後抵達，請留意門鈴。訂單{order_number}", 1)],
+    ),
+    (
+        "payment_due",
+        Priority.NORMAL,
+        "Invoice payment due",
+        [("A", "{company_name}提醒：帳單{invoice_number}金額{amount}元，繳費期限{due_date}。", 1)],
+    ),
+    (
+        "payment_failed",
+        Priority.CRITICAL,
+        "Direct debit failed",
+        [("A", "{company_name}通知：帳單{invoice_number}扣款失敗({amount}元)，請聯絡客服。", 1)],
+    ),
+    (
+        "winter_promotion",
+        Priority.MARKETING,
+        "Winter refill offer",
+        [("A", "冬季換桶享9折，詳情{link}", 1)],
+    ),
+]
+
+
+def seed_demo_data(*, password: str, stdout) -> None:
+    for name, priority, description, variants in TEMPLATES:
+        template, _created = Template.objects.get_or_create(
+            name=name, defaults={"priority": priority, "description": description}
+        )
+        for label, body, weight in variants:
+            TemplateVariant.objects.get_or_create(
+                template=template, label=label, defaults={"body": body, "weight": weight}
+            )
+    AllowlistEntry.objects.get_or_create(
+        kind=AllowlistEntry.Kind.LINK, value="https://luckygas.tw/", defaults={"note": "registered 2024-11"}
+    )
+    for name, priority, price in (("mitake", 1, 80), ("every8d", 2, 75), ("twilio", 3, 260)):
+        Provider.objects.get_or_create(name=name, defaults={"priority": priority, "unit_price_centi": price})
+    stdout.write(f"SMS: {Template.objects.count()} templates\n")

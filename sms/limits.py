@@ -1,0 +1,224 @@
+"""Sending limits and provider circuit breakers, shared by every worker through Redis.
+
+Each check-and-consume runs as one Lua script, so two workers can never both take the last
+token. Redis only holds counters that can be rebuilt: a missing daily or per-minute counter is
+re-seeded from the database (the script asks for the seed), a lost bucket starts full and a lost
+circuit starts closed.
+"""
+
+import datetime
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from sms import conf
+
+_ACQUIRE = """
+-- KEYS: customer day counter (or ""), system minute counter, provider bucket
+-- ARGV: segments, customer_limit, customer_seed, customer_ttl, bypass_customer,
+--       system_limit, system_seed, system_ttl, rate, capacity, now_ms, count_message
+-- A message counts against the customer and system caps once, on its first submission;
+-- a failover attempt of the same message only takes provider tokens.
+local segments = tonumber(ARGV[1])
+local now_ms = tonumber(ARGV[11])
+local customer_count = 0
+if KEYS[1] ~= "" then
+  local value = redis.call("GET", KEYS[1])
+  if not value then
+    if tonumber(ARGV[3]) < 0 then return {-1, 0} end
+    redis.call("SET", KEYS[1], ARGV[3], "EX", ARGV[4], "NX")
+    value = redis.call("GET", KEYS[1])
+  end
+  customer_count = tonumber(value)
+end
+local count_message = ARGV[12] == "1"
+local system_value = "0"
+if count_message then system_value = redis.call("GET", KEYS[2]) end
+if not system_value then
+  if tonumber(ARGV[7]) < 0 then return {-2, 0} end
+  redis.call("SET", KEYS[2], ARGV[7], "EX", ARGV[8], "NX")
+  system_value = redis.call("GET", KEYS[2])
+end
+local system_count = tonumber(system_value)
+local bypassed = 0
+if KEYS[1] ~= "" and customer_count > 0 and customer_count + segments > tonumber(ARGV[2]) then
+  if ARGV[5] == "1" then bypassed = 1 else return {2, 0} end
+end
+if count_message and system_count > 0 and system_count + segments > tonumber(ARGV[6]) then return {3, 0} end
+local rate = tonumber(ARGV[9])
+local capacity = tonumber(ARGV[10])
+local bucket = redis.call("HMGET", KEYS[3], "tokens", "ts")
+local tokens = tonumber(bucket[1]) or capacity
+local ts = tonumber(bucket[2]) or now_ms
+if now_ms > ts then tokens = math.min(capacity, tokens + (now_ms - ts) * rate / 1000) end
+if tokens < segments then
+  return {4, math.ceil((segments - tokens) * 1000 / rate)}
+end
+redis.call("HSET", KEYS[3], "tokens", tostring(tokens - segments), "ts", tostring(math.max(now_ms, ts)))
+redis.call("PEXPIRE", KEYS[3], 3600000)
+if KEYS[1] ~= "" then redis.call("INCRBY", KEYS[1], segments) end
+if count_message then redis.call("INCRBY", KEYS[2], segments) end
+return {bypassed, 0}
+"""
+
+_CIRCUIT_ALLOW = """
+-- KEYS: circuit hash. ARGV: now_ms, probe_ttl_ms. Returns 1 when the caller may send.
+local state = redis.call("HGET", KEYS[1], "state")
+local now_ms = tonumber(ARGV[1])
+if not state or state == "closed" then return 1 end
+if state == "open" then
+  if now_ms >= tonumber(redis.call("HGET", KEYS[1], "open_until") or "0") then
+    redis.call("HSET", KEYS[1], "state", "half_open", "probe_until", tostring(now_ms + tonumber(ARGV[2])))
+    return 1
+  end
+  return 0
+end
+if now_ms >= tonumber(redis.call("HGET", KEYS[1], "probe_until") or "0") then
+  redis.call("HSET", KEYS[1], "probe_until", tostring(now_ms + tonumber(ARGV[2])))
+  return 1
+end
+return 0
+"""
+
+_CIRCUIT_RECORD = """
+-- KEYS: circuit hash. ARGV: success (1/0), threshold, cooldown_ms, now_ms. Returns the new state.
+if ARGV[1] == "1" then
+  redis.call("HSET", KEYS[1], "state", "closed", "failures", "0")
+  return "closed"
+end
+local state = redis.call("HGET", KEYS[1], "state") or "closed"
+local failures = redis.call("HINCRBY", KEYS[1], "failures", 1)
+if state == "half_open" or (state == "closed" and failures >= tonumber(ARGV[2])) then
+  redis.call("HSET", KEYS[1], "state", "open", "open_until", tostring(tonumber(ARGV[4]) + tonumber(ARGV[3])))
+  return "open"
+end
+return state
+"""
+
+_WINDOW_HIT = """
+local count = redis.call("INCR", KEYS[1])
+if count == 1 then redis.call("EXPIRE", KEYS[1], ARGV[1]) end
+return count
+"""
+
+_clients: dict[str, redis.Redis] = {}
+_lock = threading.Lock()
+
+OK = "ok"
+CUSTOMER_CAP = "customer_daily_cap"
+SYSTEM_CAP = "system_per_minute"
+PROVIDER_RATE = "provider_rate"
+
+
+def client() -> redis.Redis:
+    url = conf.redis_url()
+    with _lock:
+        if url not in _clients:
+            _clients[url] = redis.Redis.from_url(
+                url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+            )
+        return _clients[url]
+
+
+def key(*parts: object) -> str:
+    return ":".join([conf.redis_prefix(), *(str(part) for part in parts)])
+
+
+def _ms(moment: datetime.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str  # OK, CUSTOMER_CAP, SYSTEM_CAP or PROVIDER_RATE
+    retry_after_ms: int = 0
+    customer_cap_bypassed: bool = False
+
+
+def acquire(
+    *,
+    provider: str,
+    segments: int,
+    customer_key: str,
+    count_message: bool,
+    customer_day: str,
+    bypass_customer: bool,
+    rate_per_second: int,
+    now: datetime.datetime,
+    customer_seed: Callable[[], int],
+    system_seed: Callable[[], int],
+) -> Decision:
+    """Take `segments` from the customer's day, the system's minute and the provider's bucket, or none."""
+    minute = now.strftime("%Y%m%d%H%M")
+    keys = [
+        key("customer", customer_key, customer_day) if customer_key and count_message else "",
+        key("system", minute),
+        key("bucket", provider),
+    ]
+    rate = max(1, rate_per_second)
+    capacity = max(rate, segments)
+    seeds = [-1, -1]
+    script = client().register_script(_ACQUIRE)
+    for _round in range(3):
+        code, retry_ms = script(
+            keys=keys,
+            args=[
+                segments,
+                conf.customer_limit_per_day(),
+                seeds[0],
+                2 * 86400,
+                "1" if bypass_customer else "0",
+                conf.system_limit_per_minute(),
+                seeds[1],
+                120,
+                rate,
+                capacity,
+                _ms(now),
+                "1" if count_message else "0",
+            ],
+        )
+        if code == -1:
+            seeds[0] = customer_seed()
+            continue
+        if code == -2:
+            seeds[1] = system_seed()
+            continue
+        break
+    if code in (0, 1):
+        return Decision(OK, customer_cap_bypassed=code == 1)
+    if code == 2:
+        return Decision(CUSTOMER_CAP)
+    if code == 3:
+        return Decision(SYSTEM_CAP, retry_after_ms=(60 - now.second) * 1000 - now.microsecond // 1000)
+    return Decision(PROVIDER_RATE, retry_after_ms=int(retry_ms))
+
+
+def circuit_allows(*, provider: str, now: datetime.datetime, probe_ttl_seconds: int = 30) -> bool:
+    script = client().register_script(_CIRCUIT_ALLOW)
+    return bool(script(keys=[key("circuit", provider)], args=[_ms(now), probe_ttl_seconds * 1000]))
+
+
+def circuit_record(
+    *, provider: str, is_success: bool, threshold: int, cooldown_seconds: int, now: datetime.datetime
+) -> str:
+    script = client().register_script(_CIRCUIT_RECORD)
+    state = script(
+        keys=[key("circuit", provider)], args=["1" if is_success else "0", threshold, cooldown_seconds * 1000, _ms(now)]
+    )
+    return state.decode() if isinstance(state, bytes) else str(state)
+
+
+def circuit_state(*, provider: str, now: datetime.datetime) -> str:
+    """closed, open or half_open (an open circuit whose cooldown is over reads as half_open)."""
+    values = client().hgetall(key("circuit", provider))
+    state = values.get(b"state", b"closed").decode()
+    if state == "open" and _ms(now) >= int(float(values.get(b"open_until", b"0"))):
+        return "half_open"
+    return state
+
+
+def window_hit(*, name: str, window_seconds: int) -> int:
+    script = client().register_script(_WINDOW_HIT)
+    return int(script(keys=[key("window", name)], args=[window_seconds]))

@@ -1,0 +1,106 @@
+"""Provider callbacks: delivery receipts and inbound replies.
+
+Mitake and Every8d sign nothing, so their URLs carry a secret token per environment and every
+callback is rate limited per client address. Twilio's are verified with `RequestValidator`.
+An unknown message id is recorded and answered normally; it changes nothing.
+"""
+
+import contextlib
+import hmac
+import logging
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from twilio.request_validator import RequestValidator
+
+from sms import conf, limits, services
+from sms.models import ProviderName
+from sms.providers.every8d import Every8dProvider
+from sms.providers.mitake import CALLBACK_ANSWER, MitakeProvider
+
+logger = logging.getLogger(__name__)
+
+
+def _rate_limited(request: HttpRequest, provider: str) -> bool:
+    address = request.META.get("REMOTE_ADDR", "unknown")
+    try:
+        hits = limits.window_hit(name=f"callback:{provider}:{address}", window_seconds=60)
+    except Exception:
+        logger.warning("callback rate limiter unavailable")
+        return False
+    return hits > conf.callback_rate_per_minute()
+
+
+def _token_ok(token: str) -> bool:
+    expected = conf.callback_token()
+    return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    data = request.GET.dict()
+    if request.method == "POST":
+        data.update(request.POST.dict())
+    return data
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def mitake_callback(request: HttpRequest, token: str) -> HttpResponse:
+    if not _token_ok(token):
+        return HttpResponse("not found", status=404, content_type="text/plain")
+    if _rate_limited(request, ProviderName.MITAKE):
+        return HttpResponse("too many requests", status=429, content_type="text/plain")
+    params = _params(request)
+    receipt = MitakeProvider.parse_receipt(params)
+    services.receipt_record(provider=ProviderName.MITAKE, receipt=receipt)
+    # Anything but this exact answer makes Mitake send the receipt again.
+    return HttpResponse(CALLBACK_ANSWER.format(msgid=params.get("msgid", "")), content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def every8d_callback(request: HttpRequest, token: str) -> HttpResponse:
+    if not _token_ok(token):
+        return HttpResponse("not found", status=404, content_type="text/plain")
+    if _rate_limited(request, ProviderName.EVERY8D):
+        return HttpResponse("too many requests", status=429, content_type="text/plain")
+    params = _params(request)
+    receipt = Every8dProvider.parse_receipt(params)
+    if receipt.reply_text:
+        services.inbound_record(provider=ProviderName.EVERY8D, phone=receipt.phone, text=receipt.reply_text, raw=params)
+    if receipt.provider_message_id:
+        services.receipt_record(provider=ProviderName.EVERY8D, receipt=receipt)
+    return HttpResponse("OK", content_type="text/plain")
+
+
+def _twilio_url(request: HttpRequest) -> str:
+    base_url = conf.callback_base_url()
+    if base_url:
+        query = request.META.get("QUERY_STRING", "")
+        return base_url + request.path + (f"?{query}" if query else "")
+    return request.build_absolute_uri()
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def twilio_callback(request: HttpRequest) -> HttpResponse:
+    auth_token = conf.twilio_credentials().password
+    signature = request.headers.get("X-Twilio-Signature", "")
+    params = request.POST.dict()
+    if not auth_token or not RequestValidator(auth_token).validate(_twilio_url(request), params, signature):
+        return HttpResponse("invalid signature", status=403, content_type="text/plain")
+    from sms.providers.twilio import TwilioProvider
+
+    if params.get("MessageStatus") or params.get("SmsStatus") not in (None, "", "received"):
+        receipt = TwilioProvider.parse_receipt(params)
+        services.receipt_record(provider=ProviderName.TWILIO, receipt=receipt)
+        if params.get("ErrorCode") == "21610":
+            with contextlib.suppress(ValidationError):
+                services.opt_out_add(phone=params.get("To", ""), source="provider", note="twilio 21610")
+    elif params.get("Body") is not None:
+        services.inbound_record(
+            provider=ProviderName.TWILIO, phone=params.get("From", ""), text=params["Body"], raw=params
+        )
+    return HttpResponse("<Response/>", content_type="text/xml")

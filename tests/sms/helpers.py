@@ -1,0 +1,21 @@
+"""Helpers for in-process dispatch tests (no worker: `db` tests never run on_commit)."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from sms import services
+from sms.models import Message
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def taipei(*args: int) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=TAIPEI)
+
+
+def enqueue_and_dispatch(*, now: datetime.datetime, **kwargs: object) -> tuple[Message, str]:
+    message = services.message_enqueue(**kwargs)
+    Message.objects.filter(pk=message.pk).update(not_before=now)
+    result = services.message_dispatch(message_id=message.pk, now=now)
+    message.refresh_from_db()
+    return message, result
