@@ -455,7 +455,9 @@ def write_pdf(
                 ]
             )
             written += 1
-        rendered_tables.append({"title": table.title, "columns": table.columns, "rows": rows})
+        total_width = sum(column.width for column in table.columns) or 1
+        widths = [round(100 * column.width / total_width, 2) for column in table.columns]
+        rendered_tables.append({"title": table.title, "columns": table.columns, "widths": widths, "rows": rows})
         if progress:
             progress(written)
     html = render_to_string(

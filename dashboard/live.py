@@ -21,7 +21,7 @@ import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from dashboard.metrics import METRICS, default_period, local_today, snapshot_compute
@@ -200,7 +200,7 @@ class Ticker:
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
         finally:
             self.release()
-            close_old_connections()
+            connections.close_all()
 
 
 _embedded_ticker: Ticker | None = None
