@@ -277,7 +277,7 @@ def _orders(period: Period, audience: str) -> list[Table]:
         Table(
             _("Orders"),
             [
-                Column(_("Order"), INTEGER, 10),
+                Column(_("Order number"), INTEGER, 10),
                 Column(_("Delivery date"), DATE, 12),
                 Column(_("Created at"), DATETIME, 18),
                 Column(_("Customer code"), TEXT, 12),
