@@ -1,7 +1,52 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _on_order_created(*, event: str, order_id: int, **_payload: Any) -> None:
+    from dashboard.live import mark_dirty
+    from dashboard.metrics import EVENT_METRICS
+    from dashboard.services import rollup_record_order_created
+
+    rollup_record_order_created(order_id=order_id)
+    mark_dirty(*EVENT_METRICS[event])
+
+
+def _on_order_status_changed(*, event: str, order_id: int, to_status: str, **_payload: Any) -> None:
+    from dashboard.live import mark_dirty
+    from dashboard.metrics import EVENT_METRICS
+    from dashboard.services import rollup_record_status_change
+
+    rollup_record_status_change(order_id=order_id, to_status=to_status)
+    mark_dirty(*EVENT_METRICS[event])
+
+
+def _on_other_event(*, event: str, **_payload: Any) -> None:
+    from dashboard.live import mark_dirty
+    from dashboard.metrics import EVENT_METRICS
+
+    mark_dirty(*EVENT_METRICS[event])
+
+
+def _on_task_failure(sender: Any = None, exception: BaseException | None = None, **_kwargs: Any) -> None:
+    from dashboard.live import record_task_failure
+
+    record_task_failure(task_name=getattr(sender, "name", str(sender)), exception_type=type(exception).__name__)
 
 
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = _("Dashboard")
+
+    def ready(self) -> None:
+        from celery.signals import task_failure
+
+        from luckygas.delivery import events
+
+        events.subscribe(events.ORDER_CREATED, _on_order_created)
+        events.subscribe(events.ORDER_STATUS_CHANGED, _on_order_status_changed)
+        for event in (events.ROUTE_CHANGED, events.STOP_CHANGED, events.INVOICE_PAID, events.PAYMENT_RECORDED):
+            events.subscribe(event, _on_other_event)
+        # Celery's own signal (not our logic): failures feed the system-health panel.
+        task_failure.connect(_on_task_failure, weak=False)

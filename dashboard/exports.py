@@ -1,0 +1,504 @@
+"""Reports as tables, written to Excel (openpyxl write-only) or PDF (WeasyPrint).
+
+A report is a list of `Table`s whose rows are iterators, so a 100,000-row export streams from a
+server-side cursor to a write-only workbook and memory stays flat. Panel reports are built from
+the same cached metric snapshots the dashboard shows; row reports (orders, reconciliation) read
+the database in chunks.
+"""
+
+import datetime
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dashboard.metrics import ADMIN, AUDIENCES, METRICS, Period, snapshot_get
+from luckygas.delivery.models import Invoice, Order, OrderStatus, PaymentMethod
+
+TEXT, INTEGER, MONEY, DATE, DATETIME, PERCENT = "text", "integer", "money", "date", "datetime", "percent"
+ASYNC_ROW_THRESHOLD = 5000
+PDF_ROW_LIMIT = 20000
+CHUNK = 2000
+
+
+@dataclass
+class Column:
+    label: str
+    kind: str = TEXT
+    width: int = 14
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[Column]
+    rows: Iterable[list[Any]]
+    row_count: int | None = None
+
+
+@dataclass
+class Report:
+    name: str
+    title: Any
+    audiences: tuple[str, ...]
+    build: Callable[[Period, str], list[Table]]
+    count_rows: Callable[[Period], int] = field(default=lambda _period: 0)
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _panel_data(panel: str, period: Period, audience: str) -> dict[str, dict[str, Any]]:
+    return {
+        metric.name: snapshot_get(metric, period, audience)["data"]
+        for metric in METRICS.values()
+        if metric.panel == panel and audience in metric.audiences
+    }
+
+
+def _executive(period: Period, audience: str) -> list[Table]:
+    data = _panel_data("executive", period, audience)
+    kpis = data["kpis"]
+    rows = [
+        [_("Orders created"), kpis["orders_today"], kpis["orders_yesterday"]],
+        [_("Orders delivered"), kpis["delivered_today"], kpis["delivered_yesterday"]],
+        [_("Orders failed"), kpis["failed_today"], kpis["failed_yesterday"]],
+        [_("Revenue (TWD)"), kpis["revenue_today"], kpis["revenue_yesterday"]],
+    ]
+    tables = [
+        Table(
+            _("Day %(day)s vs the day before") % {"day": _date(kpis["day"]).strftime("%Y/%m/%d")},
+            [Column(_("Figure"), TEXT, 24), Column(_("Day"), INTEGER), Column(_("Day before"), INTEGER)],
+            rows,
+        ),
+        Table(
+            _("Revenue this month vs last month"),
+            [Column(_("Figure"), TEXT, 30), Column(_("Amount (TWD)"), MONEY, 16)],
+            [
+                [_("This month so far"), kpis["revenue_month"]],
+                [_("Last month, same days"), kpis["revenue_last_month_same_period"]],
+                [_("Last month, whole month"), kpis["revenue_last_month"]],
+            ],
+        ),
+    ]
+    sms = data["sms_today"]
+    if sms.get("configured"):
+        tables.append(
+            Table(
+                _("SMS"),
+                [Column(_("Figure"), TEXT, 24), Column(_("Count"), INTEGER)],
+                [[_(key.capitalize()), sms[key]] for key in ("sent", "delivered", "failed", "pending")],
+            )
+        )
+    return tables
+
+
+def _operations(period: Period, audience: str) -> list[Table]:
+    data = _panel_data("operations", period, audience)
+    pipeline, drivers = data["pipeline"], data["drivers"]
+    return [
+        Table(
+            _("Order pipeline for %(day)s") % {"day": _date(pipeline["day"]).strftime("%Y/%m/%d")},
+            [Column(_("Status"), TEXT, 20), Column(_("Orders"), INTEGER), Column(_("Amount (TWD)"), MONEY, 16)],
+            [[item["label"], item["count"], item["amount"]] for item in pipeline["statuses"]],
+        ),
+        Table(
+            _("Drivers"),
+            [
+                Column(_("Driver"), TEXT, 16),
+                Column(_("Vehicle"), TEXT, 12),
+                Column(_("Stops done"), INTEGER),
+                Column(_("Stops"), INTEGER),
+                Column(_("Late stops"), INTEGER),
+                Column(_("Cash collected (TWD)"), MONEY, 18),
+                Column(_("Last sync"), DATETIME, 20),
+            ],
+            [
+                [
+                    item["driver"],
+                    item["vehicle"],
+                    item["stops_done"],
+                    item["stops_total"],
+                    item["stops_late"],
+                    item["cash_collected"],
+                    datetime.datetime.fromisoformat(item["last_sync_at"]) if item["last_sync_at"] else None,
+                ]
+                for item in drivers["drivers"]
+            ],
+        ),
+    ]
+
+
+def _customers(period: Period, audience: str) -> list[Table]:
+    data = _panel_data("customers", period, audience)["customers"]
+    weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    return [
+        Table(
+            _("Customers"),
+            [Column(_("Figure"), TEXT, 24), Column(_("Count"), INTEGER)],
+            [[_("New customers"), data["new_customers"]], [_("Active customers"), data["active_customers"]]],
+        ),
+        Table(
+            _("Top customers by orders"),
+            [
+                Column(_("Code"), TEXT, 10),
+                Column(_("Customer"), TEXT, 24),
+                Column(_("Orders"), INTEGER),
+                Column(_("Amount (TWD)"), MONEY, 16),
+            ],
+            [[row["code"], row["name"], row["orders"], row["amount"]] for row in data["top_customers"]],
+        ),
+        Table(
+            _("Orders by weekday and hour"),
+            [Column(_("Weekday"), TEXT, 8)] + [Column(f"{hour:02d}", INTEGER, 5) for hour in range(24)],
+            [[weekdays[index], *hours] for index, hours in enumerate(data["orders_by_weekday_hour"])],
+        ),
+    ]
+
+
+def _finance(period: Period, audience: str) -> list[Table]:
+    data = _panel_data("finance", period, audience)["finance"]
+    tables = [
+        Table(
+            _("Revenue by day"),
+            [Column(_("Day"), DATE, 12), Column(_("Delivered orders"), INTEGER, 16), Column(_("Revenue (TWD)"), MONEY)],
+            [[_date(row["day"]), row["delivered"], row["revenue"]] for row in data["revenue_by_day"]],
+        ),
+        Table(
+            _("Invoices"),
+            [Column(_("Figure"), TEXT, 24), Column(_("Count"), INTEGER), Column(_("Amount (TWD)"), MONEY, 16)],
+            [
+                [_("Open"), data["invoices_open_count"], data["invoices_open_amount"]],
+                [_("Overdue"), data["invoices_overdue_count"], data["invoices_overdue_amount"]],
+            ],
+        ),
+    ]
+    debit = data["direct_debit"]
+    if debit.get("configured"):
+        tables.append(
+            Table(
+                _("Direct debit"),
+                [Column(_("Figure"), TEXT, 24), Column(_("Count"), INTEGER), Column(_("Amount (TWD)"), MONEY, 16)],
+                [
+                    [_("Collected"), debit["collected_count"], debit["collected_amount"]],
+                    [_("Returned"), debit["returned_count"], debit["returned_amount"]],
+                ],
+            )
+        )
+    return tables
+
+
+def _system(period: Period, audience: str) -> list[Table]:
+    data = _panel_data("system", period, audience)["system"]
+    tables = [
+        Table(
+            _("Celery queues"),
+            [Column(_("Queue"), TEXT, 16), Column(_("Waiting tasks"), INTEGER, 16)],
+            [[name, depth] for name, depth in data["queues"].items()],
+        ),
+        Table(
+            _("Recent task failures"),
+            [Column(_("Task"), TEXT, 40), Column(_("Error"), TEXT, 24), Column(_("At"), DATETIME, 20)],
+            [
+                [failure["task"], failure["exception"], datetime.datetime.fromisoformat(failure["at"])]
+                for failure in data["recent_failures"]
+            ],
+        ),
+    ]
+    if data["sms"].get("configured"):
+        tables.append(
+            Table(
+                _("SMS providers"),
+                [Column(_("Provider"), TEXT, 16), Column(_("Circuit"), TEXT, 12), Column(_("Balance"), INTEGER)],
+                [[item["name"], item["circuit_state"], item["balance"]] for item in data["sms"]["providers"]],
+            )
+        )
+    if data["banks"].get("configured"):
+        tables.append(
+            Table(
+                _("Bank uploads"),
+                [Column(_("Bank"), TEXT, 16), Column(_("Last upload"), DATETIME, 20), Column(_("Status"), TEXT)],
+                [
+                    [
+                        item["name"],
+                        datetime.datetime.fromisoformat(item["last_upload_at"]) if item["last_upload_at"] else None,
+                        item["last_upload_status"],
+                    ]
+                    for item in data["banks"]["banks"]
+                ],
+            )
+        )
+    return tables
+
+
+def _orders_queryset(period: Period):
+    return Order.objects.filter(delivery_date__range=(period.start, period.end)).order_by("delivery_date", "pk")
+
+
+def _orders(period: Period, audience: str) -> list[Table]:
+    statuses = dict(OrderStatus.choices)
+    methods = dict(PaymentMethod.choices)
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    queryset = _orders_queryset(period).values_list(
+        "pk",
+        "delivery_date",
+        "created_at",
+        "customer__code",
+        "customer__short_name",
+        "status",
+        "payment_method",
+        "total_amount",
+    )
+
+    def rows() -> Iterator[list[Any]]:
+        for pk, day, created_at, code, name, status, method, amount in queryset.iterator(chunk_size=CHUNK):
+            yield [
+                pk,
+                day,
+                timezone.localtime(created_at, tz),
+                code,
+                name,
+                str(statuses.get(status, status)),
+                str(methods.get(method, method)),
+                amount,
+            ]
+
+    return [
+        Table(
+            _("Orders"),
+            [
+                Column(_("Order number"), INTEGER, 10),
+                Column(_("Delivery date"), DATE, 12),
+                Column(_("Created at"), DATETIME, 18),
+                Column(_("Customer code"), TEXT, 12),
+                Column(_("Customer"), TEXT, 22),
+                Column(_("Status"), TEXT, 10),
+                Column(_("Payment method"), TEXT, 12),
+                Column(_("Total (TWD)"), MONEY, 12),
+            ],
+            rows(),
+            row_count=_orders_queryset(period).count(),
+        )
+    ]
+
+
+def _reconciliation_queryset(period: Period):
+    return (
+        Invoice.objects.filter(issue_date__range=(period.start, period.end))
+        .annotate(paid=Coalesce(Sum("payments__amount"), 0))
+        .order_by("issue_date", "pk")
+    )
+
+
+def _reconciliation(period: Period, audience: str) -> list[Table]:
+    statuses = dict(Invoice._meta.get_field("status").choices)
+    queryset = _reconciliation_queryset(period).values_list(
+        "number", "customer__code", "customer__short_name", "issue_date", "due_date", "amount", "paid", "status"
+    )
+
+    def rows() -> Iterator[list[Any]]:
+        for number, code, name, issued, due, amount, paid, status in queryset.iterator(chunk_size=CHUNK):
+            yield [number, code, name, issued, due, amount, paid, amount - paid, str(statuses.get(status, status))]
+
+    return [
+        Table(
+            _("Invoices and payments"),
+            [
+                Column(_("Invoice"), TEXT, 14),
+                Column(_("Customer code"), TEXT, 12),
+                Column(_("Customer"), TEXT, 22),
+                Column(_("Issue date"), DATE, 12),
+                Column(_("Due date"), DATE, 12),
+                Column(_("Amount (TWD)"), MONEY, 14),
+                Column(_("Paid (TWD)"), MONEY, 14),
+                Column(_("Balance (TWD)"), MONEY, 14),
+                Column(_("Status"), TEXT, 10),
+            ],
+            rows(),
+            row_count=Invoice.objects.filter(issue_date__range=(period.start, period.end)).count(),
+        )
+    ]
+
+
+REPORTS: dict[str, Report] = {
+    report.name: report
+    for report in [
+        Report("executive", gettext_lazy("Executive summary"), AUDIENCES, _executive),
+        Report("operations", gettext_lazy("Operations"), AUDIENCES, _operations),
+        Report("customers", gettext_lazy("Customers"), AUDIENCES, _customers),
+        Report("finance", gettext_lazy("Finance"), (ADMIN,), _finance),
+        Report("system", gettext_lazy("System health"), (ADMIN,), _system),
+        Report("orders", gettext_lazy("Orders"), AUDIENCES, _orders, lambda period: _orders_queryset(period).count()),
+        Report(
+            "reconciliation",
+            gettext_lazy("Invoice reconciliation"),
+            (ADMIN,),
+            _reconciliation,
+            lambda period: Invoice.objects.filter(issue_date__range=(period.start, period.end)).count(),
+        ),
+    ]
+}
+REPORT_CHOICES = [(report.name, report.title) for report in REPORTS.values()]
+
+ProgressCallback = Callable[[int], None]
+
+
+def _excel_value(kind: str, value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        # Excel has no time zones: write the Asia/Taipei wall-clock time.
+        return timezone.localtime(value, zoneinfo.ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
+    return value
+
+
+EXCEL_FORMATS = {MONEY: "#,##0", INTEGER: "#,##0", DATE: "yyyy/mm/dd", DATETIME: "yyyy/mm/dd hh:mm", PERCENT: "0.0%"}
+
+
+def write_xlsx(
+    tables: list[Table], path: Path, *, title: str, period: Period, progress: ProgressCallback | None = None
+) -> int:
+    """Write one sheet per table with typed cells, a frozen header and column widths. Returns rows written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    styles = {}
+    for kind, number_format in EXCEL_FORMATS.items():
+        style = NamedStyle(name=f"luckygas_{kind}", number_format=number_format)
+        workbook.add_named_style(style)
+        styles[kind] = style.name
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="1F4E79")
+    written = 0
+    used_names: set[str] = set()
+    for table in tables:
+        name = "".join(ch for ch in table.title if ch not in "[]:*?/\\")[:28] or "Sheet"
+        while name in used_names:
+            name = f"{name[:26]}_{len(used_names)}"
+        used_names.add(name)
+        sheet = workbook.create_sheet(title=name)
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(table.columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = column.width
+        header = []
+        for column in table.columns:
+            cell = WriteOnlyCell(sheet, value=column.label)
+            cell.font = header_font
+            cell.fill = header_fill
+            cell.alignment = Alignment(horizontal="center")
+            header.append(cell)
+        sheet.append(header)
+        kinds = [column.kind for column in table.columns]
+        for row in table.rows:
+            cells = []
+            for kind, value in zip(kinds, row, strict=True):
+                if kind in styles and value is not None:
+                    cell = WriteOnlyCell(sheet, value=_excel_value(kind, value))
+                    cell.style = styles[kind]
+                    cells.append(cell)
+                else:
+                    cells.append(_excel_value(kind, value))
+            sheet.append(cells)
+            written += 1
+            if progress and written % CHUNK == 0:
+                progress(written)
+    workbook.properties.title = f"{title} {period.start:%Y/%m/%d}–{period.end:%Y/%m/%d}"
+    workbook.properties.creator = settings.LUCKYGAS_COMPANY_NAME
+    workbook.save(path)
+    if progress:
+        progress(written)
+    return written
+
+
+def _pdf_cell(kind: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if kind == MONEY:
+        return f"NT${value:,}"
+    if kind == INTEGER:
+        return f"{value:,}"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value, zoneinfo.ZoneInfo(settings.TIME_ZONE)).strftime("%Y/%m/%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y/%m/%d")
+    return str(value)
+
+
+def write_pdf(
+    tables: list[Table], path: Path, *, title: str, period: Period, progress: ProgressCallback | None = None
+) -> int:
+    """A4 PDF with the company header; fonts named explicitly so Chinese never turns into boxes."""
+    from weasyprint import HTML
+
+    rendered_tables = []
+    written = 0
+    for table in tables:
+        rows = []
+        for row in table.rows:
+            if written >= PDF_ROW_LIMIT:
+                break
+            rows.append(
+                [
+                    (_pdf_cell(column.kind, value), column.kind in (MONEY, INTEGER))
+                    for column, value in zip(table.columns, row, strict=True)
+                ]
+            )
+            written += 1
+        total_width = sum(column.width for column in table.columns) or 1
+        widths = [round(100 * column.width / total_width, 2) for column in table.columns]
+        rendered_tables.append({"title": table.title, "columns": table.columns, "widths": widths, "rows": rows})
+        if progress:
+            progress(written)
+    html = render_to_string(
+        "dashboard/report.html",
+        {
+            "company": settings.LUCKYGAS_COMPANY_NAME,
+            "title": title,
+            "period_start": period.start,
+            "period_end": period.end,
+            "generated_at": timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(settings.TIME_ZONE)),
+            "tables": rendered_tables,
+            "truncated": written >= PDF_ROW_LIMIT,
+            "row_limit": PDF_ROW_LIMIT,
+        },
+    )
+    HTML(string=html).write_pdf(path)
+    return written
+
+
+WRITERS = {"xlsx": write_xlsx, "pdf": write_pdf}
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def report_filename(report: Report, period: Period, export_format: str) -> str:
+    return f"luckygas-{report.name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{export_format}"
+
+
+def report_has_rows(tables: list[Table]) -> bool:
+    """True when some table has a row with a non-zero number or any text (for 'skip if empty')."""
+    for table in tables:
+        for row in table.rows:
+            for column, value in zip(table.columns, row, strict=True):
+                if column.kind in (INTEGER, MONEY) and value:
+                    return True
+                if column.kind not in (INTEGER, MONEY, TEXT) and value is not None:
+                    return True
+    return False
+
+
+def report_row_count(report: Report, period: Period) -> int:
+    return report.count_rows(period)

@@ -1,0 +1,360 @@
+"""Writes of the dashboard: rollup upkeep (incremental and rebuild), export jobs, report subscriptions."""
+
+import datetime
+import json
+import logging
+import tempfile
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from dashboard.metrics import Period
+from dashboard.models import (
+    DailyRollup,
+    ExportJob,
+    ExportStatus,
+    HourlyOrderCount,
+    RangePreset,
+    ReportDelivery,
+    ReportSubscription,
+)
+from luckygas.delivery.models import Order, OrderStatus
+
+logger = logging.getLogger(__name__)
+
+ROLLUP_COUNTERS = ("orders_created", "orders_delivered", "orders_failed", "orders_cancelled", "revenue")
+
+
+def local_day(moment: datetime.datetime) -> datetime.date:
+    """The Asia/Taipei calendar day of an aware moment."""
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _rollup_add(*, day: datetime.date, **increments: int) -> None:
+    """Add to a day's counters in one statement (INSERT … ON CONFLICT DO UPDATE), safe under concurrency."""
+    columns = [name for name in ROLLUP_COUNTERS if increments.get(name)]
+    if not columns:
+        return
+    table = connection.ops.quote_name(DailyRollup._meta.db_table)
+    column_sql = ", ".join(columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    updates = ", ".join(f"{column} = {table}.{column} + EXCLUDED.{column}" for column in columns)
+    defaults = ", ".join(f"{name}" for name in ROLLUP_COUNTERS if name not in columns)
+    default_values = ", ".join("0" for name in ROLLUP_COUNTERS if name not in columns)
+    sql = (
+        f"INSERT INTO {table} (day, {column_sql}{', ' + defaults if defaults else ''}, updated_at) "  # noqa: S608
+        f"VALUES (%s, {placeholders}{', ' + default_values if default_values else ''}, %s) "
+        f"ON CONFLICT (day) DO UPDATE SET {updates}, updated_at = EXCLUDED.updated_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day, *(increments[column] for column in columns), timezone.now()])
+
+
+def _hourly_add(*, day: datetime.date, hour: int, orders: int) -> None:
+    table = connection.ops.quote_name(HourlyOrderCount._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (day, hour, orders_created) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (day, hour) DO UPDATE SET orders_created = {table}.orders_created + EXCLUDED.orders_created"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day, hour, orders])
+
+
+def rollup_record_order_created(*, order_id: int) -> None:
+    """Count a newly created order on its Asia/Taipei creation day and hour."""
+    created_at = Order.objects.filter(pk=order_id).values_list("created_at", flat=True).first()
+    if created_at is None:
+        return
+    local = timezone.localtime(created_at, zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    with transaction.atomic():
+        _rollup_add(day=local.date(), orders_created=1)
+        _hourly_add(day=local.date(), hour=local.hour, orders=1)
+
+
+def rollup_record_status_change(*, order_id: int, to_status: str) -> None:
+    """Count an order that reached a final status (delivered, failed, cancelled) on the day it did."""
+    row = (
+        Order.objects.filter(pk=order_id).values("status", "total_amount", "status_changed_at", "delivered_at").first()
+    )
+    if row is None or row["status"] != to_status:
+        # A later change already superseded this one; the rollup counts the order's current state only once.
+        return
+    if to_status == OrderStatus.DELIVERED:
+        _rollup_add(day=local_day(row["delivered_at"]), orders_delivered=1, revenue=row["total_amount"])
+    elif to_status == OrderStatus.FAILED:
+        _rollup_add(day=local_day(row["status_changed_at"]), orders_failed=1)
+    elif to_status == OrderStatus.CANCELLED:
+        _rollup_add(day=local_day(row["status_changed_at"]), orders_cancelled=1)
+
+
+def rollup_rebuild(*, start: datetime.date | None = None, end: datetime.date | None = None) -> int:
+    """Recompute the rollups of [start, end] (every day when omitted) from the orders. Returns the days written.
+
+    Needed after bulk loads (`seed_demo`, imports) that bypass the services and their events.
+    """
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    orders = Order.objects.all()
+    bounds: dict[str, datetime.datetime] = {}
+    if start is not None:
+        bounds["gte"] = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    if end is not None:
+        bounds["lt"] = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+
+    def in_range(field: str):
+        return orders.filter(**{f"{field}__{lookup}": value for lookup, value in bounds.items()})
+
+    with transaction.atomic():
+        # Locked before reading: events arriving meanwhile wait for the new rows instead of being lost.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for model in (DailyRollup, HourlyOrderCount):
+                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
+        days: dict[datetime.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
+        hourly: dict[tuple[datetime.date, int], int] = {}
+        created = (
+            in_range("created_at")
+            .annotate(day=TruncDate("created_at", tzinfo=tz), hour=ExtractHour("created_at", tzinfo=tz))
+            .values("day", "hour")
+            .annotate(count=Count("id"))
+            .order_by()
+        )
+        for row in created:
+            days[row["day"]]["orders_created"] += row["count"]
+            hourly[(row["day"], row["hour"])] = row["count"]
+        delivered = (
+            in_range("delivered_at")
+            .filter(status=OrderStatus.DELIVERED)
+            .annotate(day=TruncDate("delivered_at", tzinfo=tz))
+            .values("day")
+            .annotate(count=Count("id"), amount=Sum("total_amount"))
+            .order_by()
+        )
+        for row in delivered:
+            days[row["day"]]["orders_delivered"] = row["count"]
+            days[row["day"]]["revenue"] = row["amount"] or 0
+        ended = (
+            in_range("status_changed_at")
+            .filter(status__in=[OrderStatus.FAILED, OrderStatus.CANCELLED])
+            .annotate(day=TruncDate("status_changed_at", tzinfo=tz))
+            .values("day", "status")
+            .annotate(count=Count("id"))
+            .order_by()
+        )
+        for row in ended:
+            days[row["day"]][f"orders_{row['status']}"] = row["count"]
+
+        for model in (DailyRollup, HourlyOrderCount):
+            existing = model.objects.all()
+            if start is not None:
+                existing = existing.filter(day__gte=start)
+            if end is not None:
+                existing = existing.filter(day__lte=end)
+            existing.delete()
+        DailyRollup.objects.bulk_create(
+            [DailyRollup(day=day, **counters) for day, counters in sorted(days.items())], batch_size=1000
+        )
+        HourlyOrderCount.objects.bulk_create(
+            [
+                HourlyOrderCount(day=day, hour=hour, orders_created=count)
+                for (day, hour), count in sorted(hourly.items())
+            ],
+            batch_size=2000,
+        )
+    return len(days)
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+
+def report_write_file(
+    *,
+    report_name: str,
+    period: Period,
+    audience: str,
+    export_format: str,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write a report for an audience that may see it; returns the rows written."""
+    from dashboard.exports import REPORTS, WRITERS
+
+    report = REPORTS[report_name]
+    if audience not in report.audiences:
+        raise PermissionError(report_name)
+    tables = report.build(period, audience)
+    return WRITERS[export_format](tables, path, title=str(report.title), period=period, progress=progress)
+
+
+def export_job_create(
+    *, user: AbstractBaseUser, report_name: str, export_format: str, period: Period, rows_total: int
+) -> ExportJob:
+    """Queue a large export; the job keeps the filter (report and period), never a list of ids."""
+    from dashboard.tasks import export_run
+
+    job = ExportJob.objects.create(
+        requested_by=user,
+        report=report_name,
+        export_format=export_format,
+        filters={"start": period.start.isoformat(), "end": period.end.isoformat()},
+        rows_total=rows_total,
+    )
+    transaction.on_commit(lambda: export_run.delay(str(job.pk)))
+    return job
+
+
+def export_job_run(*, job_id: str) -> ExportJob:
+    """Run a waiting export job once (a claim by conditional UPDATE makes a second delivery a no-op)."""
+    from dashboard.exports import REPORTS, report_filename
+    from dashboard.selectors import dashboard_audience_for_user
+
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(status=ExportStatus.RUNNING)
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    if not claimed:
+        return job
+    period = Period(datetime.date.fromisoformat(job.filters["start"]), datetime.date.fromisoformat(job.filters["end"]))
+    audience = dashboard_audience_for_user(job.requested_by)
+
+    def progress(rows: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=rows)
+
+    try:
+        if audience is None:
+            raise PermissionError(job.report)
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / report_filename(REPORTS[job.report], period, job.export_format)
+            rows = report_write_file(
+                report_name=job.report,
+                period=period,
+                audience=audience,
+                export_format=job.export_format,
+                path=path,
+                progress=progress,
+            )
+            with path.open("rb") as handle:
+                job.file.save(path.name, File(handle), save=False)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.DONE, file=job.file.name, rows_done=rows, finished_at=timezone.now()
+        )
+    except Exception as error:
+        logger.exception("export %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.FAILED, error=type(error).__name__, finished_at=timezone.now()
+        )
+    job.refresh_from_db()
+    return job
+
+
+# --- Scheduled reports -----------------------------------------------------------------------
+
+SCHEDULED_REPORT_TASK = "dashboard.tasks.send_scheduled_report"
+
+
+def report_subscription_save(*, subscription: ReportSubscription) -> ReportSubscription:
+    """Save a subscription and keep its django-celery-beat periodic task in step."""
+    from django_celery_beat.models import PeriodicTask
+
+    subscription.full_clean()
+    with transaction.atomic():
+        subscription.save()
+        task = subscription.periodic_task or PeriodicTask(name=f"dashboard-report-{subscription.pk}")
+        task.task = SCHEDULED_REPORT_TASK
+        task.crontab = subscription.schedule
+        task.interval = None
+        task.kwargs = json.dumps({"subscription_id": subscription.pk})
+        task.enabled = subscription.is_active
+        task.description = subscription.name
+        task.save()
+        if subscription.periodic_task_id != task.pk:
+            subscription.periodic_task = task
+            ReportSubscription.objects.filter(pk=subscription.pk).update(periodic_task=task)
+    return subscription
+
+
+def report_subscription_delete(*, subscription: ReportSubscription) -> None:
+    with transaction.atomic():
+        task = subscription.periodic_task
+        subscription.delete()
+        if task is not None:
+            task.delete()
+
+
+def report_period(*, preset: str, today: datetime.date) -> Period:
+    yesterday = today - datetime.timedelta(days=1)
+    if preset == RangePreset.YESTERDAY:
+        return Period(yesterday, yesterday)
+    if preset == RangePreset.LAST_7_DAYS:
+        return Period(today - datetime.timedelta(days=7), yesterday)
+    if preset == RangePreset.LAST_30_DAYS:
+        return Period(today - datetime.timedelta(days=30), yesterday)
+    if preset == RangePreset.THIS_MONTH:
+        return Period(today.replace(day=1), today)
+    last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
+    return Period(last_month_end.replace(day=1), last_month_end)
+
+
+def report_subscription_send(
+    *, subscription_id: int, today: datetime.date | None = None, force: bool = False
+) -> ReportDelivery | None:
+    """E-mail a subscription's report for its period, once per period (`force` sends again, unrecorded)."""
+    from dashboard.exports import REPORTS, report_filename, report_has_rows
+    from dashboard.metrics import ADMIN, local_today
+
+    subscription = ReportSubscription.objects.get(pk=subscription_id)
+    if not subscription.is_active and not force:
+        return None
+    period = report_period(preset=subscription.range_preset, today=today or local_today())
+    report = REPORTS[subscription.report]
+    with transaction.atomic():
+        ReportSubscription.objects.select_for_update().filter(pk=subscription.pk).get()
+        existing = ReportDelivery.objects.filter(
+            subscription=subscription, period_start=period.start, period_end=period.end
+        ).first()
+        if existing is not None and not force:
+            return existing
+        # Subscriptions are set up by admins in the admin site; their reports see admin panels.
+        audience = ADMIN
+        has_rows = (
+            report.count_rows(period) > 0
+            if report.name in ("orders", "reconciliation")
+            else report_has_rows(report.build(period, audience))
+        )
+        if subscription.skip_if_empty and not has_rows:
+            outcome, rows = ReportDelivery.Outcome.SKIPPED_EMPTY, 0
+        else:
+            with tempfile.TemporaryDirectory() as directory:
+                path = Path(directory) / report_filename(report, period, subscription.export_format)
+                rows = report_write_file(
+                    report_name=report.name,
+                    period=period,
+                    audience=audience,
+                    export_format=subscription.export_format,
+                    path=path,
+                )
+                message = EmailMessage(
+                    subject=f"{settings.LUCKYGAS_COMPANY_NAME} {report.title} "
+                    f"{period.start:%Y/%m/%d}–{period.end:%Y/%m/%d}",
+                    body=gettext("Attached: %(report)s for %(start)s – %(end)s (Asia/Taipei).")
+                    % {"report": report.title, "start": f"{period.start:%Y/%m/%d}", "end": f"{period.end:%Y/%m/%d}"},
+                    to=subscription.recipient_list,
+                )
+                from dashboard.exports import CONTENT_TYPES
+
+                message.attach(path.name, path.read_bytes(), CONTENT_TYPES[subscription.export_format])
+                message.send(fail_silently=False)
+            outcome = ReportDelivery.Outcome.SENT
+        if force:
+            return None
+        return ReportDelivery.objects.create(
+            subscription=subscription, period_start=period.start, period_end=period.end, outcome=outcome, rows=rows
+        )

@@ -1,0 +1,94 @@
+import asyncio
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from django.core.cache import cache
+from django.test import Client
+
+from dashboard.live import Ticker, redis_client
+
+
+@pytest.fixture(autouse=True)
+def clean_dashboard_redis(settings) -> Iterator[None]:
+    """Each test starts with no dirty marks, sequences or cached snapshots (in this worktree's Redis DB)."""
+
+    def wipe() -> None:
+        client = redis_client()
+        keys = list(client.scan_iter("dashboard:live:*"))
+        if keys:
+            client.delete(*keys)
+        cache.clear()
+
+    wipe()
+    yield
+    wipe()
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def socket_headers(cookie: str | None) -> list[tuple[bytes, bytes]]:
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    return headers
+
+
+@contextlib.contextmanager
+def running_ticker(interval: float) -> Iterator[Ticker]:
+    """The real ticker, on its own thread, pushing through channels-redis."""
+    ticker = Ticker(interval=interval)
+    thread = threading.Thread(target=ticker.run, daemon=True)
+    thread.start()
+    try:
+        yield ticker
+    finally:
+        ticker.stop()
+        thread.join(timeout=30)
+
+
+class SocketClient(ApplicationCommunicator):
+    """A websocket client speaking ASGI to the real application (channels' own needs daphne).
+
+    Unlike asgiref's `receive_output`, a receive that times out leaves the consumer running, so a
+    test can wait for "nothing more arrives" and keep listening.
+    """
+
+    def __init__(self, application, path: str, headers: list[tuple[bytes, bytes]]) -> None:
+        super().__init__(
+            application,
+            {
+                "type": "websocket",
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": b"",
+                "headers": headers,
+                "subprotocols": [],
+                "client": ("127.0.0.1", 50000),
+                "server": ("testserver", 80),
+            },
+        )
+
+    async def connect(self, timeout: float = 5) -> bool:
+        await self.send_input({"type": "websocket.connect"})
+        return (await self.next_event(timeout))["type"] == "websocket.accept"
+
+    async def next_event(self, timeout: float) -> dict:
+        return await asyncio.wait_for(self.output_queue.get(), timeout)
+
+    async def receive_json_from(self, timeout: float = 5) -> dict:
+        event = await self.next_event(timeout)
+        assert event["type"] == "websocket.send", event
+        return json.loads(event["text"])
+
+    async def disconnect(self, code: int = 1000) -> None:
+        await self.send_input({"type": "websocket.disconnect", "code": code})
+        with contextlib.suppress(asyncio.TimeoutError):
+            await self.wait(2)
