@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +26,14 @@ ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Malformed request; `errors` names the fields."),
     401: OpenApiResponse(s.ErrorSerializer, description="No, unknown or revoked device token."),
 }
+
+
+MEDIA_ID = OpenApiParameter(
+    "media_id",
+    OpenApiTypes.UUID,
+    location=OpenApiParameter.PATH,
+    description="The media_id of the attach_media action.",
+)
 
 
 def error_response(status: int, code: str, detail: str, errors: Any = None, **extra: Any) -> Response:
@@ -51,6 +60,13 @@ def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+def parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def content_length(request: Request) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -58,7 +74,21 @@ def content_length(request: Request) -> int:
         return 0
 
 
-class DeviceApiView(APIView):
+class ErrorShapeMixin:
+    """DRF's own errors (401, 403, 405, 415, parse errors) in this API's shape: code + detail."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        if isinstance(exc, APIException) and isinstance(response.data, dict) and "code" not in response.data:
+            codes = exc.get_codes()
+            response.data = {
+                "code": codes if isinstance(codes, str) else "invalid",
+                "detail": str(exc.detail) if isinstance(exc.detail, str) else str(exc.default_detail),
+            }
+        return response
+
+
+class DeviceApiView(ErrorShapeMixin, APIView):
     authentication_classes = [DeviceTokenAuthentication]
     permission_classes = [HasDevice]
     parser_classes = [JSONParser]
@@ -67,7 +97,7 @@ class DeviceApiView(APIView):
         return request.auth
 
 
-class DeviceLoginApi(APIView):
+class DeviceLoginApi(ErrorShapeMixin, APIView):
     """Log a driver in and register this phone (client-generated UUID); returns the device token."""
 
     authentication_classes: list = []
@@ -222,11 +252,17 @@ class MediaApi(DeviceApiView):
 
     @extend_schema(
         tags=[TAG],
+        parameters=[MEDIA_ID],
         responses={200: s.MediaOutputSerializer, **ERRORS, 404: OpenApiResponse(s.ErrorSerializer)},
     )
-    def get(self, request: Request, media_id: uuid.UUID) -> Response:
+    def get(self, request: Request, media_id: str) -> Response:
+        parsed = parse_uuid(media_id)
+        if parsed is None:
+            return error_response(
+                400, "invalid", _("Must be a valid UUID."), {"media_id": [_("Must be a valid UUID.")]}
+            )
         media = (
-            MediaUpload.objects.filter(pk=media_id, action__device__driver_id=self.device(request).driver_id)
+            MediaUpload.objects.filter(pk=parsed, action__device__driver_id=self.device(request).driver_id)
             .select_related("action")
             .first()
         )
@@ -242,13 +278,14 @@ class MediaApi(DeviceApiView):
             "image/webp": OpenApiTypes.BINARY,
         },
         parameters=[
+            MEDIA_ID,
             OpenApiParameter(
                 "X-Content-SHA256",
                 OpenApiTypes.STR,
                 location=OpenApiParameter.HEADER,
                 required=True,
                 description="Hex SHA-256 of the bytes; must match the bytes and the action's sha256.",
-            )
+            ),
         ],
         responses={
             200: OpenApiResponse(s.MediaOutputSerializer, description="Already stored (a resend)."),
@@ -260,7 +297,12 @@ class MediaApi(DeviceApiView):
             422: OpenApiResponse(s.ErrorSerializer, description="SHA-256 mismatch, corrupt or oversize image."),
         },
     )
-    def put(self, request: Request, media_id: uuid.UUID) -> Response:
+    def put(self, request: Request, media_id: str) -> Response:
+        parsed = parse_uuid(media_id)
+        if parsed is None:
+            return error_response(
+                400, "invalid", _("Must be a valid UUID."), {"media_id": [_("Must be a valid UUID.")]}
+            )
         if content_length(request) > conf.MEDIA_MAX_BYTES:
             return error_response(
                 413, "too_large", _("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}
@@ -268,7 +310,7 @@ class MediaApi(DeviceApiView):
         try:
             media, created = services.media_upload(
                 device=self.device(request),
-                media_id=media_id,
+                media_id=parsed,
                 data=request.body,
                 sha256=request.headers.get("X-Content-SHA256", ""),
             )
@@ -353,7 +395,7 @@ class PushSubscriptionApi(DeviceApiView):
         return Response(status=204)
 
 
-class WebPushKeyApi(APIView):
+class WebPushKeyApi(ErrorShapeMixin, APIView):
     """The VAPID public key the phone subscribes with (empty when Web Push is not configured)."""
 
     authentication_classes: list = []
