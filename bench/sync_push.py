@@ -130,14 +130,15 @@ def seed_in_django(driver_count: int, stop_count: int) -> list[dict]:
         delivery.RouteStop(route=routes[index // stop_count], order=order, sequence=index % stop_count + 1)
         for index, order in enumerate(orders)
     )
-    devices = []
-    for index, driver in enumerate(drivers):
-        token = secrets.token_urlsafe(32)
-        DriverDevice.objects.create(
-            device_id=uuid.uuid4(), driver=driver, name="bench", token_hash=device_token_hash(token)
-        )
-        route_stops = stops[index * stop_count : (index + 1) * stop_count]
-        devices.append({"token": token, "stops": [stop.pk for stop in route_stops]})
+    tokens = [secrets.token_urlsafe(32) for _driver in drivers]
+    DriverDevice.objects.bulk_create(
+        DriverDevice(device_id=uuid.uuid4(), driver=driver, name="bench", token_hash=device_token_hash(token))
+        for driver, token in zip(drivers, tokens, strict=True)
+    )
+    devices = [
+        {"token": token, "stops": [stop.pk for stop in stops[index * stop_count : (index + 1) * stop_count]]}
+        for index, token in enumerate(tokens)
+    ]
     return devices
 
 
@@ -245,6 +246,7 @@ def main() -> None:
     print(f"  seeded in {time.perf_counter() - began:.1f} s", flush=True)
 
     port = free_port()
+    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"sync_push_gunicorn_{port}.log").open("w")
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -261,10 +263,11 @@ def main() -> None:
         cwd=ROOT,
         env=django_env(database_url),
         stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             try:
                 if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
@@ -272,7 +275,7 @@ def main() -> None:
             except httpx.TransportError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start")
+                raise SystemExit(f"gunicorn did not start; see {log.name}")
             time.sleep(0.3)
         print(f"pushing through gunicorn ({args.workers} uvicorn workers) with {args.concurrency} devices…", flush=True)
         elapsed, latencies, counts = asyncio.run(run_api(base_url, devices, args.concurrency))
