@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -135,11 +136,10 @@ def seed_in_django(driver_count: int, stop_count: int) -> list[dict]:
         DriverDevice(device_id=uuid.uuid4(), driver=driver, name="bench", token_hash=device_token_hash(token))
         for driver, token in zip(drivers, tokens, strict=True)
     )
-    devices = [
+    return [
         {"token": token, "stops": [stop.pk for stop in stops[index * stop_count : (index + 1) * stop_count]]}
         for index, token in enumerate(tokens)
     ]
-    return devices
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -246,7 +246,7 @@ def main() -> None:
     print(f"  seeded in {time.perf_counter() - began:.1f} s", flush=True)
 
     port = free_port()
-    log = (Path(os.environ.get("TMPDIR", "/tmp")) / f"sync_push_gunicorn_{port}.log").open("w")
+    log = tempfile.NamedTemporaryFile("w", prefix="sync_push_gunicorn_", suffix=".log", delete=False)  # noqa: SIM115
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
