@@ -1,0 +1,364 @@
+"""The driver sync API, `/api/v1/driver/`: one view per operation, no business logic here."""
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from offline_sync import conf, selectors, services
+from offline_sync.api import serializers as s
+from offline_sync.api.authentication import DeviceTokenAuthentication, HasDevice
+from offline_sync.models import DriverDevice, MediaUpload
+
+MAX_PUSH_BODY_BYTES = 256 * 1024
+TAG = "driver sync"
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Malformed request; `errors` names the fields."),
+    401: OpenApiResponse(s.ErrorSerializer, description="No, unknown or revoked device token."),
+}
+
+
+def error_response(status: int, code: str, detail: str, errors: Any = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"code": code, "detail": detail, **extra}
+    if errors is not None:
+        body["errors"] = flatten_errors(errors)
+    return Response(body, status=status)
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors as {"actions.0.payload.amount": ["…"]}: one flat, machine-readable map."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(errors, list) and errors and all(not isinstance(item, dict | list) for item in errors):
+        flat[prefix or "non_field_errors"] = [str(item) for item in errors]
+    elif isinstance(errors, list):
+        for index, value in enumerate(errors):
+            if value:
+                flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "non_field_errors"] = [str(errors)]
+    return flat
+
+
+def content_length(request: Request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class DeviceApiView(APIView):
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [HasDevice]
+    parser_classes = [JSONParser]
+
+    def device(self, request: Request) -> DriverDevice:
+        return request.auth
+
+
+class DeviceLoginApi(APIView):
+    """Log a driver in and register this phone (client-generated UUID); returns the device token."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=[TAG],
+        request=s.DeviceLoginInputSerializer,
+        responses={
+            201: s.DeviceLoginOutputSerializer,
+            400: ERRORS[400],
+            401: OpenApiResponse(s.ErrorSerializer, description="Wrong username or password."),
+            403: OpenApiResponse(s.ErrorSerializer, description="Not a driver, or the device was revoked."),
+            409: OpenApiResponse(s.ErrorSerializer, description="The device is registered to another driver."),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = s.DeviceLoginInputSerializer(data=request.data)
+        if not data.is_valid():
+            return error_response(400, "invalid", _("Check the highlighted fields."), data.errors)
+        try:
+            device, token = services.device_register(**data.validated_data)
+        except services.DeviceLoginError as error:
+            return error_response(error.status, error.code, next(iter(error.errors.values()))[0], error.errors)
+        output = {
+            "token": token,
+            "device_id": device.device_id,
+            "driver": {"id": device.driver_id, "name": device.driver.name},
+            "next_seq": device.next_seq,
+            "server_time": timezone.now(),
+        }
+        return Response(s.DeviceLoginOutputSerializer(output).data, status=201)
+
+
+class RouteBootstrapApi(DeviceApiView):
+    """The driver's route for a day, the server time, the change cursor and the client policy."""
+
+    @extend_schema(
+        tags=[TAG],
+        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD")],
+        responses={200: s.BootstrapSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.RouteQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            return error_response(400, "invalid", _("Give the date as YYYY-MM-DD."), query.errors)
+        device = self.device(request)
+        date = query.validated_data["date"]
+        # Read the cursor first: anything changing while we read the route is pulled again later.
+        cursor = selectors.change_feed_cursor(driver=device.driver)
+        route = selectors.driver_route_for_day(driver=device.driver, date=date)
+        stops = list(route.stops.all()) if route else []
+        services.stop_assignments_record(driver=device.driver, stop_ids=[stop.pk for stop in stops])
+        output = {
+            "server_time": timezone.now(),
+            "date": date,
+            "route": (
+                {
+                    "id": route.pk,
+                    "date": route.date,
+                    "status": route.status,
+                    "vehicle": route.vehicle.plate_number if route.vehicle else None,
+                    "stops": [selectors.stop_for_phone(stop) for stop in stops],
+                }
+                if route
+                else None
+            ),
+            "cursor": cursor,
+            "next_seq": device.next_seq,
+            "policy": selectors.client_policy(),
+        }
+        return Response(s.BootstrapSerializer(output).data)
+
+
+class SyncPushApi(DeviceApiView):
+    """Push at most 10 queued actions; every action gets its own result, each applied at most once."""
+
+    @extend_schema(
+        tags=[TAG],
+        request=s.PushInputSchemaSerializer,
+        responses={
+            200: s.PushOutputSerializer,
+            **ERRORS,
+            409: OpenApiResponse(s.SeqGapSerializer, description="A gap in seq: resend from `expected_seq`."),
+            413: OpenApiResponse(s.ErrorSerializer, description="The batch is too large."),
+            422: OpenApiResponse(s.ErrorSerializer, description="A known action id was sent with another body."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        if content_length(request) > MAX_PUSH_BODY_BYTES:
+            return error_response(413, "too_large", _("A batch may be at most 256 KB."))
+        batch = s.PushInputSerializer(data=request.data)
+        if not batch.is_valid():
+            return error_response(400, "invalid", _("The batch is malformed."), batch.errors)
+        actions: list[services.ActionInput] = []
+        envelope_errors: dict[str, Any] = {}
+        for index, raw in enumerate(batch.validated_data["actions"]):
+            envelope = s.ActionEnvelopeSerializer(data=raw)
+            if not envelope.is_valid():
+                envelope_errors[str(index)] = envelope.errors
+                continue
+            action = services.ActionInput(
+                id=envelope.validated_data["id"], seq=envelope.validated_data["seq"], body=raw
+            )
+            full = s.ActionSerializer(data=raw)
+            if full.is_valid():
+                action.action_type = full.validated_data["type"]
+                action.stop_id = full.validated_data["stop"]
+                action.base_version = full.validated_data["base_version"]
+                action.occurred_at = full.validated_data["occurred_at"]
+                action.payload = full.validated_data["payload"]
+            else:
+                action.errors = flatten_errors(full.errors)
+            actions.append(action)
+        if envelope_errors:
+            return error_response(
+                400,
+                "invalid",
+                _("Every action needs a UUID id and a seq."),
+                {"actions": envelope_errors},
+            )
+        try:
+            result = services.sync_push(
+                device=self.device(request), actions=actions, sent_at=batch.validated_data.get("sent_at")
+            )
+        except services.SeqGapError as error:
+            return error_response(
+                409,
+                "seq_gap",
+                _("Expected action number %(expected)s; resend the queue from there.")
+                % {"expected": error.expected_seq},
+                expected_seq=error.expected_seq,
+            )
+        except services.ActionIdReusedError as error:
+            return error_response(
+                422,
+                "id_reused",
+                _("These action ids were already used with a different body."),
+                {"actions": [_("Reused id %(id)s.") % {"id": action_id} for action_id in error.action_ids]},
+            )
+        except services.DeviceRevokedError:
+            return error_response(401, "device_revoked", _("This device was revoked by the office."))
+        return Response({"results": result.results, "next_seq": result.next_seq, "server_time": result.server_time})
+
+
+class MediaApi(DeviceApiView):
+    """`PUT` the bytes of a photo or signature declared by an attach_media action; idempotent."""
+
+    parser_classes: list = []
+
+    @extend_schema(
+        tags=[TAG],
+        responses={200: s.MediaOutputSerializer, **ERRORS, 404: OpenApiResponse(s.ErrorSerializer)},
+    )
+    def get(self, request: Request, media_id: uuid.UUID) -> Response:
+        media = (
+            MediaUpload.objects.filter(pk=media_id, action__device__driver_id=self.device(request).driver_id)
+            .select_related("action")
+            .first()
+        )
+        if media is None:
+            return error_response(404, "not_found", _("Unknown media ID."))
+        return Response(s.MediaOutputSerializer(media).data)
+
+    @extend_schema(
+        tags=[TAG],
+        request={
+            "image/jpeg": OpenApiTypes.BINARY,
+            "image/png": OpenApiTypes.BINARY,
+            "image/webp": OpenApiTypes.BINARY,
+        },
+        parameters=[
+            OpenApiParameter(
+                "X-Content-SHA256",
+                OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="Hex SHA-256 of the bytes; must match the bytes and the action's sha256.",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(s.MediaOutputSerializer, description="Already stored (a resend)."),
+            201: s.MediaOutputSerializer,
+            **ERRORS,
+            404: OpenApiResponse(s.ErrorSerializer, description="No attach_media action declared this ID."),
+            413: OpenApiResponse(s.ErrorSerializer, description="Larger than the size limit."),
+            415: OpenApiResponse(s.ErrorSerializer, description="Not JPEG, PNG or WebP."),
+            422: OpenApiResponse(s.ErrorSerializer, description="SHA-256 mismatch, corrupt or oversize image."),
+        },
+    )
+    def put(self, request: Request, media_id: uuid.UUID) -> Response:
+        if content_length(request) > conf.MEDIA_MAX_BYTES:
+            return error_response(
+                413, "too_large", _("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}
+            )
+        try:
+            media, created = services.media_upload(
+                device=self.device(request),
+                media_id=media_id,
+                data=request.body,
+                sha256=request.headers.get("X-Content-SHA256", ""),
+            )
+        except services.MediaError as error:
+            return error_response(error.status, error.code, next(iter(error.errors.values()))[0], error.errors)
+        return Response(s.MediaOutputSerializer(media).data, status=201 if created else 200)
+
+
+class LocationAppendApi(DeviceApiView):
+    """Append a batch of GPS points; points the device sent before are ignored."""
+
+    @extend_schema(
+        tags=[TAG],
+        request=s.LocationsInputSerializer,
+        responses={200: s.LocationsOutputSerializer, **ERRORS, 413: OpenApiResponse(s.ErrorSerializer)},
+    )
+    def post(self, request: Request) -> Response:
+        if content_length(request) > MAX_PUSH_BODY_BYTES:
+            return error_response(413, "too_large", _("A batch may be at most 256 KB."))
+        data = s.LocationsInputSerializer(data=request.data)
+        if not data.is_valid():
+            return error_response(400, "invalid", _("The points are malformed."), data.errors)
+        points = [
+            services.PointInput(
+                seq=point["seq"],
+                latitude=point["latitude"],
+                longitude=point["longitude"],
+                accuracy_m=point.get("accuracy_m"),
+                recorded_at=point["recorded_at"],
+                stop_id=point.get("stop"),
+            )
+            for point in data.validated_data["points"]
+        ]
+        try:
+            stored, duplicates = services.location_points_append(device=self.device(request), points=points)
+        except DjangoValidationError as error:
+            return error_response(400, "invalid", _("The points are malformed."), error.message_dict)
+        return Response({"stored": stored, "duplicates": duplicates})
+
+
+class ChangeFeedApi(DeviceApiView):
+    """What the office changed on the driver's routes since the cursor, in server order."""
+
+    @extend_schema(
+        tags=[TAG],
+        parameters=[OpenApiParameter("cursor", OpenApiTypes.INT, description="The last cursor received; 0 at first.")],
+        responses={200: s.ChangesOutputSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.ChangesQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            return error_response(400, "invalid", _("The cursor must be a whole number."), query.errors)
+        cursor = query.validated_data["cursor"]
+        changes = selectors.change_feed_for_driver(driver=self.device(request).driver, cursor=cursor)
+        output = {
+            "changes": changes,
+            "cursor": changes[-1].pk if changes else cursor,
+            "has_more": len(changes) == conf.MAX_CHANGES_PER_PAGE,
+            "server_time": timezone.now(),
+        }
+        return Response(s.ChangesOutputSerializer(output).data)
+
+
+class PushSubscriptionApi(DeviceApiView):
+    """Store this phone's Web Push subscription (the browser's PushSubscription.toJSON())."""
+
+    @extend_schema(
+        tags=[TAG],
+        request=s.PushSubscriptionSerializer,
+        responses={204: None, **ERRORS},
+    )
+    def put(self, request: Request) -> Response:
+        data = s.PushSubscriptionSerializer(data=request.data)
+        if not data.is_valid():
+            return error_response(400, "invalid", _("The subscription is malformed."), data.errors)
+        services.device_set_push_subscription(device=self.device(request), subscription=data.validated_data)
+        return Response(status=204)
+
+    @extend_schema(tags=[TAG], responses={204: None, **ERRORS})
+    def delete(self, request: Request) -> Response:
+        services.device_set_push_subscription(device=self.device(request), subscription=None)
+        return Response(status=204)
+
+
+class WebPushKeyApi(APIView):
+    """The VAPID public key the phone subscribes with (empty when Web Push is not configured)."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(tags=[TAG], responses={200: s.WebPushKeySerializer}, auth=[])
+    def get(self, request: Request) -> Response:
+        return Response({"public_key": conf.VAPID_PUBLIC_KEY, "enabled": conf.web_push_enabled()})

@@ -1,0 +1,210 @@
+"""POST /api/v1/driver/sync: each action applied at most once, one result per action."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from luckygas.delivery.models import Order, OrderStatus, OrderStatusChange, RouteStop, StopStatus
+from offline_sync import services
+from offline_sync.models import CashCollection, SyncAction
+from tests.offline_sync.factories import phone_for, started_route
+
+
+def test_complete_applies_once_and_records_the_phone_time(route_a, phone_a):
+    # given
+    stop = route_a.stops.order_by("sequence").first()
+    action = phone_a.action("complete", stop, cash_collected=950, empties_collected=1)
+    # when
+    response = phone_a.push(action)
+    # then
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["next_seq"] == 2
+    result = body["results"][0]
+    assert result["result"] == "applied"
+    assert result["stop"]["status"] == "delivered"
+    assert result["stop"]["version"] == stop.version + 1
+    stop.refresh_from_db()
+    assert stop.status == StopStatus.DELIVERED
+    assert stop.cash_collected == 950
+    assert stop.order.status == OrderStatus.DELIVERED
+    assert CashCollection.objects.get(stop=stop).amount == 950
+    assert SyncAction.objects.get(pk=action["id"]).result == "applied"
+
+
+def test_same_batch_twice_has_one_effect_and_the_stored_results(route_a, phone_a):
+    # given
+    first, second = route_a.stops.order_by("sequence")[:2]
+    batch = [phone_a.action("complete", first, cash_collected=950), phone_a.action("collect_cash", second, amount=50)]
+    original = phone_a.push(*batch).json()
+    # when the response was lost and the phone resends the same batch
+    resent = phone_a.push(*batch).json()
+    # then nothing is applied again and each action gets its stored first result back
+    assert [r["result"] for r in original["results"]] == ["applied", "applied"]
+    assert [r["result"] for r in resent["results"]] == ["duplicate", "duplicate"]
+    for first_time, again in zip(original["results"], resent["results"], strict=True):
+        assert again == {**first_time, "result": "duplicate", "first_result": first_time["result"]}
+    assert resent["next_seq"] == original["next_seq"] == 3
+    second.refresh_from_db()
+    assert second.cash_collected == 50
+    assert CashCollection.objects.filter(stop__route=route_a).count() == 2
+    assert OrderStatusChange.objects.filter(order=first.order, to_status=OrderStatus.DELIVERED).count() == 1
+
+
+def test_gap_in_seq_is_answered_with_409_and_the_expected_seq(route_a, phone_a):
+    stop = route_a.stops.first()
+    phone_a.next_seq = 3
+    response = phone_a.push(phone_a.action("complete", stop))
+    assert response.status_code == 409
+    assert response.json()["code"] == "seq_gap"
+    assert response.json()["expected_seq"] == 1
+    stop.refresh_from_db()
+    assert stop.status == StopStatus.PENDING
+    assert not SyncAction.objects.exists()
+
+
+def test_reused_id_with_a_new_body_is_refused_with_422(route_a, phone_a):
+    stop = route_a.stops.first()
+    action = phone_a.action("collect_cash", stop, amount=100)
+    assert phone_a.push(action).status_code == 200
+    response = phone_a.push({**action, "payload": {"amount": 900}})
+    assert response.status_code == 422
+    assert response.json()["code"] == "id_reused"
+    stop.refresh_from_db()
+    assert stop.cash_collected == 100
+
+
+def test_revoked_device_gets_401_and_nothing_is_applied(route_a, phone_a):
+    stop = route_a.stops.first()
+    services.device_revoke(device=phone_a.device)
+    response = phone_a.push(phone_a.action("complete", stop))
+    assert response.status_code == 401
+    stop.refresh_from_db()
+    assert stop.status == StopStatus.PENDING
+    assert not SyncAction.objects.exists()
+
+
+def test_rejected_action_advances_seq_and_does_not_block_the_queue(route_a, phone_a):
+    first, second = route_a.stops.order_by("sequence")[:2]
+    bad = phone_a.action("collect_cash", first, amount=-5)
+    good = phone_a.action("complete", second)
+    body = phone_a.push(bad, good).json()
+    assert [r["result"] for r in body["results"]] == ["rejected", "applied"]
+    assert body["results"][0]["errors"] == {"payload.amount": ["Ensure this value is greater than or equal to 1."]}
+    assert body["next_seq"] == 3
+    assert SyncAction.objects.get(pk=bad["id"]).result == "rejected"
+
+
+def test_another_drivers_stop_and_an_unknown_stop_are_rejected(route_a, driver_b, phone_b):
+    stop = route_a.stops.first()
+    body = phone_b.push(phone_b.action("complete", stop), phone_b.action("complete", 999_999)).json()
+    assert [r["result"] for r in body["results"]] == ["rejected", "rejected"]
+    assert body["results"][0]["errors"] == {"stop": ["This stop is not on your route."]}
+    assert body["results"][1]["errors"] == {"stop": ["Unknown stop."]}
+    stop.refresh_from_db()
+    assert stop.status == StopStatus.PENDING
+    assert "stop" not in body["results"][0]
+
+
+def test_oversize_batch_and_malformed_envelopes_get_400_and_change_nothing(route_a, phone_a):
+    stop = route_a.stops.first()
+    too_many = [phone_a.action("collect_cash", stop, amount=1) for _ in range(11)]
+    response = phone_a.push(*too_many)
+    assert response.status_code == 400
+    assert "actions" in response.json()["errors"]
+    response = phone_a.client.post("/api/v1/driver/sync", {"actions": [{"id": "not-a-uuid", "seq": 1}]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"actions.0.id": ["Must be a valid UUID."]}
+    response = phone_a.client.post("/api/v1/driver/sync", "[1,2]", content_type="application/json")
+    assert response.status_code == 400
+    stop.refresh_from_db()
+    assert stop.cash_collected == 0
+    assert not SyncAction.objects.exists()
+
+
+def test_push_runs_a_bounded_number_of_queries(driver_a, phone_a, django_assert_max_num_queries):
+    # given a full batch of ten deliveries (the most expensive action: it moves the order too)
+    route = started_route(driver_a, stops=10)
+    actions = [phone_a.action("complete", stop, cash_collected=950) for stop in route.stops.order_by("sequence")]
+    # then a constant number per delivery (eleven, nine of them in the core service and its
+    # savepoints) plus a few per batch: no query grows with the size of the route or the history
+    with django_assert_max_num_queries(10 * 12 + 10):
+        response = phone_a.push(*actions)
+    assert response.status_code == 200
+    assert all(r["result"] == "applied" for r in response.json()["results"])
+
+
+def test_light_actions_cost_at_most_two_queries_each(route_a, phone_a, django_assert_max_num_queries):
+    stops = list(route_a.stops.order_by("sequence"))
+    actions = [phone_a.action("note", stop, text="門口有狗") for stop in stops]
+    actions += [phone_a.action("collect_empties", stop, count=1) for stop in stops]
+    actions += [phone_a.action("collect_cash", stop, amount=100) for stop in stops]
+    with django_assert_max_num_queries(12 + 2 * len(actions)):
+        response = phone_a.push(*actions)
+    assert all(r["result"] == "applied" for r in response.json()["results"])
+
+
+def test_login_registers_a_device_and_rejects_a_wrong_password(client, driver_a):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    device_id = str(uuid.uuid4())
+    response = client.post(
+        "/api/v1/driver/devices/login",
+        {"username": "driver-a", "password": "wrong", "device_id": device_id},
+        content_type="application/json",
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials"
+    response = client.post(
+        "/api/v1/driver/devices/login",
+        {"username": "driver-a", "password": "correct horse battery", "device_id": device_id, "name": "Pixel"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["driver"] == {"id": driver_a.pk, "name": "陳建宏"}
+    assert response.json()["next_seq"] == 1
+
+
+def test_office_staff_cannot_register_a_device(client, office_clerk):
+    response = client.post(
+        "/api/v1/driver/devices/login",
+        {"username": "clerk", "password": "correct horse battery", "device_id": str(uuid.uuid4())},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert User.objects.get(username="clerk").pk == office_clerk.pk
+
+
+def test_driver_cannot_take_over_another_drivers_device(client, phone_a, driver_b):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(
+        "/api/v1/driver/devices/login",
+        {"username": "driver-b", "password": "correct horse battery", "device_id": str(phone_a.device.device_id)},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"] == {"device_id": ["This device is registered to another driver."]}
+
+
+def test_completion_time_is_the_phone_time_corrected_by_its_clock_offset(route_a, driver_a):
+    import datetime
+
+    from django.utils import timezone
+
+    phone = phone_for(driver_a)
+    stop = route_a.stops.first()
+    # The phone's clock runs 30 minutes fast; it acted 10 minutes ago by its own clock.
+    skew = datetime.timedelta(minutes=30)
+    phone_now = timezone.now() + skew
+    action = phone.action("complete", stop)
+    action["occurred_at"] = (phone_now - datetime.timedelta(minutes=10)).isoformat()
+    response = phone.push(action, sent_at=phone_now.isoformat())
+    assert response.status_code == 200
+    stop.refresh_from_db()
+    expected = timezone.now() - datetime.timedelta(minutes=10)
+    assert abs((stop.completed_at - expected).total_seconds()) < 5
+    stored = SyncAction.objects.get(pk=action["id"])
+    assert abs(stored.clock_offset_seconds + 1800) <= 2
+    assert stored.occurred_at.isoformat() != stored.received_at.isoformat()
+    assert Order.objects.get(pk=stop.order_id).status == OrderStatus.DELIVERED
+    assert RouteStop.objects.get(pk=stop.pk).status == StopStatus.DELIVERED
