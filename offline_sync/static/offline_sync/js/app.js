@@ -60,6 +60,27 @@ function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// Inline icons (no emoji: many Android phones and Debian's Chromium lack an emoji font).
+const SVG_NS = "http://www.w3.org/2000/svg";
+const ICONS = {
+  phone:
+    "M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z",
+  camera:
+    "M9 3 7.2 5H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6z",
+};
+
+function icon(name) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "icon");
+  const path = document.createElementNS(SVG_NS, "path");
+  path.setAttribute("d", ICONS[name]);
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
+
 const money = (amount) => Number(amount || 0).toLocaleString("zh-TW");
 const today = () => taipeiDay(Date.now());
 
@@ -226,7 +247,7 @@ function listView() {
               ),
               h("span", { class: `chip chip-${status}` }, t(`status_${status}`), isUnsynced(stop) ? h("small", {}, t("notSynced")) : null),
             ),
-            h("a", { class: "call", href: `tel:${String(stop.phone).replace(/[^0-9+]/g, "")}`, "aria-label": t("callCustomer", { name: stop.customer_name }) }, "📞"),
+            h("a", { class: "call", href: `tel:${String(stop.phone).replace(/[^0-9+]/g, "")}`, "aria-label": t("callCustomer", { name: stop.customer_name }) }, icon("phone")),
           );
         }),
       ),
@@ -267,8 +288,8 @@ function stopView() {
     h(
       "label",
       { class: "photo-button" },
-      "📷 ",
-      t("photo"),
+      icon("camera"),
+      ` ${t("photo")}`,
       h("input", {
         name: "photo",
         type: "file",
@@ -323,7 +344,7 @@ function stopView() {
       { class: "card stop-card" },
       h("div", { class: "stop-title" }, h("span", { class: "sequence" }, stop.sequence), h("h1", {}, stop.customer_name), h("span", { class: `chip chip-${status}` }, t(`status_${status}`))),
       h("p", { class: "address" }, stop.address),
-      h("a", { class: "call wide", href: `tel:${String(stop.phone).replace(/[^0-9+]/g, "")}` }, `📞 ${t("call")} ${stop.phone}`),
+      h("a", { class: "call wide", href: `tel:${String(stop.phone).replace(/[^0-9+]/g, "")}` }, icon("phone"), ` ${t("call")} ${stop.phone}`),
       h("p", { class: "items" }, `${t("items")}：`, stop.items.map((item) => `${item.product} × ${item.quantity}`).join("、")),
       h("p", { class: "amount" }, stop.amount_to_collect ? t("amountToCollect", { amount: money(stop.amount_to_collect) }) : t("invoiced")),
       stop.driver_notes ? h("p", { class: "driver-notes" }, `${t("driverNotes")}：${stop.driver_notes}`) : null,
