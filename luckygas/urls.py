@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("offline_sync.urls")),
+    path("", include("offline_sync.pwa_urls")),
     path("", include("sms.urls")),
     path("", include("banking.urls")),
     path("", include("dashboard.urls")),
