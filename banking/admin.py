@@ -196,6 +196,7 @@ class ReturnFileForm(forms.Form):
 class JournalForm(forms.Form):
     start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    batch = forms.IntegerField(label=_("batch number (optional)"), required=False, min_value=1)
     file_format = forms.ChoiceField(label=_("format"), choices=[("csv", "CSV"), ("xlsx", "Excel")])
     report = forms.ChoiceField(
         label=_("report"), choices=[("journal", _("Accounting journal")), ("large", _("Large transactions"))]
@@ -449,14 +450,17 @@ class CollectionBatchAdmin(admin.ModelAdmin):
                         content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
                     )
+                batch_id = form.cleaned_data["batch"]
+                if batch_id:
+                    stem += f"-batch{batch_id}"
                 if form.cleaned_data["file_format"] == "xlsx":
                     return HttpResponse(
-                        reports.journal_xlsx(start=start, end=end),
+                        reports.journal_xlsx(start=start, end=end, batch_id=batch_id),
                         content_type=reports.XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
                     )
                 return HttpResponse(
-                    reports.journal_csv(start=start, end=end),
+                    reports.journal_csv(start=start, end=end, batch_id=batch_id),
                     content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'},
                 )

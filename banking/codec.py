@@ -520,8 +520,11 @@ def build_submission(
         raise CodecError(f"{originator_tax_id!r} is not a valid company tax ID", field="detail.cid")
     tdate = roc_date(processing_date)
     details = []
-    for debit in debits:
-        validate_debit(debit)
+    for line, debit in enumerate(debits, start=2):
+        try:
+            validate_debit(debit)
+        except CodecError as error:
+            raise CodecError(f"{error.message} (item {debit.note})", field=error.field, line=line) from error
         details.append(
             {
                 "type": "N",

@@ -374,41 +374,29 @@ def batch_build_plain_file(*, batch: CollectionBatch, generated_at: datetime.dat
     """The ACHP01 bytes for a batch's items (decrypting accounts); raises CodecError naming the field."""
     bank = batch.bank
     items = batch.items.select_related("mandate__account").order_by("sequence")
-    debits = []
-    for item in items:
-        account = item.mandate.account
-        try:
-            debits.append(
-                codec.Debit(
-                    sequence=item.sequence,
-                    customer_bank=account.bank_branch,
-                    customer_account=account.account_number,
-                    amount=item.amount,
-                    customer_id=account.holder_id,
-                    customer_number=item.mandate.customer_number,
-                    note=item.note,
-                    memo="LUCKYGAS",
-                )
-            )
-        except codec.CodecError as error:  # pragma: no cover - decrypt errors surface as CodecError upstream
-            raise codec.CodecError(f"item {item.note}: {error.message}", field=error.field) from error
-    local = timezone.localtime(generated_at or timezone.now())
-    try:
-        return codec.build_submission(
-            processing_date=batch.collection_date,
-            processing_time=local.time(),
-            sending_bank=bank.sending_unit,
-            originator_account=bank.originator_account,
-            originator_tax_id=bank.originator_tax_id,
-            transaction_code=bank.transaction_code,
-            debits=debits,
+    debits = [
+        codec.Debit(
+            sequence=item.sequence,
+            customer_bank=item.mandate.account.bank_branch,
+            customer_account=item.mandate.account.account_number,
+            amount=item.amount,
+            customer_id=item.mandate.account.holder_id,
+            customer_number=item.mandate.customer_number,
+            note=item.note,
+            memo="LUCKYGAS",
         )
-    except codec.CodecError as error:
-        if error.line is not None and 2 <= error.line < len(debits) + 2:
-            error = codec.CodecError(
-                f"item {debits[error.line - 2].note}: {error.message}", field=error.field, line=error.line
-            )
-        raise error from None
+        for item in items
+    ]
+    local = timezone.localtime(generated_at or timezone.now())
+    return codec.build_submission(
+        processing_date=batch.collection_date,
+        processing_time=local.time(),
+        sending_bank=bank.sending_unit,
+        originator_account=bank.originator_account,
+        originator_tax_id=bank.originator_tax_id,
+        transaction_code=bank.transaction_code,
+        debits=debits,
+    )
 
 
 def batch_generate_file(*, batch: CollectionBatch, actor: AbstractBaseUser | str | None = None) -> TransferFile:

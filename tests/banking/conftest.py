@@ -262,3 +262,25 @@ def business_day_today(db) -> None:
     BusinessDayOverride.objects.update_or_create(
         date=timezone.localdate(), defaults={"is_business_day": True, "reason": "test: today is a business day"}
     )
+
+
+@pytest.fixture
+def role_groups(transactional_db) -> None:
+    """Re-create the role groups and permissions that migrations made, for transactional tests.
+
+    An earlier transactional test's flush empties those tables, so a later one can't rely on them.
+    """
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    from luckygas.delivery import roles
+
+    banking_roles = importlib.import_module("banking.migrations.0002_roles_schedule_holidays")
+    for label, permissions in (("delivery", roles.DELIVERY_PERMISSIONS), ("banking", banking_roles.PERMISSIONS)):
+        create_permissions(apps.get_app_config(label), verbosity=0)
+        for role, codenames in permissions.items():
+            group, _created = Group.objects.get_or_create(name=role)
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=label, codename__in=codenames))

@@ -126,6 +126,30 @@ def test_journal_export_lists_collected_and_returned_items(client, bank, office_
     collected = [line for line in lines[1:] if ",1102 bank 822,1131 accounts receivable,1000," in line]
     returned = [line for line in lines[1:] if line.endswith("returned 01") and ",,,0," in line]
     assert len(collected) == len(returned) == 1
+    # per batch, as Excel
+    response = client.get(
+        f"{BASE}exports/",
+        {
+            "start": today.isoformat(),
+            "end": today.isoformat(),
+            "batch": batch.pk,
+            "file_format": "xlsx",
+            "report": "journal",
+        },
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [batch.pk, batch.pk]
+    response = client.get(
+        f"{BASE}exports/",
+        {
+            "start": today.isoformat(),
+            "end": today.isoformat(),
+            "batch": batch.pk + 1,
+            "file_format": "csv",
+            "report": "journal",
+        },
+    )
+    assert response.content.decode().strip().splitlines()[1:] == []
     response = client.get(
         f"{BASE}exports/", {"start": today.isoformat(), "end": "2000-01-01", "file_format": "csv", "report": "journal"}
     )

@@ -22,7 +22,7 @@ from tests import servers
 from tests.banking.conftest import BankKeyMaterial, BankSimulator, SshServer, running_sshd
 from tests.banking.factories import make_bank, make_debtor
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 60, what: str = "") -> None:
@@ -92,6 +92,7 @@ def test_invoices_to_settled_and_returned_items_through_celery(
     bank_keys: BankKeyMaterial,
     celery_worker_process: Path,
     business_day_today,
+    role_groups,
     office_clerk,
     manager,
 ) -> None:
