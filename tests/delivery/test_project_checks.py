@@ -24,8 +24,10 @@ def test_no_missing_migrations():
 
 
 def test_deploy_checks_pass_with_production_settings():
+    # The browser fixture (tests/servers.py) sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a
+    # production process never has it, and `check --deploy` rightly refuses it.
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-4f9a7c",
         "DJANGO_SECURE_SSL_REDIRECT": "1",
