@@ -4,6 +4,7 @@ checkov runs from its own venv (`make deploy-tools`), offline. Skipped checks ar
 their reasons in deploy/checkov-skips.yaml, and nowhere else.
 """
 
+import copy
 import json
 import os
 
@@ -51,7 +52,7 @@ def test_checkov_finds_no_failure_in_any_overlay():
 
 def test_checkov_fails_a_pod_that_runs_as_root(tmp_path):
     # given the web Deployment, hardened, with its container-level hardening removed
-    web = render("staging").get("Deployment", "luckygas-web")
+    web = copy.deepcopy(render("staging").get("Deployment", "luckygas-web"))
     web["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {"allowPrivilegeEscalation": True}
     manifest = tmp_path / "web.yaml"
     manifest.write_text(yaml.safe_dump(web), encoding="utf-8")

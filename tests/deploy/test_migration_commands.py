@@ -23,9 +23,7 @@ def empty_database():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_web_waits_while_migrations_are_pending_then_starts_once_the_job_ran(
-    transactional_db, empty_database, tmp_path
-):
+def test_web_waits_while_migrations_are_pending_then_starts_once_the_job_ran(db, empty_database, tmp_path):
     env = container_env(
         tmp_path, DATABASE_URL=empty_database, WAIT_FOR_MIGRATIONS_TIMEOUT="600", WAIT_FOR_MIGRATIONS_INTERVAL="1"
     )
@@ -48,7 +46,7 @@ def test_web_waits_while_migrations_are_pending_then_starts_once_the_job_ran(
     assert sorted(row[0] for row in flags) == ["driver_app_beta", "sms_marketing"]
 
 
-def test_waiting_gives_up_with_a_clear_message(transactional_db, empty_database, tmp_path):
+def test_waiting_gives_up_with_a_clear_message(db, empty_database, tmp_path):
     env = container_env(
         tmp_path, DATABASE_URL=empty_database, WAIT_FOR_MIGRATIONS_TIMEOUT="2", WAIT_FOR_MIGRATIONS_INTERVAL="1"
     )

@@ -96,7 +96,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_one_trace_follows_a_request_into_its_task_the_sms_call_and_the_sftp_upload(transactional_db, collector):
+def test_one_trace_follows_a_request_into_its_task_the_sms_call_and_the_sftp_upload(db, collector):
     # given tracing switched on, exporting to the local collector
     queue = f"trace-test-{uuid.uuid4().hex[:8]}"
     env = {

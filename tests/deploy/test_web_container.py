@@ -44,7 +44,7 @@ def _web(tmp_path: Path) -> Iterator[tuple[str, object, Path]]:
 
 
 @pytest.fixture
-def web(transactional_db, tmp_path):
+def web(db, tmp_path):
     with _web(tmp_path) as server:
         yield server
 

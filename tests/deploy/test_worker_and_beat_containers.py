@@ -21,7 +21,7 @@ def _probe(check: str, probe_dir, *extra: str) -> int:
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=30, check=False).returncode
 
 
-def test_worker_probes_follow_the_worker_and_sigterm_is_a_warm_shutdown(transactional_db, tmp_path):
+def test_worker_probes_follow_the_worker_and_sigterm_is_a_warm_shutdown(db, tmp_path):
     # given a worker on a queue of its own (nothing else consumes it)
     probe_dir = tmp_path / "probes"
     env = container_env(
@@ -55,7 +55,7 @@ def test_worker_probes_follow_the_worker_and_sigterm_is_a_warm_shutdown(transact
     assert any(record["logger"].startswith("celery") for record in records)
 
 
-def test_beat_probes_follow_the_database_scheduler(transactional_db, tmp_path):
+def test_beat_probes_follow_the_database_scheduler(db, tmp_path):
     probe_dir = tmp_path / "probes"
     env = container_env(
         tmp_path,
