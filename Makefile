@@ -58,6 +58,7 @@ assets: node_modules/.package-lock.json ## copy npm packages (idb, chart.js) int
 
 messages: $(VENV)/.installed ## compile the translations (.po → .mo)
 	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=gettext
+	find . -name "*.mo" -path "*/locale/*" -not -path "./.venv*/*" -not -path "./node_modules/*" -delete
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 requirements: $(VENV)/.created ## regenerate the pinned requirements from requirements*.in
