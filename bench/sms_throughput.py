@@ -165,7 +165,9 @@ def main() -> None:
 
         def offer(offset: int) -> None:
             # Several producer processes, as web and worker processes would be; each keeps its share of the pace.
-            app.pool.force_close_all()
+            # A forked child must not reuse the parent's broker connections.
+            app._pool = None
+            app.amqp._producer_pool = None
             for number in range(offset, args.count, args.producers):
                 pause = started + number / args.rate - time.monotonic()
                 if pause > 0:
