@@ -12,6 +12,7 @@ Prints messages/s, p95 enqueue-to-accepted latency and the duplicate count.
 """
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import socket
@@ -19,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--provider-rate", type=int, default=30, help="Mitake bucket, segments per second")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=12)
-    parser.add_argument("--producers", type=int, default=4, help="threads enqueueing messages")
+    parser.add_argument("--producers", type=int, default=2, help="processes enqueueing messages")
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--rate-limit-every", type=int, default=50)
     args = parser.parse_args()
@@ -68,9 +68,23 @@ def main() -> None:
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     from tests.sms import fakes
 
-    mitake = fakes.FakeMitake()
-    mitake.latency = args.latency
-    mitake.rate_limit_every = args.rate_limit_every
+    # The fake provider runs in its own process, so it does not share a GIL with the producers.
+    url_file = Path(redis_dir) / "mitake-url"
+    mitake_process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from tests.sms.fakes import serve_mitake_forever; "
+            "serve_mitake_forever(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]))",
+            str(url_file),
+            str(args.latency),
+            str(args.rate_limit_every),
+        ],
+        cwd=ROOT,
+    )
+    while not url_file.exists() or not url_file.read_text():
+        time.sleep(0.1)
+    mitake_url = url_file.read_text()
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "luckygas.settings",
@@ -81,7 +95,7 @@ def main() -> None:
             "REDIS_URL": redis_url,
             "SMS_REDIS_URL": redis_url,
             "SMS_BODY_KEYS": Fernet.generate_key().decode(),
-            "SMS_MITAKE_BASE_URL": mitake.base_url,
+            "SMS_MITAKE_BASE_URL": mitake_url,
             "SMS_MITAKE_USERNAME": fakes.MITAKE_USER,
             "SMS_MITAKE_PASSWORD": fakes.MITAKE_PASSWORD,
             "SMS_SYSTEM_LIMIT_PER_MINUTE": "1000000",
@@ -150,7 +164,10 @@ def main() -> None:
         started = time.monotonic()
 
         def offer(offset: int) -> None:
-            # Several producers, as web and worker processes would be; each keeps its share of the pace.
+            # Several producer processes, as web and worker processes would be; each keeps its share of the pace.
+            # A forked child must not reuse the parent's broker connections.
+            app._pool = None
+            app.amqp._producer_pool = None
             for number in range(offset, args.count, args.producers):
                 pause = started + number / args.rate - time.monotonic()
                 if pause > 0:
@@ -162,7 +179,9 @@ def main() -> None:
                 )
             connections.close_all()
 
-        producers = [threading.Thread(target=offer, args=(offset,)) for offset in range(args.producers)]
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        producers = [context.Process(target=offer, args=(offset,)) for offset in range(args.producers)]
         for producer in producers:
             producer.start()
         for producer in producers:
@@ -183,7 +202,10 @@ def main() -> None:
         rows = list(Message.objects.filter(status=MessageStatus.ACCEPTED).values_list("created_at", "accepted_at"))
         latencies = sorted((accepted - created).total_seconds() for created, accepted in rows)
         p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
-        duplicates = sum(count - 1 for count in mitake.handset.values() if count > 1)
+        import httpx
+
+        stats = httpx.get(f"{mitake_url}/fake/stats").json()
+        duplicates = stats["duplicates"]
         rate_limited = Attempt.objects.filter(status=AttemptStatus.REJECTED, error_code="temporary:http429").count()
         duplicate_replies = Attempt.objects.filter(is_duplicate_reply=True).count()
         print(f"accepted: {len(rows)}/{args.count} in {total_seconds:.1f} s (enqueueing took {enqueue_seconds:.1f} s)")
@@ -193,13 +215,15 @@ def main() -> None:
             f"max {latencies[-1]:.2f} s"
         )
         print(f"HTTP 429 answers retried: {rate_limited}; Duplicate=Y replies: {duplicate_replies}")
+        print(f"SMS at the fake handsets: {stats['handset']}")
         print(f"duplicates (a number that got the same message twice): {duplicates}")
     finally:
         for worker in workers:
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=30)
-        mitake.stop()
+        mitake_process.terminate()
+        mitake_process.wait()
         redis_process.terminate()
         redis_process.wait()
         shutil.rmtree(redis_dir, ignore_errors=True)

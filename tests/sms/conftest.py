@@ -192,7 +192,14 @@ class Worker:
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         from luckygas.celery import app
 
-        wait_for(lambda: app.control.ping(timeout=0.5), timeout=60, what="the celery worker")
+        def answers() -> bool:
+            try:
+                return bool(app.control.ping(timeout=0.5))
+            except Exception:  # a pooled broker connection broken by a Redis restart
+                app.pool.force_close_all()
+                return False
+
+        wait_for(answers, timeout=60, what="the celery worker")
 
     def ensure_running(self) -> None:
         if self.process is None or self.process.poll() is not None:

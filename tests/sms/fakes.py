@@ -102,6 +102,13 @@ class FakeMitake(FakeProvider):
         self.ids = itertools.count(1000000001)
 
     def handle(self, method, path, query, form, headers):
+        if path == "/fake/stats":  # for the benchmark, which runs this fake in another process
+            with self.lock:
+                stats = {
+                    "handset": sum(self.handset.values()),
+                    "duplicates": sum(count - 1 for count in self.handset.values() if count > 1),
+                }
+            return 200, json.dumps(stats), "application/json"
         self.requests.append((path, form))
         if form.get("username") != MITAKE_USER or form.get("password") != MITAKE_PASSWORD:
             return 200, "[1]\nstatuscode=e\nError=帳號、密碼錯誤\n", "text/plain"
@@ -242,3 +249,13 @@ class FakeTwilio(FakeProvider):
                 return 404, json.dumps({"code": 20404, "message": "Not found", "status": 404}), "application/json"
             return 200, json.dumps(self._resource(sid)), "application/json"
         return 404, json.dumps({"code": 20404, "message": "Not found", "status": 404}), "application/json"
+
+
+def serve_mitake_forever(port_file: str, latency: float, rate_limit_every: int) -> None:
+    """Run a fake Mitake until killed, writing its base URL to `port_file` (for the benchmark)."""
+    server = FakeMitake()
+    server.latency = latency
+    server.rate_limit_every = rate_limit_every
+    with open(port_file, "w", encoding="utf-8") as handle:
+        handle.write(server.base_url)
+    server.thread.join()

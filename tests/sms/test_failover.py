@@ -104,3 +104,32 @@ def test_a_number_error_fails_the_message_without_trying_other_providers(celery_
     assert message.is_dead_letter is True
     assert Attempt.objects.filter(message=message).count() == 1
     assert sms_rig["every8d"].handset_count() == 0
+
+
+@pytest.mark.django_db(transaction=False)
+def test_critical_message_without_receipt_is_sent_once_more_through_another_provider(sms_rig, customer):
+    import datetime
+
+    from tests.sms.helpers import enqueue_and_dispatch
+
+    # given: a critical message Mitake accepted but never confirmed
+    now = timezone.now()
+    message, result = enqueue_and_dispatch(
+        now=now, idempotency_key="crit:1", customer=customer, body="扣款失敗", priority="critical"
+    )
+    assert result == "accepted"
+
+    # when: nine minutes later nothing happens, eleven minutes later it goes through Every8d, once
+    assert services.critical_resend_due(now=now + datetime.timedelta(minutes=9)) == 0
+    assert services.critical_resend_due(now=now + datetime.timedelta(minutes=11)) == 1
+    assert services.critical_resend_due(now=now + datetime.timedelta(minutes=30)) == 0
+
+    # then
+    assert sms_rig["mitake"].handset_count() == 1
+    assert sms_rig["every8d"].handset_count("0912345678") == 1
+    assert list(Attempt.objects.filter(message=message).values_list("provider", "status")) == [
+        ("mitake", AttemptStatus.ACCEPTED),
+        ("every8d", AttemptStatus.ACCEPTED),
+    ]
+    message.refresh_from_db()
+    assert message.status == MessageStatus.ACCEPTED
