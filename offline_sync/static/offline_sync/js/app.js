@@ -535,9 +535,11 @@ function startLiveUpdates() {
     } catch {
       return;
     }
+    if (message && message.type === "ready") document.body.dataset.live = "true";
     if (message && message.type === "changes") pullChanges().catch((error) => console.warn("changes failed", error));
   });
   socket.addEventListener("close", (event) => {
+    document.body.dataset.live = "false";
     if (state.socket === socket) state.socket = null;
     if (event.code === 4401) return;
     setTimeout(() => document.visibilityState === "visible" && startLiveUpdates(), 5000);
