@@ -1,7 +1,11 @@
+from collections.abc import Iterator
+
 import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations.special import RunPython
+
+from tests.servers import run_asgi_server
 
 
 @pytest.fixture
@@ -27,3 +31,26 @@ def role_groups_restored(transactional_db) -> None:
             for operation in loader.disk_migrations[key].operations:
                 if isinstance(operation, RunPython):
                     operation.code(state.apps, schema_editor)
+
+
+@pytest.fixture(scope="module")
+def driver_app_server(django_db_setup) -> Iterator[str]:
+    """One uvicorn (tests/servers.py) for the module's browser tests, on the test database.
+
+    Starting uvicorn once instead of per test saves a lot on a loaded machine; it is retried
+    because its 30-second start deadline can pass when the shared cores are saturated.
+    """
+    last_error: RuntimeError | None = None
+    for _attempt in range(3):
+        server = run_asgi_server()
+        try:
+            url = server.__enter__()
+        except RuntimeError as error:
+            last_error = error
+            continue
+        try:
+            yield url
+        finally:
+            server.__exit__(None, None, None)
+        return
+    raise last_error or RuntimeError("uvicorn did not start")

@@ -111,7 +111,7 @@ def wait_until_synced(page, timeout: int = 30_000) -> None:
 
 @pytest.mark.parametrize("background_sync", [True, False], ids=["background-sync", "no-SyncManager-iphone-path"])
 def test_a_day_worked_offline_arrives_once_after_a_reload(
-    asgi_server, browser_context, route, driver_a, big_photo, background_sync
+    driver_app_server, browser_context, route, driver_a, big_photo, background_sync
 ):
     # given: a driver logged in online, the app controlled by its service worker
     context = browser_context
@@ -120,7 +120,7 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    open_app_and_log_in(page, asgi_server, driver_a.user.username)
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     assert page.evaluate("'SyncManager' in window") is background_sync
     stops = list(RouteStop.objects.filter(route=route).order_by("sequence"))
     assert page.locator("li.stop").count() == 4
@@ -210,12 +210,12 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
 
 
 def test_a_response_lost_after_the_server_committed_is_resent_as_a_duplicate(
-    asgi_server, browser_context, route, driver_a
+    driver_app_server, browser_context, route, driver_a
 ):
     # given: the first sync response is dropped after the server has committed the batch
     context = browser_context
     page = context.new_page()
-    open_app_and_log_in(page, asgi_server, driver_a.user.username)
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     answers: list[dict] = []
 
     def drop_first_answer(sync_route):
@@ -257,9 +257,9 @@ def cancel_in_office(order_id: int) -> None:
         connection.close()
 
 
-def test_a_stop_the_office_cancels_disappears_within_seconds(asgi_server, browser_context, route, driver_a):
+def test_a_stop_the_office_cancels_disappears_within_seconds(driver_app_server, browser_context, route, driver_a):
     page = browser_context.new_page()
-    open_app_and_log_in(page, asgi_server, driver_a.user.username)
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     page.wait_for_function("document.querySelector('#connection').textContent === '連線中'")
     stop = RouteStop.objects.filter(route=route).order_by("sequence").last()
     name = stop.order.customer.short_name
@@ -276,11 +276,11 @@ def test_a_stop_the_office_cancels_disappears_within_seconds(asgi_server, browse
     assert page.locator("li.stop").count() == 3
 
 
-def test_data_older_than_seven_days_is_purged_key_first(asgi_server, browser_context, route, driver_a):
+def test_data_older_than_seven_days_is_purged_key_first(driver_app_server, browser_context, route, driver_a):
     # given: a driver who worked offline today, leaving data on the phone
     context = browser_context
     page = context.new_page()
-    open_app_and_log_in(page, asgi_server, driver_a.user.username)
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     go_offline(context)
     stop_button(page, 1).click()
     page.get_by_role("button", name="略過").click()

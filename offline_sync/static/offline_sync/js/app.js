@@ -135,7 +135,10 @@ async function toggleLanguage() {
 function render() {
   renderStatus();
   const view = document.getElementById("view");
-  if (state.view === "login") view.replaceChildren(loginView());
+  if (state.view === "login") {
+    const notice = state.notice ? h("p", { class: "notice", role: "status" }, state.notice) : null;
+    view.replaceChildren(...[notice, loginView()].filter(Boolean));
+  }
   else if (state.view === "stop") view.replaceChildren(stopView());
   else view.replaceChildren(listView());
 }
