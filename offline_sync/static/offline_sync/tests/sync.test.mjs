@@ -105,9 +105,10 @@ test("the outbox goes out in batches of at most 10, in seq order, and ends empty
 });
 
 test("only one batch is ever in flight: a second sync while one runs is turned away", async () => {
-  const { server, manager } = await setup({ actions: 25 });
+  const { server, manager, timers } = await setup({ actions: 25 });
   const [first, second] = await Promise.all([manager.sync(), manager.sync()]);
   assert.deepEqual([first.status, second.status].sort(), ["busy", "ok"]);
+  assert.deepEqual(timers.timers.map((timer) => timer.ms), [3000]); // the turned-away one checks back
   assert.equal(server.maxInFlight, 1);
   assert.equal(server.seen.size, 25);
 });
