@@ -168,7 +168,7 @@ export class SyncManager {
     this.nextRetryAt = this.store.now() + delay;
     this.retryHandle = this.setTimer(() => {
       this.retryHandle = null;
-      this.sync({ reason: "retry" });
+      return this.sync({ reason: "retry" });
     }, delay);
   }
 

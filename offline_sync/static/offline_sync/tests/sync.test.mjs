@@ -154,8 +154,7 @@ test("a 503 keeps the queue and schedules a retry with backoff; the retry sends 
   assert.equal((await store.outboxSummary()).actions, 2);
   assert.equal(timers.timers.length, 1);
   assert.equal(timers.timers[0].ms, 500); // attempt 0: random 0.5 × 1 s
-  timers.timers[0].callback();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await timers.timers[0].callback();
   assert.equal((await store.outboxSummary()).actions, 0);
   assert.equal(server.seen.size, 2);
 });
