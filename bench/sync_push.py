@@ -262,6 +262,9 @@ def main() -> None:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            # A loaded 2-core machine can starve a worker's heartbeat past gunicorn's default 30 s.
+            "--timeout",
+            "120",
         ],
         cwd=ROOT,
         env=django_env(database_url),
