@@ -1,13 +1,16 @@
 """The driver sync API, `/api/v1/driver/`: one view per operation, no business logic here."""
 
+import logging
 import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError as DatabaseOperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +21,8 @@ from offline_sync.api import serializers as s
 from offline_sync.api.authentication import DeviceTokenAuthentication, HasDevice
 from offline_sync.models import DriverDevice, MediaUpload
 
+logger = logging.getLogger(__name__)
+
 MAX_PUSH_BODY_BYTES = 256 * 1024
 TAG = "driver sync"
 
@@ -25,6 +30,14 @@ ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Malformed request; `errors` names the fields."),
     401: OpenApiResponse(s.ErrorSerializer, description="No, unknown or revoked device token."),
 }
+
+
+MEDIA_ID = OpenApiParameter(
+    "media_id",
+    OpenApiTypes.UUID,
+    location=OpenApiParameter.PATH,
+    description="The media_id of the attach_media action.",
+)
 
 
 def error_response(status: int, code: str, detail: str, errors: Any = None, **extra: Any) -> Response:
@@ -51,6 +64,13 @@ def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+def parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def content_length(request: Request) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -58,7 +78,28 @@ def content_length(request: Request) -> int:
         return 0
 
 
-class DeviceApiView(APIView):
+class ErrorShapeMixin:
+    """DRF's own errors (401, 403, 405, 415, parse errors) in this API's shape: code + detail."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, DatabaseOperationalError):
+            # The database is unreachable (or out of connections): the transaction did not commit,
+            # so nothing was applied and the phone can safely resend the same batch later.
+            logger.warning("database unavailable", exc_info=exc)
+            response = error_response(503, "unavailable", _("The server is busy; resend this later."))
+            response["Retry-After"] = "5"
+            return response
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        if isinstance(exc, APIException) and isinstance(response.data, dict) and "code" not in response.data:
+            codes = exc.get_codes()
+            response.data = {
+                "code": codes if isinstance(codes, str) else "invalid",
+                "detail": str(exc.detail) if isinstance(exc.detail, str) else str(exc.default_detail),
+            }
+        return response
+
+
+class DeviceApiView(ErrorShapeMixin, APIView):
     authentication_classes = [DeviceTokenAuthentication]
     permission_classes = [HasDevice]
     parser_classes = [JSONParser]
@@ -67,7 +108,7 @@ class DeviceApiView(APIView):
         return request.auth
 
 
-class DeviceLoginApi(APIView):
+class DeviceLoginApi(ErrorShapeMixin, APIView):
     """Log a driver in and register this phone (client-generated UUID); returns the device token."""
 
     authentication_classes: list = []
@@ -156,6 +197,7 @@ class SyncPushApi(DeviceApiView):
             409: OpenApiResponse(s.SeqGapSerializer, description="A gap in seq: resend from `expected_seq`."),
             413: OpenApiResponse(s.ErrorSerializer, description="The batch is too large."),
             422: OpenApiResponse(s.ErrorSerializer, description="A known action id was sent with another body."),
+            503: OpenApiResponse(s.ErrorSerializer, description="Database unavailable: nothing applied, resend."),
         },
     )
     def post(self, request: Request) -> Response:
@@ -222,11 +264,17 @@ class MediaApi(DeviceApiView):
 
     @extend_schema(
         tags=[TAG],
+        parameters=[MEDIA_ID],
         responses={200: s.MediaOutputSerializer, **ERRORS, 404: OpenApiResponse(s.ErrorSerializer)},
     )
-    def get(self, request: Request, media_id: uuid.UUID) -> Response:
+    def get(self, request: Request, media_id: str) -> Response:
+        parsed = parse_uuid(media_id)
+        if parsed is None:
+            return error_response(
+                400, "invalid", _("Must be a valid UUID."), {"media_id": [_("Must be a valid UUID.")]}
+            )
         media = (
-            MediaUpload.objects.filter(pk=media_id, action__device__driver_id=self.device(request).driver_id)
+            MediaUpload.objects.filter(pk=parsed, action__device__driver_id=self.device(request).driver_id)
             .select_related("action")
             .first()
         )
@@ -242,13 +290,14 @@ class MediaApi(DeviceApiView):
             "image/webp": OpenApiTypes.BINARY,
         },
         parameters=[
+            MEDIA_ID,
             OpenApiParameter(
                 "X-Content-SHA256",
                 OpenApiTypes.STR,
                 location=OpenApiParameter.HEADER,
                 required=True,
                 description="Hex SHA-256 of the bytes; must match the bytes and the action's sha256.",
-            )
+            ),
         ],
         responses={
             200: OpenApiResponse(s.MediaOutputSerializer, description="Already stored (a resend)."),
@@ -260,7 +309,12 @@ class MediaApi(DeviceApiView):
             422: OpenApiResponse(s.ErrorSerializer, description="SHA-256 mismatch, corrupt or oversize image."),
         },
     )
-    def put(self, request: Request, media_id: uuid.UUID) -> Response:
+    def put(self, request: Request, media_id: str) -> Response:
+        parsed = parse_uuid(media_id)
+        if parsed is None:
+            return error_response(
+                400, "invalid", _("Must be a valid UUID."), {"media_id": [_("Must be a valid UUID.")]}
+            )
         if content_length(request) > conf.MEDIA_MAX_BYTES:
             return error_response(
                 413, "too_large", _("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}
@@ -268,7 +322,7 @@ class MediaApi(DeviceApiView):
         try:
             media, created = services.media_upload(
                 device=self.device(request),
-                media_id=media_id,
+                media_id=parsed,
                 data=request.body,
                 sha256=request.headers.get("X-Content-SHA256", ""),
             )
@@ -353,7 +407,7 @@ class PushSubscriptionApi(DeviceApiView):
         return Response(status=204)
 
 
-class WebPushKeyApi(APIView):
+class WebPushKeyApi(ErrorShapeMixin, APIView):
     """The VAPID public key the phone subscribes with (empty when Web Push is not configured)."""
 
     authentication_classes: list = []

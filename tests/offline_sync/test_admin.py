@@ -1,0 +1,117 @@
+"""The dispatcher's admin screens: device health, the conflict queue, cash, pending proof."""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+
+from luckygas.delivery import services as delivery_services
+from offline_sync.models import CashCollection, CashStatus, ConflictStatus, SyncConflict
+from offline_sync.selectors import sync_dashboard_summary
+
+
+def staff_client(client, user):
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_dispatcher_sees_each_devices_sync_health(client, office_clerk, route_a, phone_a):
+    stop = route_a.stops.first()
+    delivery_services.order_cancel(order=stop.order, actor=office_clerk)
+    phone_a.push(phone_a.action("complete", stop), phone_a.action("collect_cash", stop, amount=-1))
+    response = staff_client(client, office_clerk).get(reverse("admin:offline_sync_driverdevice_changelist"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "陳建宏" in page
+    assert "Pixel 7" in page
+    summary = sync_dashboard_summary()
+    assert summary["open_conflicts"] == 1
+    device = summary["devices"][0]
+    assert device["driver"] == "陳建宏"
+    assert device["rejected_actions"] == 1
+    assert device["open_conflicts"] == 1
+    assert device["last_sync_at"] is not None
+    assert summary["max_lag_seconds"] == device["queue_lag_seconds"]
+
+
+def test_conflict_page_shows_both_sides_and_resolves_with_one_click(client, office_clerk, route_a, phone_a):
+    stop = route_a.stops.first()
+    delivery_services.order_cancel(order=stop.order, actor=office_clerk)
+    phone_a.push(phone_a.action("complete", stop, cash_collected=950))
+    conflict = SyncConflict.objects.get()
+    staff = staff_client(client, office_clerk)
+    page = staff.get(reverse("admin:offline_sync_syncconflict_change", args=[conflict.pk])).content.decode()
+    assert "Office (server)" in page
+    assert "Driver (phone)" in page
+    assert "cancelled" in page
+    assert "950" in page
+    response = staff.post(
+        reverse("admin:offline_sync_syncconflict_resolve", args=[conflict.pk]),
+        {"resolution": "keep_office", "resolution_note": "客戶已取消"},
+    )
+    assert response.status_code == 302
+    conflict.refresh_from_db()
+    assert conflict.status == ConflictStatus.RESOLVED
+    assert conflict.resolved_by == office_clerk
+    assert conflict.resolution_note == "客戶已取消"
+    assert LogEntry.objects.filter(object_id=str(conflict.pk), user=office_clerk).exists()
+
+
+def test_manager_cannot_resolve_conflicts(client, manager, office_clerk, route_a, phone_a):
+    stop = route_a.stops.first()
+    delivery_services.order_cancel(order=stop.order, actor=office_clerk)
+    phone_a.push(phone_a.action("complete", stop))
+    conflict = SyncConflict.objects.get()
+    response = staff_client(client, manager).post(
+        reverse("admin:offline_sync_syncconflict_resolve", args=[conflict.pk]), {"resolution": "keep_office"}
+    )
+    assert response.status_code == 403
+    conflict.refresh_from_db()
+    assert conflict.status == ConflictStatus.OPEN
+
+
+def test_cash_is_reconciled_in_the_office(client, office_clerk, route_a, phone_a):
+    phone_a.push(phone_a.action("complete", route_a.stops.first(), cash_collected=950))
+    cash = CashCollection.objects.get()
+    response = staff_client(client, office_clerk).post(
+        reverse("admin:offline_sync_cashcollection_changelist"),
+        {"action": "mark_reconciled", "_selected_action": [cash.pk]},
+    )
+    assert response.status_code == 302
+    cash.refresh_from_db()
+    assert cash.status == CashStatus.RECONCILED
+    assert cash.reconciled_by == office_clerk
+
+
+def test_admin_shows_proof_pending_for_a_delivered_stop(client, office_clerk, route_a, phone_a):
+    stop = route_a.stops.first()
+    phone_a.push(
+        phone_a.action("complete", stop),
+        phone_a.action(
+            "attach_media", stop, media_id=str(uuid.uuid4()), kind="signature", sha256=hashlib.sha256(b"x").hexdigest()
+        ),
+    )
+    response = staff_client(client, office_clerk).get(
+        reverse("admin:offline_sync_mediaupload_changelist"), {"proof": "pending"}
+    )
+    assert response.status_code == 200
+    assert "pending upload" in response.content.decode()
+
+
+def test_every_sync_admin_page_opens(client, admin_user, route_a, phone_a):
+    phone_a.push(phone_a.action("note", route_a.stops.first(), text="好"))
+    staff = staff_client(client, admin_user)
+    for model in (
+        "driverdevice",
+        "syncaction",
+        "syncconflict",
+        "cashcollection",
+        "mediaupload",
+        "stopnote",
+        "locationpoint",
+        "changelogentry",
+    ):
+        assert staff.get(reverse(f"admin:offline_sync_{model}_changelist")).status_code == 200, model

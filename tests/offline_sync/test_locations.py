@@ -1,0 +1,51 @@
+"""POST /api/v1/driver/locations and the driver_positions() contract."""
+
+import datetime
+
+from django.utils import timezone
+
+from offline_sync.models import LocationPoint
+from offline_sync.selectors import driver_positions
+
+
+def points(stop_id, *seqs, minutes_ago=0):
+    now = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    return [
+        {
+            "seq": seq,
+            "latitude": "25.033964",
+            "longitude": f"121.5{seq:04d}",
+            "accuracy_m": 8,
+            "recorded_at": (now + datetime.timedelta(seconds=seq)).isoformat(),
+            "stop": stop_id,
+        }
+        for seq in seqs
+    ]
+
+
+def test_points_are_appended_once_per_device_and_seq(route_a, phone_a, driver_a):
+    stop = route_a.stops.first()
+    response = phone_a.client.post("/api/v1/driver/locations", {"points": points(stop.pk, 1, 2, 3)}, format="json")
+    assert response.json() == {"stored": 3, "duplicates": 0}
+    response = phone_a.client.post("/api/v1/driver/locations", {"points": points(stop.pk, 3, 4)}, format="json")
+    assert response.json() == {"stored": 1, "duplicates": 1}
+    assert LocationPoint.objects.filter(device=phone_a.device).count() == 4
+    assert set(LocationPoint.objects.values_list("stop_id", flat=True)) == {stop.pk}
+    positions = driver_positions()
+    assert len(positions) == 1
+    assert positions[0]["driver_id"] == driver_a.pk
+    assert positions[0]["driver"] == "陳建宏"
+    assert positions[0]["longitude"] == 121.50004
+
+
+def test_points_on_another_drivers_stop_or_malformed_are_400(route_a, phone_b):
+    stop = route_a.stops.first()
+    response = phone_b.client.post("/api/v1/driver/locations", {"points": points(stop.pk, 1)}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["points"]
+    bad = points(None, 1)
+    bad[0]["latitude"] = "123.0"
+    response = phone_b.client.post("/api/v1/driver/locations", {"points": bad}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["points.0.latitude"]
+    assert not LocationPoint.objects.exists()
