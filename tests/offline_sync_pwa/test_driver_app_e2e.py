@@ -234,7 +234,12 @@ def test_a_response_lost_after_the_server_committed_is_resent_as_a_duplicate(
     stop_button(page, 0).click()
     page.get_by_label("收現金額（元）").fill("950")
     page.get_by_role("button", name="完成").click()
-    wait_until_synced(page)
+    # the chip reads 已完成待同步 while queued and 已完成 once the server acknowledged it
+    page.wait_for_function(
+        "document.querySelector('li.stop .chip')?.textContent === '已完成'"
+        " && document.querySelector('#queue').classList.contains('synced')",
+        timeout=30_000,
+    )
 
     # then: the resend got `duplicate` with the stored first result, and nothing happened twice
     assert len(answers) >= 2
