@@ -171,7 +171,10 @@ async def push_day(client: httpx.AsyncClient, device: dict, latencies: list[floa
             headers=headers,
         )
         latencies.append(time.perf_counter() - began)
-        response.raise_for_status()
+        if response.status_code != 200:
+            counts[f"http_{response.status_code}"] = counts.get(f"http_{response.status_code}", 0) + len(batch)
+            print(f"  batch refused: {response.status_code} {response.text[:300]}", flush=True)
+            return
         for result in response.json()["results"]:
             counts[result["result"]] = counts.get(result["result"], 0) + 1
 
@@ -259,10 +262,13 @@ def main() -> None:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            # A loaded 2-core machine can starve a worker's heartbeat past gunicorn's default 30 s.
+            "--timeout",
+            "120",
         ],
         cwd=ROOT,
         env=django_env(database_url),
-        stdout=subprocess.DEVNULL,
+        stdout=log,
         stderr=log,
     )
     base_url = f"http://127.0.0.1:{port}"

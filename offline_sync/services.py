@@ -346,7 +346,7 @@ def sync_push(
     seq, ActionIdReusedError when a known id comes with another body, DeviceRevokedError.
     """
     received_at = timezone.now()
-    clock_offset = round((received_at - sent_at).total_seconds()) if sent_at else None
+    clock_offset = _clamp_seconds((received_at - sent_at).total_seconds()) if sent_at else None
     touched_stop_ids: set[int] = set()
     context_token = _stops_logged_by_push.set(touched_stop_ids)
     try:
@@ -411,9 +411,12 @@ def sync_push(
                     if latest_occurred is not None and action.occurred_at < latest_occurred:
                         flags.append(ClockFlag.OUT_OF_ORDER)
                     latest_occurred = max(latest_occurred or action.occurred_at, action.occurred_at)
-                    corrected = action.occurred_at + datetime.timedelta(seconds=clock_offset or 0)
+                    try:
+                        corrected = action.occurred_at + datetime.timedelta(seconds=clock_offset or 0)
+                    except OverflowError:  # an absurd phone clock: fall back to the server's time
+                        corrected = received_at
                     effective_at = min(corrected, received_at)
-                    lag = round((received_at - effective_at).total_seconds())
+                    lag = _clamp_seconds((received_at - effective_at).total_seconds())
                     queue_lag = max(queue_lag or 0, lag)
                 outcome = _apply_action(
                     device=locked,
@@ -484,6 +487,12 @@ def sync_push(
     finally:
         _stops_logged_by_push.reset(context_token)
     return PushResult(results=results, next_seq=next_seq, server_time=received_at)
+
+
+def _clamp_seconds(seconds: float) -> int:
+    """Whole seconds that fit the integer columns, whatever a broken phone clock says."""
+    limit = 2**31 - 1
+    return max(-limit, min(limit, round(seconds)))
 
 
 def _body_get(body: Any, key: str) -> Any:

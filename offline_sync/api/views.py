@@ -1,9 +1,11 @@
 """The driver sync API, `/api/v1/driver/`: one view per operation, no business logic here."""
 
+import logging
 import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError as DatabaseOperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +20,8 @@ from offline_sync import conf, selectors, services
 from offline_sync.api import serializers as s
 from offline_sync.api.authentication import DeviceTokenAuthentication, HasDevice
 from offline_sync.models import DriverDevice, MediaUpload
+
+logger = logging.getLogger(__name__)
 
 MAX_PUSH_BODY_BYTES = 256 * 1024
 TAG = "driver sync"
@@ -78,6 +82,13 @@ class ErrorShapeMixin:
     """DRF's own errors (401, 403, 405, 415, parse errors) in this API's shape: code + detail."""
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, DatabaseOperationalError):
+            # The database is unreachable (or out of connections): the transaction did not commit,
+            # so nothing was applied and the phone can safely resend the same batch later.
+            logger.warning("database unavailable", exc_info=exc)
+            response = error_response(503, "unavailable", _("The server is busy; resend this later."))
+            response["Retry-After"] = "5"
+            return response
         response = super().handle_exception(exc)  # type: ignore[misc]
         if isinstance(exc, APIException) and isinstance(response.data, dict) and "code" not in response.data:
             codes = exc.get_codes()
@@ -186,6 +197,7 @@ class SyncPushApi(DeviceApiView):
             409: OpenApiResponse(s.SeqGapSerializer, description="A gap in seq: resend from `expected_seq`."),
             413: OpenApiResponse(s.ErrorSerializer, description="The batch is too large."),
             422: OpenApiResponse(s.ErrorSerializer, description="A known action id was sent with another body."),
+            503: OpenApiResponse(s.ErrorSerializer, description="Database unavailable: nothing applied, resend."),
         },
     )
     def post(self, request: Request) -> Response:

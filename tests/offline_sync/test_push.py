@@ -208,3 +208,38 @@ def test_completion_time_is_the_phone_time_corrected_by_its_clock_offset(route_a
     assert stored.occurred_at.isoformat() != stored.received_at.isoformat()
     assert Order.objects.get(pk=stop.order_id).status == OrderStatus.DELIVERED
     assert RouteStop.objects.get(pk=stop.pk).status == StopStatus.DELIVERED
+
+
+def test_future_and_out_of_order_event_times_are_flagged_but_applied(route_a, phone_a):
+    import datetime
+
+    from django.utils import timezone
+
+    first, second = route_a.stops.order_by("sequence")[:2]
+    future = phone_a.action("note", first, text="時鐘快了")
+    future["occurred_at"] = (timezone.now() + datetime.timedelta(minutes=30)).isoformat()
+    earlier = phone_a.action("note", second, text="比上一筆早")
+    earlier["occurred_at"] = (timezone.now() - datetime.timedelta(minutes=5)).isoformat()
+    results = phone_a.push(future, earlier).json()["results"]
+    assert [r["result"] for r in results] == ["applied", "applied"]
+    assert results[0]["flags"] == ["future"]
+    assert results[1]["flags"] == ["out_of_order"]
+    assert SyncAction.objects.get(pk=future["id"]).clock_flags == ["future"]
+
+
+def test_absurd_phone_clocks_are_answered_not_crashed_on(route_a, phone_a):
+    action = phone_a.action("complete", route_a.stops.first())
+    action["occurred_at"] = "9000-01-01T00:00:00+00:00"
+    response = phone_a.push(action, sent_at="0001-01-01T00:00:00+00:00")
+    assert response.status_code == 200
+    assert response.json()["results"][0]["result"] == "applied"
+    assert response.json()["results"][0]["flags"] == ["future"]
+
+
+def test_huge_json_is_refused_with_413(route_a, phone_a):
+    stop = route_a.stops.first()
+    action = phone_a.action("note", stop, text="x" * 300_000)
+    response = phone_a.push(action)
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert not SyncAction.objects.exists()

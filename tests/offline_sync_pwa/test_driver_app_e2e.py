@@ -21,7 +21,11 @@ from offline_sync.models import ActionResult, CashCollection, MediaUpload, SyncA
 from tests.offline_sync.factories import PASSWORD, started_route
 from tests.servers import save_screenshot
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("role_groups_restored"),
+]
 
 API = "**/api/v1/driver/**"
 COUNT_STORES = """async () => {
@@ -107,7 +111,7 @@ def wait_until_synced(page, timeout: int = 30_000) -> None:
 
 @pytest.mark.parametrize("background_sync", [True, False], ids=["background-sync", "no-SyncManager-iphone-path"])
 def test_a_day_worked_offline_arrives_once_after_a_reload(
-    asgi_server, browser_context, route, driver_a, big_photo, background_sync
+    driver_app_server, browser_context, route, driver_a, big_photo, background_sync
 ):
     # given: a driver logged in online, the app controlled by its service worker
     context = browser_context
@@ -116,7 +120,7 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    open_app_and_log_in(page, asgi_server, driver_a.user.username)
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     assert page.evaluate("'SyncManager' in window") is background_sync
     stops = list(RouteStop.objects.filter(route=route).order_by("sequence"))
     assert page.locator("li.stop").count() == 4
@@ -206,12 +210,12 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
 
 
 def test_a_response_lost_after_the_server_committed_is_resent_as_a_duplicate(
-    asgi_server, browser_context, route, driver_a
+    driver_app_server, browser_context, route, driver_a
 ):
     # given: the first sync response is dropped after the server has committed the batch
     context = browser_context
     page = context.new_page()
-    open_app_and_log_in(page, asgi_server, driver_a.user.username)
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     answers: list[dict] = []
 
     def drop_first_answer(sync_route):
@@ -230,7 +234,12 @@ def test_a_response_lost_after_the_server_committed_is_resent_as_a_duplicate(
     stop_button(page, 0).click()
     page.get_by_label("收現金額（元）").fill("950")
     page.get_by_role("button", name="完成").click()
-    wait_until_synced(page)
+    # the chip reads 已完成待同步 while queued and 已完成 once the server acknowledged it
+    page.wait_for_function(
+        "document.querySelector('li.stop .chip')?.textContent === '已完成'"
+        " && document.querySelector('#queue').classList.contains('synced')",
+        timeout=30_000,
+    )
 
     # then: the resend got `duplicate` with the stored first result, and nothing happened twice
     assert len(answers) >= 2
@@ -253,14 +262,14 @@ def cancel_in_office(order_id: int) -> None:
         connection.close()
 
 
-def test_a_stop_the_office_cancels_disappears_within_seconds(asgi_server, browser_context, route, driver_a):
+def test_a_stop_the_office_cancels_disappears_within_seconds(driver_app_server, browser_context, route, driver_a):
     page = browser_context.new_page()
-    open_app_and_log_in(page, asgi_server, driver_a.user.username)
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     page.wait_for_function("document.querySelector('#connection').textContent === '連線中'")
     stop = RouteStop.objects.filter(route=route).order_by("sequence").last()
     name = stop.order.customer.short_name
     assert page.locator("li.stop", has_text=name).count() == 1
-    page.wait_for_timeout(500)  # the websocket has authenticated
+    page.wait_for_function("document.body.dataset.live === 'true'", timeout=20_000)  # websocket authenticated
 
     # The office cancels it. In a thread of its own: Playwright's event loop owns this one, and
     # the websocket nudge (async_to_sync) refuses to run beside it.
@@ -268,21 +277,21 @@ def test_a_stop_the_office_cancels_disappears_within_seconds(asgi_server, browse
     worker.start()
     worker.join()
 
-    page.locator("li.stop", has_text=name).wait_for(state="detached", timeout=10_000)
+    page.locator("li.stop", has_text=name).wait_for(state="detached", timeout=15_000)
     assert page.locator("li.stop").count() == 3
 
 
-def test_data_older_than_seven_days_is_purged_key_first(asgi_server, browser_context, route, driver_a):
+def test_data_older_than_seven_days_is_purged_key_first(driver_app_server, browser_context, route, driver_a):
     # given: a driver who worked offline today, leaving data on the phone
     context = browser_context
     page = context.new_page()
-    open_app_and_log_in(page, asgi_server, driver_a.user.username)
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     go_offline(context)
     stop_button(page, 1).click()
     page.get_by_role("button", name="略過").click()
     page.wait_for_selector("li.stop")
     before = page.evaluate(COUNT_STORES)
-    assert before["keys"] == 2 and before["routes"] == 1 and before["outbox"] == 1
+    assert (before["keys"], before["routes"], before["outbox"]) == (2, 1, 1)  # device key + today's key
 
     # when: the phone is opened again eight days later
     eight_days_later = timezone.now() + datetime.timedelta(days=8)
@@ -292,9 +301,9 @@ def test_data_older_than_seven_days_is_purged_key_first(asgi_server, browser_con
 
     # then: the keys are gone and so is every record they protected
     after = page.evaluate(COUNT_STORES)
-    assert {name: after[name] for name in ("keys", "routes", "outbox", "media", "locations", "problems")} == dict.fromkeys(
-        ("keys", "routes", "outbox", "media", "locations", "problems"), 0
-    )
+    assert {
+        name: after[name] for name in ("keys", "routes", "outbox", "media", "locations", "problems")
+    } == dict.fromkeys(("keys", "routes", "outbox", "media", "locations", "problems"), 0)
     assert page.get_by_text("超過 7 天的資料已從手機刪除。").count() == 1
     remaining_meta = page.evaluate(
         """() => new Promise((resolve) => {

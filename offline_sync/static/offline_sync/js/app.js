@@ -135,7 +135,10 @@ async function toggleLanguage() {
 function render() {
   renderStatus();
   const view = document.getElementById("view");
-  if (state.view === "login") view.replaceChildren(loginView());
+  if (state.view === "login") {
+    const notice = state.notice ? h("p", { class: "notice", role: "status" }, state.notice) : null;
+    view.replaceChildren(...[notice, loginView()].filter(Boolean));
+  }
   else if (state.view === "stop") view.replaceChildren(stopView());
   else view.replaceChildren(listView());
 }
@@ -535,9 +538,11 @@ function startLiveUpdates() {
     } catch {
       return;
     }
+    if (message && message.type === "ready") document.body.dataset.live = "true";
     if (message && message.type === "changes") pullChanges().catch((error) => console.warn("changes failed", error));
   });
   socket.addEventListener("close", (event) => {
+    document.body.dataset.live = "false";
     if (state.socket === socket) state.socket = null;
     if (event.code === 4401) return;
     setTimeout(() => document.visibilityState === "visible" && startLiveUpdates(), 5000);

@@ -15,6 +15,7 @@ export const ACKNOWLEDGED = new Set(["applied", "duplicate", "conflict", "reject
 const PROBLEMS = new Set(["conflict", "rejected"]);
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_CAP_MS = 5 * 60 * 1000;
+export const BUSY_RETRY_MS = 3000;
 
 export class HttpError extends Error {
   constructor(status, body, retryAfterMs = null) {
@@ -97,6 +98,10 @@ export class SyncManager {
       if (!lock) return { status: "busy" };
       return this.runLocked();
     });
+    if (outcome.status === "busy" && this.retryHandle === null) {
+      // Another tab or the service worker holds the lock; if its run fails, this one retries.
+      this.scheduleRetry(BUSY_RETRY_MS);
+    }
     this.onEvent({ type: "sync-finished", reason, ...outcome });
     return outcome;
   }
@@ -163,7 +168,7 @@ export class SyncManager {
     this.nextRetryAt = this.store.now() + delay;
     this.retryHandle = this.setTimer(() => {
       this.retryHandle = null;
-      this.sync({ reason: "retry" });
+      return this.sync({ reason: "retry" });
     }, delay);
   }
 

@@ -105,9 +105,10 @@ test("the outbox goes out in batches of at most 10, in seq order, and ends empty
 });
 
 test("only one batch is ever in flight: a second sync while one runs is turned away", async () => {
-  const { server, manager } = await setup({ actions: 25 });
+  const { server, manager, timers } = await setup({ actions: 25 });
   const [first, second] = await Promise.all([manager.sync(), manager.sync()]);
   assert.deepEqual([first.status, second.status].sort(), ["busy", "ok"]);
+  assert.deepEqual(timers.timers.map((timer) => timer.ms), [3000]); // the turned-away one checks back
   assert.equal(server.maxInFlight, 1);
   assert.equal(server.seen.size, 25);
 });
@@ -153,8 +154,7 @@ test("a 503 keeps the queue and schedules a retry with backoff; the retry sends 
   assert.equal((await store.outboxSummary()).actions, 2);
   assert.equal(timers.timers.length, 1);
   assert.equal(timers.timers[0].ms, 500); // attempt 0: random 0.5 × 1 s
-  timers.timers[0].callback();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await timers.timers[0].callback();
   assert.equal((await store.outboxSummary()).actions, 0);
   assert.equal(server.seen.size, 2);
 });

@@ -1,0 +1,102 @@
+"""Web Push to a closed app: a real encrypted push to a local push service (the browser vendor's
+service is outside this machine, so a local HTTP server stands in, speaking RFC 8030/8291)."""
+
+import base64
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import http_ece
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from offline_sync import conf, tasks
+from offline_sync.models import DriverDevice
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+class FakePushService:
+    def __init__(self, status: int = 201) -> None:
+        self.received: list[tuple[dict, bytes]] = []
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append(({key.lower(): value for key, value in self.headers.items()}, body))
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/push/device-1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "FakePushService":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def vapid(monkeypatch):
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_numbers().private_value.to_bytes(32, "big")
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    monkeypatch.setattr(conf, "VAPID_PRIVATE_KEY", b64(private))
+    monkeypatch.setattr(conf, "VAPID_PUBLIC_KEY", b64(public))
+
+
+def subscribe(phone, endpoint: str):
+    browser_key = ec.generate_private_key(ec.SECP256R1())
+    auth = b"0123456789abcdef"
+    public = browser_key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    response = phone.client.put(
+        "/api/v1/driver/push-subscription",
+        {"endpoint": endpoint, "keys": {"p256dh": b64(public), "auth": b64(auth)}},
+        format="json",
+    )
+    assert response.status_code == 204
+    return browser_key, auth
+
+
+def test_a_closed_app_gets_an_encrypted_push_it_can_read(phone_a, vapid):
+    with FakePushService() as push_service:
+        browser_key, auth = subscribe(phone_a, push_service.url)
+        outcome = tasks.send_web_push.apply(args=[phone_a.device.pk, {"type": "changes", "cursor": 7}]).get()
+    assert outcome == "sent"
+    headers, body = push_service.received[0]
+    assert headers["content-encoding"] == "aes128gcm"
+    assert headers["authorization"].startswith("vapid t=")
+    assert int(headers["ttl"]) == 3600
+    plaintext = http_ece.decrypt(body, private_key=browser_key, auth_secret=auth, version="aes128gcm")
+    assert json.loads(plaintext) == {"type": "changes", "cursor": 7}
+
+
+def test_a_gone_subscription_is_forgotten(phone_a, vapid):
+    with FakePushService(status=410) as push_service:
+        subscribe(phone_a, push_service.url)
+        outcome = tasks.send_web_push.apply(args=[phone_a.device.pk, {"type": "changes", "cursor": 1}]).get()
+    assert outcome == "gone"
+    assert DriverDevice.objects.get(pk=phone_a.device.pk).push_subscription is None
+
+
+def test_web_push_is_skipped_without_vapid_keys(phone_a, monkeypatch):
+    monkeypatch.setattr(conf, "VAPID_PRIVATE_KEY", "")
+    with FakePushService() as push_service:
+        subscribe(phone_a, push_service.url)
+        assert tasks.send_web_push.apply(args=[phone_a.device.pk, {"type": "changes"}]).get() == "disabled"
+    assert push_service.received == []
+    key = phone_a.client.get("/api/v1/driver/webpush-key").json()
+    assert key["enabled"] is False
