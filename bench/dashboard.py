@@ -224,7 +224,8 @@ async def fan_out(sockets: int, rounds: int) -> None:
         f"p99 {ms(p(socket_latencies, 99))}"
     )
     print(
-        f"  raw Redis pub/sub:                             p50 {ms(p(raw_latencies, 50))}  p99 {ms(p(raw_latencies, 99))}"
+        f"  raw Redis pub/sub:                             p50 {ms(p(raw_latencies, 50))}  "
+        f"p99 {ms(p(raw_latencies, 99))}"
     )
     print(f"  ratio p99 websockets / raw pub/sub: {p(socket_latencies, 99) / p(raw_latencies, 99):.1f}x")
 
