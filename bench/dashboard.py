@@ -213,7 +213,10 @@ async def fan_out(sockets: int, rounds: int) -> None:
         await publisher.aclose()
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
     def p(values: list[float], q: float) -> float:
         return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
