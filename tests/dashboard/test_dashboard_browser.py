@@ -21,7 +21,7 @@ from tests.dashboard.conftest import session_cookie
 from tests.delivery.factories import CustomerFactory, ProductFactory
 from tests.servers import save_screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def place_orders(count: int) -> list:

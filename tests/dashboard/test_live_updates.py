@@ -15,7 +15,7 @@ from luckygas.delivery.services import OrderLineInput, order_create
 from tests.dashboard.conftest import SocketClient, running_ticker, session_cookie, socket_headers
 from tests.delivery.factories import CustomerFactory, ProductFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 INTERVAL = 1.0
 MANAGER_METRICS = {metric.name for metric in metrics_for(MANAGER)}
@@ -103,7 +103,7 @@ async def scenario_manager_socket_receives_an_order_within_one_interval_with_the
     await communicator.disconnect()
 
 
-async def scenario_anonymous_socket_is_closed_with_4401(db):
+async def scenario_anonymous_socket_is_closed_with_4401():
     communicator = await connect(None)
     assert await communicator.next_event(timeout=5) == {"type": "websocket.close", "code": 4401}
 
