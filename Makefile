@@ -77,10 +77,12 @@ run: install assets messages ## set up and serve the app with demo data on http:
 	@echo "  API schema:       http://$(HOST):$(PORT)/api/docs/"
 	@echo "  logins: admin, manager, office, driver1 … driver5 — password luckygas-demo"
 	@if [ -n "$$REDIS_URL" ]; then \
-		echo "  REDIS_URL is set: starting a Celery worker with beat beside the web server"; \
+		echo "  REDIS_URL is set: starting a Celery worker with beat and the dashboard ticker beside the web server"; \
 		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/celery -A luckygas worker --beat -Q default,sms,banking,exports \
 			--loglevel=INFO --concurrency=2 & \
-		trap "kill $$! 2>/dev/null" EXIT; \
+		celery_pid=$$!; \
+		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py run_dashboard_ticker & \
+		trap "kill $$celery_pid $$! 2>/dev/null" EXIT; \
 	fi; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/uvicorn luckygas.asgi:application --host $(HOST) --port $(PORT)
 

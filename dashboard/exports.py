@@ -489,13 +489,11 @@ def report_filename(report: Report, period: Period, export_format: str) -> str:
 
 
 def report_has_rows(tables: list[Table]) -> bool:
-    """True when some table has a row with a non-zero number or any text (for 'skip if empty')."""
+    """True when some figure in the report is not zero (for 'skip if empty')."""
     for table in tables:
         for row in table.rows:
             for column, value in zip(table.columns, row, strict=True):
                 if column.kind in (INTEGER, MONEY) and value:
-                    return True
-                if column.kind not in (INTEGER, MONEY, TEXT) and value is not None:
                     return True
     return False
 

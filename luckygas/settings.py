@@ -252,3 +252,10 @@ LUCKYGAS_COMPANY_NAME = env.str("LUCKYGAS_COMPANY_NAME", default="幸福氣體 L
 # Imports run in one transaction and a file with any bad row imports nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# --- Dashboard (issue 7): channel-layer read timeout ---------------------------------------
+# redis-py 8 reads with a 5 s socket timeout by default, exactly channels-redis' 5 s blocking
+# receive (BZPOPMIN): an idle websocket consumer then died with "Timeout reading from Redis".
+# The layer's connections get a read timeout well above the blocking pop.
+if REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 30}]

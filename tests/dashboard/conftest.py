@@ -28,6 +28,21 @@ def clean_dashboard_redis(settings) -> Iterator[None]:
     wipe()
 
 
+@pytest.fixture(autouse=True)
+def role_groups(request) -> None:
+    """Transactional tests start from a flushed database: recreate the role groups the personas join."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group
+
+    from luckygas.delivery.roles import ALL_ROLES
+
+    for role in ALL_ROLES:
+        Group.objects.get_or_create(name=role)
+
+
 def session_cookie(user) -> str:
     client = Client()
     client.force_login(user)

@@ -1,6 +1,7 @@
 """Live pushes over /ws/dashboard/: real channels-redis, the real ticker, real PostgreSQL."""
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from luckygas.delivery.services import OrderLineInput, order_create
 from tests.dashboard.conftest import SocketClient, running_ticker, session_cookie, socket_headers
 from tests.delivery.factories import CustomerFactory, ProductFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 INTERVAL = 1.0
 MANAGER_METRICS = {metric.name for metric in metrics_for(MANAGER)}
@@ -50,6 +51,23 @@ async def drain(communicator: SocketClient, seconds: float) -> list[dict]:
     return messages
 
 
+def run_on_own_loop(coroutine) -> None:
+    """Run a scenario on a fresh event loop in its own thread, whatever loop this thread holds (Playwright's)."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as error:  # re-raised in the test's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=240)
+    if failure:
+        raise failure[0]
+
+
 def create_orders(count: int, *, in_one_transaction: bool = False) -> None:
     customer = CustomerFactory()
     product = ProductFactory()
@@ -63,7 +81,7 @@ def create_orders(count: int, *, in_one_transaction: bool = False) -> None:
             order_create(customer=customer, delivery_date=customer.created_at.date(), lines=lines)
 
 
-async def test_manager_socket_receives_an_order_within_one_interval_with_the_next_seq(manager):
+async def scenario_manager_socket_receives_an_order_within_one_interval_with_the_next_seq(manager):
     # given a connected manager and the real ticker
     communicator = await connect(manager)
     assert (await communicator.receive_json_from(timeout=5)) == {"type": "hello", "audience": MANAGER}
@@ -85,18 +103,18 @@ async def test_manager_socket_receives_an_order_within_one_interval_with_the_nex
     await communicator.disconnect()
 
 
-async def test_anonymous_socket_is_closed_with_4401(db):
+async def scenario_anonymous_socket_is_closed_with_4401():
     communicator = await connect(None)
     assert await communicator.next_event(timeout=5) == {"type": "websocket.close", "code": 4401}
 
 
-async def test_driver_and_office_sockets_are_closed_with_4403(driver_a, office_clerk):
+async def scenario_driver_and_office_sockets_are_closed_with_4403(driver_a, office_clerk):
     for user in (driver_a.user, office_clerk):
         communicator = await connect(user)
         assert await communicator.next_event(timeout=5) == {"type": "websocket.close", "code": 4403}
 
 
-async def test_a_manager_never_receives_admin_only_metrics(manager, admin_user):
+async def scenario_a_manager_never_receives_admin_only_metrics(manager, admin_user):
     manager_socket = await connect(manager)
     admin_socket = await connect(admin_user)
     await manager_socket.receive_json_from(timeout=5)
@@ -117,7 +135,7 @@ async def test_a_manager_never_receives_admin_only_metrics(manager, admin_user):
     await admin_socket.disconnect()
 
 
-async def test_a_burst_of_1000_orders_pushes_at_most_once_per_metric_per_interval(manager):
+async def scenario_a_burst_of_1000_orders_pushes_at_most_once_per_metric_per_interval(manager):
     # given 1,000 orders committed in one burst (1,000 order.created events) since the last tick
     await database_sync_to_async(create_orders)(1000, in_one_transaction=True)
     communicator = await connect(manager)
@@ -136,3 +154,23 @@ async def test_a_burst_of_1000_orders_pushes_at_most_once_per_metric_per_interva
         assert len(pushed) <= ticks, (metric, len(pushed), ticks)
         assert [m["seq"] for m in pushed] == list(range(pushed[0]["seq"], pushed[0]["seq"] + len(pushed)))
     await communicator.disconnect()
+
+
+def test_manager_socket_receives_an_order_within_one_interval_with_the_next_seq(manager):
+    run_on_own_loop(scenario_manager_socket_receives_an_order_within_one_interval_with_the_next_seq(manager))
+
+
+def test_anonymous_socket_is_closed_with_4401(db):
+    run_on_own_loop(scenario_anonymous_socket_is_closed_with_4401())
+
+
+def test_driver_and_office_sockets_are_closed_with_4403(driver_a, office_clerk):
+    run_on_own_loop(scenario_driver_and_office_sockets_are_closed_with_4403(driver_a, office_clerk))
+
+
+def test_a_manager_never_receives_admin_only_metrics(manager, admin_user):
+    run_on_own_loop(scenario_a_manager_never_receives_admin_only_metrics(manager, admin_user))
+
+
+def test_a_burst_of_1000_orders_pushes_at_most_once_per_metric_per_interval(manager):
+    run_on_own_loop(scenario_a_burst_of_1000_orders_pushes_at_most_once_per_metric_per_interval(manager))
