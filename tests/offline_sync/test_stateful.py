@@ -255,12 +255,13 @@ class SyncProtocolMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_sync_protocol_against_a_model(db):
     run_state_machine_as_test(
         SyncProtocolMachine,
         settings=settings(
-            max_examples=15,
-            stateful_step_count=25,
+            max_examples=10,
+            stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
