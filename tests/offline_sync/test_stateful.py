@@ -134,7 +134,9 @@ class SyncProtocolMachine(RuleBasedStateMachine):
     @precondition(lambda self: any(self.pending(phone) for phone in (0, 1)))
     @rule(phone=st.integers(0, 1), size=st.integers(1, 10))
     def delay(self, phone: int, size: int) -> None:
-        self.delayed.append((phone, self.pending(phone)[:size]))
+        batch = self.pending(phone)[:size]
+        if batch:
+            self.delayed.append((phone, batch))
 
     @precondition(lambda self: bool(self.delayed))
     @rule()
