@@ -47,8 +47,8 @@ def test_bad_cursor_is_400(phone_a):
     assert list(response.json()["errors"]) == ["cursor"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_feed_never_skips_an_entry_that_commits_after_a_later_one_started(driver_a):
+@pytest.mark.django_db(transaction=True)
+def test_feed_never_skips_an_entry_that_commits_after_a_later_one_started(role_groups, driver_a):
     """Two writers: the first holds its transaction open after drawing an id. Without the
     advisory lock the second would commit a larger id first and a reader at that cursor
     would never see the first one. With it, the second waits, so ids commit in order."""
@@ -98,8 +98,8 @@ def test_feed_never_skips_an_entry_that_commits_after_a_later_one_started(driver
     assert after == [ids["first"], ids["second"]]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_websocket_is_told_at_once_that_there_is_something_to_pull(asgi_server, driver_a, office_clerk):
+@pytest.mark.django_db(transaction=True)
+def test_websocket_is_told_at_once_that_there_is_something_to_pull(role_groups, asgi_server, driver_a, office_clerk):
     # given a phone online on the real ASGI server (uvicorn, Redis channel layer)
     route = started_route(driver_a, stops=1)
     phone = phone_for(driver_a)
@@ -117,8 +117,8 @@ def test_websocket_is_told_at_once_that_there_is_something_to_pull(asgi_server, 
     }
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_websocket_with_a_bad_token_is_closed(asgi_server):
+@pytest.mark.django_db(transaction=True)
+def test_websocket_with_a_bad_token_is_closed(role_groups, asgi_server):
     url = asgi_server.replace("http://", "ws://") + "/ws/driver/?token=wrong"
     with (
         connect(url, additional_headers={"Origin": asgi_server}, open_timeout=10) as websocket,

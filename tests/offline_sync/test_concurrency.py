@@ -11,8 +11,8 @@ from offline_sync.models import CashCollection, SyncAction
 from tests.offline_sync.factories import phone_for, started_route
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_threads_pushing_the_same_batch_for_one_device_apply_it_once(driver_a):
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_pushing_the_same_batch_for_one_device_apply_it_once(role_groups, driver_a):
     # given one batch, sent twice at once (the phone retried while the first was in flight)
     route = started_route(driver_a, stops=5)
     phone = phone_for(driver_a)
@@ -43,8 +43,8 @@ def test_two_threads_pushing_the_same_batch_for_one_device_apply_it_once(driver_
     assert sum(route.stops.values_list("cash_collected", flat=True)) == 5 * 950
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_threads_pushing_consecutive_batches_never_interleave(driver_a):
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_pushing_consecutive_batches_never_interleave(role_groups, driver_a):
     route = started_route(driver_a, stops=4)
     phone = phone_for(driver_a)
     stops = list(route.stops.order_by("sequence"))
