@@ -2,9 +2,47 @@
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations.special import RunPython
 
 from luckygas.delivery import roles
 from tests.delivery.factories import DriverFactory, UserFactory
+
+
+def _rerun_data_migrations() -> None:
+    """Re-create what data migrations put in the database (role groups, beat entries, flags…).
+
+    A transactional test ends by flushing every table, so the next one would start without
+    them. Every data migration here is idempotent (get_or_create), so running them again is safe.
+    """
+    loader = MigrationLoader(connection)
+    project_apps = {"delivery", "offline_sync", "sms", "banking", "dashboard"}
+    plan = []
+    for leaf in loader.graph.leaf_nodes():
+        plan.extend(key for key in loader.graph.forwards_plan(leaf) if key not in plan)
+    with connection.schema_editor(atomic=True) as schema_editor:
+        for key in plan:
+            migration = loader.graph.nodes[key]
+            operations = [op for op in migration.operations if isinstance(op, RunPython)]
+            if key[0] not in project_apps or not operations:
+                continue
+            state = loader.project_state(key, at_end=False)
+            for operation in operations:
+                operation.code(state.apps, schema_editor)
+
+
+@pytest.fixture(autouse=True)
+def _migration_data_after_flush(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("django_db")
+    is_transactional = "transactional_db" in request.fixturenames or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if not is_transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    if Group.objects.filter(name__in=roles.ALL_ROLES).count() < len(roles.ALL_ROLES):
+        _rerun_data_migrations()
 
 
 def _user_in(role: str, username: str, *, is_staff: bool = True) -> User:
