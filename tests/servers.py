@@ -107,9 +107,14 @@ def asgi_server(transactional_db) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Debian Chromium driven by Playwright (no browser download)."""
+    """A headless Debian Chromium driven by Playwright (no browser download).
+
+    Module scope: Playwright's sync API keeps an event loop running in this thread while it
+    lives, and sync code that calls async_to_sync (channel-layer sends) must not meet it in
+    the modules that follow.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

@@ -47,8 +47,12 @@ def cycle_sshd(tmp_path: Path, bank_keys: BankKeyMaterial, monkeypatch: pytest.M
 
 @pytest.fixture
 def celery_worker_process(cycle_sshd: SshServer, tmp_path: Path) -> Iterator[Path]:
+    from luckygas.celery import app
+
     env = {
         **os.environ,
+        # Listen where this process publishes: the SMS tests point it at a private Redis.
+        "REDIS_URL": app.conf.broker_url,
         "DATABASE_URL": servers.test_database_url(),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "BANKING_TRANSPORT_BACKOFF_SECONDS": "0.2",
@@ -144,7 +148,8 @@ def test_invoices_to_settled_and_returned_items_through_celery(
     wait_for(
         lambda: batch.reconciliation.__class__.objects.get(pk=reconciliation.pk).emailed_at is not None, what="email"
     )
-    log = celery_worker_process.read_text(errors="replace")
+    # The console email backend's output reaches the worker log as JSON log lines.
+    log = celery_worker_process.read_text(errors="replace").replace('\\"', '"')
     assert "To: finance@luckygas.example" in log
     assert f'filename="reconciliation-822-{batch.pk}.pdf"' in log
     assert f'filename="reconciliation-822-{batch.pk}.xlsx"' in log

@@ -68,7 +68,14 @@ def test_roles_decide_what_the_api_shows(manager, admin_user, driver_a, office_c
     assert token_client(admin_user).get("/api/v1/dashboard/metrics/finance/").status_code == 200
     manager_snapshot = token_client(manager).get("/api/v1/dashboard/snapshot/").json()
     assert set(manager_snapshot["metrics"]) == {"kpis", "sms_today", "pipeline", "drivers", "customers"}
-    assert manager_snapshot["metrics"]["sms_today"]["data"] == {"configured": False}
+    # The SMS app is installed: a manager sees today's counts, never providers' costs or balances.
+    assert manager_snapshot["metrics"]["sms_today"]["data"] == {
+        "configured": True,
+        "sent": 0,
+        "delivered": 0,
+        "failed": 0,
+        "pending": 0,
+    }
     for user in (driver_a.user, office_clerk):
         assert token_client(user).get("/api/v1/dashboard/snapshot/").status_code == 403
     assert APIClient().get("/api/v1/dashboard/snapshot/").status_code in (401, 403)
