@@ -21,6 +21,14 @@ ROUTE_CHANGED = "route.changed"
 STOP_CHANGED = "stop.changed"
 INVOICE_PAID = "invoice.paid"
 PAYMENT_RECORDED = "payment.recorded"
+# Published by banking with `publish_in_transaction`, so a subscriber's outbox row (an SMS) is
+# written in the same transaction as the debit it is about. Payload (keyword arguments):
+#   DIRECT_DEBIT_SCHEDULED: item_id (str, unique per debit item), customer_id (int), amount (int TWD),
+#       collection_date (datetime.date), invoice_ids (list[int])
+#   DIRECT_DEBIT_RETURNED: item_id, customer_id, amount, collection_date, invoice_ids,
+#       return_code (str, the ACH return code such as "01"), will_retry (bool)
+DIRECT_DEBIT_SCHEDULED = "direct_debit.scheduled"
+DIRECT_DEBIT_RETURNED = "direct_debit.returned"
 
 Handler = Callable[..., None]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
@@ -47,3 +55,14 @@ def publish_on_commit(event: str, **payload: Any) -> None:
                 logger.exception("subscriber of %s failed", event, extra={"handler": repr(handler)})
 
     transaction.on_commit(deliver)
+
+
+def publish_in_transaction(event: str, **payload: Any) -> None:
+    """Call the event's subscribers now, inside the caller's transaction.
+
+    For subscribers that write an outbox row which must commit or roll back together with the
+    business change (the transactional outbox). A failing subscriber raises, so the caller's
+    transaction rolls back: both facts are kept or neither is. Subscribers must only write rows.
+    """
+    for handler in list(_subscribers[event]):
+        handler(event=event, **payload)
