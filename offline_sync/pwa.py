@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 # Every static file the app needs to open offline (the vendored idb comes from npm via make assets).
 SHELL_STATIC = (
     "offline_sync/css/driver.css",
+    "offline_sync/js/actions.js",
     "offline_sync/js/app.js",
     "offline_sync/js/api.js",
     "offline_sync/js/crypto.js",

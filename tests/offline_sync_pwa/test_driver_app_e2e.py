@@ -17,7 +17,7 @@ from PIL import Image
 
 from luckygas.delivery import services as delivery_services
 from luckygas.delivery.models import Order, OrderStatusChange, RouteStop, StopStatus
-from offline_sync.models import ActionResult, CashCollection, MediaUpload, SyncAction
+from offline_sync.models import ActionResult, CashCollection, MediaUpload, StopNote, SyncAction
 from tests.offline_sync.factories import PASSWORD, started_route
 from tests.servers import save_screenshot
 
@@ -153,7 +153,8 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
     page.wait_for_selector("li.stop")
 
     queued = page.evaluate(COUNT_STORES)
-    assert queued["outbox"] == 5  # complete, skip, fail + photo and signature attachments
+    # complete, cash, empties, note, photo and signature attachments; skip; fail
+    assert queued["outbox"] == 8
     assert queued["pendingMedia"] == 2
     if background_sync:
         tags = page.evaluate("navigator.serviceWorker.ready.then((r) => r.sync.getTags())")
@@ -164,8 +165,8 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
     page.wait_for_selector("li.stop", timeout=20_000)
     page.wait_for_function("document.body.dataset.ready === 'true'")
     assert page.locator("#connection").text_content() == "離線"
-    assert re.fullmatch(r"待同步 7 筆 · 最舊 \d+ (秒|分鐘)", page.locator("#queue").text_content())
-    assert page.evaluate(COUNT_STORES)["outbox"] == 5
+    assert re.fullmatch(r"待同步 10 筆 · 最舊 \d+ (秒|分鐘)", page.locator("#queue").text_content())
+    assert page.evaluate(COUNT_STORES)["outbox"] == 8
     chips = [page.locator("li.stop").nth(index).locator(".chip").text_content() for index in range(4)]
     assert chips == ["已完成待同步", "已略過待同步", "失敗待同步", "待送"]
     save_screenshot(page, f"driver-stop-list-offline-{'bg' if background_sync else 'no-bg'}")
@@ -194,8 +195,21 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
             (stops[2].pk, "fail", ActionResult.APPLIED),
         ]
     )
-    assert SyncAction.objects.count() == 5
-    assert CashCollection.objects.filter(stop=stops[0]).count() == 1
+    # the driver's extras arrived as their own actions, each exactly once
+    extras = SyncAction.objects.exclude(action_type__in=["complete", "skip", "fail", "attach_media"])
+    assert sorted(extras.values_list("stop_id", "action_type", "result", "body__payload")) == sorted(
+        [
+            (stops[0].pk, "collect_cash", ActionResult.APPLIED, {"amount": stops[0].order.total_amount}),
+            (stops[0].pk, "collect_empties", ActionResult.APPLIED, {"count": 1}),
+            (stops[0].pk, "note", ActionResult.APPLIED, {"text": "放在後門"}),
+        ]
+    )
+    assert SyncAction.objects.count() == 8
+    assert list(CashCollection.objects.filter(stop=stops[0]).values_list("amount", flat=True)) == [
+        stops[0].order.total_amount
+    ]
+    assert list(StopNote.objects.filter(stop=stops[0]).values_list("text", flat=True)) == ["放在後門"]
+    assert StopNote.objects.exclude(stop=stops[0]).count() == 0
     for stop, status in zip(stops[:3], ["delivered", "failed", "failed"], strict=True):
         if stop.status == StopStatus.DELIVERED:
             assert OrderStatusChange.objects.filter(order=stop.order, to_status=status).count() == 1
@@ -243,14 +257,15 @@ def test_a_response_lost_after_the_server_committed_is_resent_as_a_duplicate(
 
     # then: the resend got `duplicate` with the stored first result, and nothing happened twice
     assert len(answers) >= 2
-    assert [result["result"] for result in answers[0]["dropped"]["results"]] == ["applied"]
+    dropped = answers[0]["dropped"]["results"]
+    assert [result["result"] for result in dropped] == ["applied", "applied"]  # complete, collect_cash
     resend = answers[1]["results"]
-    assert [(result["result"], result.get("first_result")) for result in resend] == [("duplicate", "applied")]
-    assert resend[0]["id"] == answers[0]["dropped"]["results"][0]["id"]
+    assert [(result["result"], result.get("first_result")) for result in resend] == [("duplicate", "applied")] * 2
+    assert [result["id"] for result in resend] == [result["id"] for result in dropped]
     stop.refresh_from_db()
     assert (stop.status, stop.cash_collected) == (StopStatus.DELIVERED, 950)
-    assert SyncAction.objects.count() == 1
-    assert CashCollection.objects.filter(stop=stop).count() == 1
+    assert sorted(SyncAction.objects.values_list("action_type", flat=True)) == ["collect_cash", "complete"]
+    assert list(CashCollection.objects.filter(stop=stop).values_list("amount", flat=True)) == [950]
     assert OrderStatusChange.objects.filter(order=stop.order, to_status="delivered").count() == 1
     assert page.evaluate(COUNT_STORES)["outbox"] == 0
 

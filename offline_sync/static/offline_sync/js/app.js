@@ -3,6 +3,7 @@
 // `online`, `visibilitychange` and a timer while visible, for iPhones).
 
 import { sha256Hex } from "./crypto.js";
+import { stopActions } from "./actions.js";
 import { createApi } from "./api.js";
 import { LocationTracker } from "./gps.js";
 import { formatAge, language, setLanguage, t } from "./i18n.js";
@@ -383,29 +384,31 @@ function wholeNumber(form, name, label, max) {
 
 async function recordOutcome(stop, type, form, photo, pad) {
   const note = String(new FormData(form).get("note") || "").trim().slice(0, 200);
-  const payload =
-    type === "complete"
-      ? {
-          cash_collected: wholeNumber(form, "cash", t("cashCollected"), 1000000),
-          empties_collected: wholeNumber(form, "empties", t("emptiesCollected"), 200),
-          note,
-        }
-      : { reason: note };
+  const isComplete = type === "complete";
+  const actions = stopActions({
+    stop,
+    type,
+    cash: isComplete ? wholeNumber(form, "cash", t("cashCollected"), 1000000) : 0,
+    empties: isComplete ? wholeNumber(form, "empties", t("emptiesCollected"), 200) : 0,
+    note,
+    occurredAt: new Date().toISOString(),
+  });
   const day = state.day;
-  const occurredAt = new Date().toISOString();
-  const base = { stop: stop.id, base_version: stop.version, occurred_at: occurredAt };
-  await state.store.enqueueAction(day, { id: crypto.randomUUID(), type, ...base, payload });
+  const base = { stop: stop.id, base_version: stop.version, occurred_at: actions[0].occurred_at };
   const media = [];
-  if (photo) media.push({ kind: "photo", ...photo });
-  if (!pad.isEmpty) media.push({ kind: "signature", blob: await pad.toBlob(), width: pad.canvas.width, height: pad.canvas.height });
-  for (const item of media) {
+  const captured = [];
+  if (photo) captured.push({ kind: "photo", ...photo });
+  if (!pad.isEmpty) captured.push({ kind: "signature", blob: await pad.toBlob(), width: pad.canvas.width, height: pad.canvas.height });
+  for (const item of captured) {
     const mediaId = crypto.randomUUID();
     const actionId = crypto.randomUUID();
     const sha256 = await sha256Hex(await item.blob.arrayBuffer());
-    // The action first: the server binds the bytes to it, so a photo never lands on another stop.
-    await state.store.enqueueAction(day, { id: actionId, type: "attach_media", ...base, payload: { media_id: mediaId, kind: item.kind, sha256 } });
-    await state.store.putMedia(day, { id: mediaId, stop: stop.id, actionId, kind: item.kind, blob: item.blob, sha256, width: item.width, height: item.height });
+    // The server binds the bytes to this action, so a photo never lands on another stop.
+    actions.push({ id: actionId, type: "attach_media", ...base, payload: { media_id: mediaId, kind: item.kind, sha256 } });
+    media.push({ id: mediaId, stop: stop.id, actionId, kind: item.kind, blob: item.blob, sha256, width: item.width, height: item.height });
   }
+  // One transaction: the stop's actions and its photos are queued together or not at all.
+  await state.store.enqueueActions(day, actions, { media });
   stop.local_status = OUTCOME_STATUS[type];
   await state.store.saveRoute(day, state.route);
   state.notice = `${stop.customer_name}：${t(`status_${OUTCOME_STATUS[type]}`)}。${navigator.onLine ? "" : t("saved")}`;

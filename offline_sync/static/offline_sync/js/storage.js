@@ -151,23 +151,65 @@ export class LocalStore {
   // `action`: {id, type, stop, base_version, occurred_at, payload}. The per-device `seq` is
   // allocated in the same transaction that queues it, so it is gap-free and increasing.
   async enqueueAction(day, action) {
-    const key = await this.dayKey(day, { create: true });
-    const sealed = await encryptJson(key, action);
-    const tx = this.db.transaction(["meta", "outbox"], "readwrite");
-    const meta = tx.objectStore("meta");
-    const seq = ((await meta.get("next_seq")) || { value: 1 }).value;
-    await tx.objectStore("outbox").add({
-      seq,
-      id: action.id,
-      day,
-      stop: action.stop,
-      type: action.type,
-      createdAt: this.now(),
-      ...sealed,
-    });
-    await meta.put({ name: "next_seq", value: seq + 1 });
-    await tx.done;
+    const [seq] = await this.enqueueActions(day, [action]);
     return seq;
+  }
+
+  // Several actions (and the photos they attach) in one transaction: all queued, with
+  // consecutive seqs, or none. Encryption happens first: an IndexedDB transaction commits
+  // itself as soon as it waits on anything else.
+  async enqueueActions(day, actions, { media = [] } = {}) {
+    const key = await this.dayKey(day, { create: true });
+    const sealedActions = await Promise.all(actions.map((action) => encryptJson(key, action)));
+    const sealedMedia = await Promise.all(media.map((item) => encryptBlob(key, item.blob)));
+    const createdAt = this.now();
+    const tx = this.db.transaction(["meta", "outbox", "media"], "readwrite");
+    const meta = tx.objectStore("meta");
+    const first = ((await meta.get("next_seq")) || { value: 1 }).value;
+    const seqs = actions.map((_, index) => first + index);
+    const writes = actions.map((action, index) =>
+      tx.objectStore("outbox").add({
+        seq: seqs[index],
+        id: action.id,
+        day,
+        stop: action.stop,
+        type: action.type,
+        createdAt,
+        ...sealedActions[index],
+      }),
+    );
+    media.forEach(({ id, stop, actionId, kind, blob, sha256, width, height }, index) => {
+      writes.push(
+        tx.objectStore("media").put({
+          id,
+          day,
+          stop,
+          actionId,
+          kind,
+          sha256,
+          width,
+          height,
+          size: blob.size,
+          uploaded: false,
+          createdAt,
+          ...sealedMedia[index],
+        }),
+      );
+    });
+    writes.push(meta.put({ name: "next_seq", value: first + actions.length }));
+    try {
+      await Promise.all(writes);
+      await tx.done;
+    } catch (error) {
+      try {
+        tx.abort();
+      } catch {
+        // Already aborted by the failed request.
+      }
+      await tx.done.catch(() => {});
+      throw error;
+    }
+    return seqs;
   }
 
   async outboxBatch(limit) {

@@ -50,6 +50,36 @@ test("concurrent enqueues never share a seq", async () => {
   assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 20 }, (_, index) => index + 1));
 });
 
+test("a stop's actions and photos are queued together with consecutive seqs", async () => {
+  const store = await freshStore();
+  await store.enqueueAction("2026-11-25", action());
+  const visit = [action({ type: "complete" }), action({ type: "collect_cash" }), action({ type: "attach_media" })];
+  const photo = { id: "m-1", stop: 41, actionId: visit[2].id, kind: "photo", blob: new Blob([new Uint8Array(300)], { type: "image/jpeg" }), sha256: "ab", width: 800, height: 600 };
+  assert.deepEqual(await store.enqueueActions("2026-11-25", visit, { media: [photo] }), [2, 3, 4]);
+  assert.deepEqual((await store.outboxBatch(10)).map((item) => [item.seq, item.type]), [
+    [1, "complete"],
+    [2, "complete"],
+    [3, "collect_cash"],
+    [4, "attach_media"],
+  ]);
+  const stored = await store.getMedia("m-1");
+  assert.equal(stored.actionId, visit[2].id);
+  assert.equal(stored.blob.size, 300);
+  assert.equal(await store.enqueueAction("2026-11-25", action()), 5);
+});
+
+test("when one of a stop's actions cannot be queued, none of them nor its photo is", async () => {
+  const store = await freshStore();
+  const queued = action();
+  await store.enqueueAction("2026-11-25", queued);
+  const visit = [action({ type: "complete" }), { ...action({ type: "note" }), id: queued.id }];
+  const photo = { id: "m-2", stop: 41, actionId: visit[0].id, kind: "photo", blob: new Blob(["x"]), sha256: "ab" };
+  await assert.rejects(store.enqueueActions("2026-11-25", visit, { media: [photo] }), { name: "ConstraintError" });
+  assert.deepEqual((await store.outboxBatch(10)).map((item) => item.id), [queued.id]);
+  assert.equal(await store.getMedia("m-2"), null);
+  assert.equal(await store.enqueueAction("2026-11-25", action()), 2);
+});
+
 test("records at rest hold no plaintext of the route, actions or token", async () => {
   const store = await freshStore();
   await store.saveSession({ deviceId: "d-1", token: "secret-token-value", driver: "陳建宏", username: "driver1" });
