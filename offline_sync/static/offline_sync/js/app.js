@@ -8,7 +8,7 @@ import { createApi } from "./api.js";
 import { LocationTracker } from "./gps.js";
 import { formatAge, language, setLanguage, t } from "./i18n.js";
 import { SignaturePad, resizePhoto } from "./image.js";
-import { openStore, taipeiDay } from "./storage.js";
+import { measureStorage, openStore, storageStatus, taipeiDay } from "./storage.js";
 import { HttpError, SyncManager } from "./sync.js";
 
 const SYNC_TAG = "luckygas-outbox";
@@ -18,7 +18,6 @@ const DEFAULT_POLICY = {
   purge_after_days: 7,
   storage_budget_mb: 50,
   gps_interval_online_seconds: 30,
-  gps_interval_offline_seconds: 30,
 };
 const OUTCOME_STATUS = { complete: "delivered", skip: "skipped", fail: "failed" };
 
@@ -35,7 +34,7 @@ const state = {
   summary: { waiting: 0, oldestCreatedAt: null },
   pending: [],
   problems: [],
-  usage: 0,
+  storage: storageStatus(),
   syncing: false,
   notice: null,
   updateReady: false,
@@ -91,7 +90,7 @@ async function refreshSummary() {
   state.summary = await state.store.outboxSummary();
   state.pending = await state.store.pendingActions();
   state.problems = await state.store.listProblems();
-  if (state.day) state.usage = await state.store.dayUsage(state.day);
+  state.storage = await measureStorage(state.store, state.day, { budgetMb: state.policy.storage_budget_mb || 50 });
   renderStatus();
 }
 
@@ -213,8 +212,10 @@ function listView() {
       ),
     );
   }
-  const budget = (state.policy.storage_budget_mb || 50) * 1024 * 1024;
-  const percent = Math.round((state.usage / budget) * 100);
+  const storage = state.storage;
+  if (storage.warning) {
+    children.push(h("p", { class: "notice storage-warning", role: "alert", id: "storage-warning" }, t("storageWarning", { percent: storage.percent })));
+  }
   if (!state.route) {
     children.push(h("p", { class: "card" }, state.routeMissing ? t("noRoute") : t("routeNotLoaded")));
   } else {
@@ -260,9 +261,8 @@ function listView() {
   children.push(
     h(
       "p",
-      { class: `storage ${percent >= 80 ? "warning" : ""}`, id: "storage" },
-      percent >= 80 ? t("storageWarning", { percent }) + " " : "",
-      t("storage", { used: (state.usage / 1024 / 1024).toFixed(1), budget: state.policy.storage_budget_mb || 50 }),
+      { class: `storage ${storage.warning ? "warning" : ""}`, id: "storage" },
+      t("storage", { used: (storage.usedBytes / 1024 / 1024).toFixed(1), budget: storage.budgetBytes / 1024 / 1024 }),
     ),
     h("button", { type: "button", class: "link", onclick: logout }, t("logout")),
   );
@@ -438,6 +438,7 @@ async function login(username, password) {
 async function logout() {
   if (state.summary.waiting && !window.confirm(t("logoutConfirm", { count: state.summary.waiting }))) return;
   stopLiveUpdates();
+  stopTracker();
   await state.store.purgeAll();
   state.session = null;
   state.route = null;
@@ -505,6 +506,7 @@ async function runSync(reason) {
     if (outcome.status === "unauthorized") {
       state.notice = t("revoked");
       state.session = null;
+      stopTracker();
       state.view = "login";
       render();
       return;
@@ -592,6 +594,7 @@ async function startSession() {
       if (error instanceof HttpError && error.status === 401) {
         state.notice = t("revoked");
         state.session = null;
+        stopTracker();
         state.view = "login";
         render();
         return;
@@ -604,15 +607,27 @@ async function startSession() {
   startTracker();
 }
 
+// The stop a GPS point belongs to: the one whose screen is open, else the next one to do.
+function currentStop() {
+  if (state.view === "stop" && state.stopId) return state.stopId;
+  const next = visibleStops().find((stop) => effectiveStatus(stop) === "pending");
+  return next ? next.id : null;
+}
+
 function startTracker() {
   if (state.tracker) return;
   state.tracker = new LocationTracker({
     store: state.store,
     dayOf: (at) => taipeiDay(at),
-    currentStop: () => (state.view === "stop" ? state.stopId : null),
-    intervals: () => ({ online: state.policy.gps_interval_online_seconds, offline: state.policy.gps_interval_offline_seconds }),
+    currentStop,
+    onlineIntervalSeconds: () => state.policy.gps_interval_online_seconds,
   });
   if (document.visibilityState === "visible") state.tracker.start();
+}
+
+function stopTracker() {
+  if (state.tracker) state.tracker.stop();
+  state.tracker = null;
 }
 
 // --- service worker -------------------------------------------------------------------------

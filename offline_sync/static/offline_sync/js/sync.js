@@ -224,7 +224,15 @@ export class SyncManager {
       } catch (error) {
         if (isRetryable(error) || (error instanceof HttpError && error.status === 401)) throw error;
         if (!(error instanceof HttpError)) throw error;
-        // Points the server refuses for good (e.g. a stop since removed) are not worth keeping.
+        // Refused for good: most likely a stop the office moved to another driver meanwhile.
+        // The track still matters, so send the points once more without their stops; what is
+        // refused even then is not worth keeping.
+        try {
+          await this.api.postLocations(points.map((point) => ({ ...point, stop: null })));
+        } catch (again) {
+          if (isRetryable(again) || (again instanceof HttpError && again.status === 401)) throw again;
+          if (!(again instanceof HttpError)) throw again;
+        }
       }
       await this.store.removeLocations(points.map((point) => point.seq));
     }

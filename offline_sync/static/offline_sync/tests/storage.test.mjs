@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { openStore, taipeiDay } from "../js/storage.js";
+import { measureStorage, openStore, storageStatus, taipeiDay } from "../js/storage.js";
 
 let counter = 0;
 async function freshStore(now = () => Date.parse("2026-11-25T02:00:00Z")) {
@@ -182,4 +182,48 @@ test("GPS points are queued with their own sequence", async () => {
   ]);
   await store.removeLocations([1]);
   assert.equal((await store.locationBatch(10)).length, 1);
+});
+
+const MB = 1024 * 1024;
+
+test("storage use is shown against the 50 MB budget and warns from 80 %", () => {
+  assert.deepEqual(storageStatus({ dayBytes: 10 * MB, budgetMb: 50 }), {
+    usedBytes: 10 * MB,
+    budgetBytes: 50 * MB,
+    percent: 20,
+    warning: false,
+  });
+  assert.equal(storageStatus({ dayBytes: 39.9 * MB, budgetMb: 50 }).warning, false);
+  assert.deepEqual(storageStatus({ dayBytes: 40 * MB, budgetMb: 50 }), {
+    usedBytes: 40 * MB,
+    budgetBytes: 50 * MB,
+    percent: 80,
+    warning: true,
+  });
+  assert.equal(storageStatus({ dayBytes: 10 * MB, budgetMb: 10 }).percent, 100);
+});
+
+test("the browser's estimate counts when it is larger than the day's records", () => {
+  const status = storageStatus({ dayBytes: 2 * MB, estimate: { usage: 41 * MB, quota: 2000 * MB }, budgetMb: 50 });
+  assert.deepEqual([status.usedBytes, status.percent, status.warning], [41 * MB, 82, true]);
+  const smaller = storageStatus({ dayBytes: 5 * MB, estimate: { usage: 1 * MB, quota: 2000 * MB }, budgetMb: 50 });
+  assert.deepEqual([smaller.usedBytes, smaller.percent, smaller.warning], [5 * MB, 10, false]);
+});
+
+test("a phone whose browser quota is nearly used up warns even inside the budget", () => {
+  const status = storageStatus({ dayBytes: 0, estimate: { usage: 9 * MB, quota: 10 * MB }, budgetMb: 50 });
+  assert.deepEqual([status.percent, status.warning], [90, true]);
+});
+
+test("measuring adds up the day's records and asks the browser for its estimate", async () => {
+  const store = await freshStore();
+  await store.putMedia("2026-11-25", { id: "m1", stop: 1, actionId: "a", kind: "photo", blob: new Blob([new Uint8Array(3 * MB)]) });
+  const withoutEstimate = await measureStorage(store, "2026-11-25", { budgetMb: 50, storage: {} });
+  assert.ok(withoutEstimate.usedBytes >= 3 * MB && withoutEstimate.usedBytes < 3 * MB + 100);
+  assert.equal(withoutEstimate.warning, false);
+  const estimating = { estimate: async () => ({ usage: 45 * MB, quota: 1000 * MB }) };
+  const estimated = await measureStorage(store, "2026-11-25", { budgetMb: 50, storage: estimating });
+  assert.deepEqual([estimated.usedBytes, estimated.percent, estimated.warning], [45 * MB, 90, true]);
+  const failing = { estimate: async () => Promise.reject(new Error("not allowed")) };
+  assert.equal((await measureStorage(store, "2026-11-25", { budgetMb: 50, storage: failing })).warning, false);
 });

@@ -252,3 +252,20 @@ test("media is uploaded once its action is acknowledged, and GPS points are flus
   assert.deepEqual(server.points.map((point) => point.latitude), [25.01]);
   assert.equal((await store.outboxSummary()).waiting, 0);
 });
+
+test("GPS points refused for a stop the office moved are sent again without their stops", async () => {
+  const { store, server, manager } = await setup();
+  await store.addLocation(DAY, { latitude: 25.01, longitude: 121.5, stop: 5 });
+  await store.addLocation(DAY, { latitude: 25.02, longitude: 121.5, stop: 99 });
+  const accepted = server.postLocations.bind(server);
+  server.postLocations = async (points) => {
+    if (points.some((point) => point.stop === 99)) throw new HttpError(400, { code: "invalid", errors: { points: ["Unknown stops: 99"] } });
+    return accepted(points);
+  };
+  await manager.sync();
+  assert.deepEqual(server.points.map((point) => [point.seq, point.latitude, point.stop]), [
+    [1, 25.01, null],
+    [2, 25.02, null],
+  ]);
+  assert.equal((await store.locationBatch(10)).length, 0);
+});
