@@ -31,6 +31,7 @@ SHELL_STATIC = (
     "offline_sync/js/gps.js",
     "offline_sync/js/i18n.js",
     "offline_sync/js/image.js",
+    "offline_sync/js/notify.js",
     "offline_sync/js/storage.js",
     "offline_sync/js/sync.js",
     "offline_sync/icons/icon-192.png",
@@ -80,7 +81,7 @@ def _template_context(*, version: str) -> dict:
         "app_url": app_url,
         "stylesheet": static_url("offline_sync/css/driver.css"),
         "app_script": static_url("offline_sync/js/app.js"),
-        "modules": {name: static_url(f"offline_sync/js/{name}.js") for name in ("api", "storage", "sync")},
+        "modules": {name: static_url(f"offline_sync/js/{name}.js") for name in ("api", "i18n", "notify", "storage", "sync")},
         "shell_json": json.dumps([app_url, reverse("driver-manifest"), *[static_url(path) for path in SHELL_STATIC]]),
     }
 

@@ -33,16 +33,15 @@ def role_groups_restored(transactional_db) -> None:
                     operation.code(state.apps, schema_editor)
 
 
-@pytest.fixture(scope="module")
-def driver_app_server(django_db_setup) -> Iterator[str]:
-    """One uvicorn (tests/servers.py) for the module's browser tests, on the test database.
+def serve_driver_app(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """One uvicorn (tests/servers.py) for a module's browser tests, on the test database.
 
     Starting uvicorn once instead of per test saves a lot on a loaded machine; it is retried
-    because its 30-second start deadline can pass when the shared cores are saturated.
+    because its start deadline can pass when the shared cores are saturated.
     """
     last_error: RuntimeError | None = None
     for _attempt in range(3):
-        server = run_asgi_server()
+        server = run_asgi_server(extra_env)
         try:
             url = server.__enter__()
         except RuntimeError as error:
@@ -54,3 +53,8 @@ def driver_app_server(django_db_setup) -> Iterator[str]:
             server.__exit__(None, None, None)
         return
     raise last_error or RuntimeError("uvicorn did not start")
+
+
+@pytest.fixture(scope="module")
+def driver_app_server(django_db_setup) -> Iterator[str]:
+    yield from serve_driver_app()

@@ -11,14 +11,22 @@ import re
 import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
-from luckygas.delivery import services as delivery_services
-from luckygas.delivery.models import Order, OrderStatusChange, RouteStop, StopStatus
+from luckygas.delivery.models import OrderStatusChange, RouteStop, StopStatus
 from offline_sync.models import ActionResult, CashCollection, MediaUpload, StopNote, SyncAction
-from tests.offline_sync.factories import PASSWORD, started_route
+from tests.offline_sync.factories import started_route
+from tests.offline_sync_pwa.pages import (
+    COUNT_STORES,
+    cancel_in_office,
+    draw_signature,
+    go_offline,
+    go_online,
+    open_app_and_log_in,
+    stop_button,
+    wait_until_synced,
+)
 from tests.servers import save_screenshot
 
 pytestmark = [
@@ -26,29 +34,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("role_groups_restored"),
 ]
-
-API = "**/api/v1/driver/**"
-COUNT_STORES = """async () => {
-  const db = await new Promise((resolve, reject) => {
-    const request = indexedDB.open("luckygas-driver");
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  const names = ["keys", "meta", "routes", "outbox", "problems", "media", "locations"];
-  const counts = {};
-  for (const name of names) {
-    counts[name] = await new Promise((resolve) => {
-      const request = db.transaction(name).objectStore(name).count();
-      request.onsuccess = () => resolve(request.result);
-    });
-  }
-  const pendingMedia = await new Promise((resolve) => {
-    const request = db.transaction("media").objectStore("media").getAll();
-    request.onsuccess = () => resolve(request.result.filter((item) => !item.uploaded).length);
-  });
-  db.close();
-  return { ...counts, pendingMedia };
-}"""
 
 
 @pytest.fixture
@@ -68,45 +53,6 @@ def big_photo(tmp_path):
     path = tmp_path / "cylinder.jpg"
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def open_app_and_log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/driver/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
-    page.get_by_label("帳號").fill(username)
-    page.get_by_label("密碼").fill(PASSWORD)
-    page.get_by_role("button", name="登入").click()
-    page.wait_for_selector("li.stop", timeout=20_000)
-    page.wait_for_function("document.body.dataset.ready === 'true'")
-
-
-def go_offline(context) -> None:
-    context.route(API, lambda route: route.abort("internetdisconnected"))
-    context.set_offline(True)
-
-
-def go_online(context) -> None:
-    context.unroute(API)
-    context.set_offline(False)
-
-
-def stop_button(page, index: int):
-    return page.locator("li.stop").nth(index).locator("button.stop-open")
-
-
-def draw_signature(page) -> None:
-    canvas = page.locator("canvas.signature")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
-    page.mouse.down()
-    for step in range(1, 12):
-        page.mouse.move(box["x"] + 20 + step * 25, box["y"] + box["height"] * (0.7 - 0.4 * (step % 2)), steps=3)
-    page.mouse.up()
-
-
-def wait_until_synced(page, timeout: int = 30_000) -> None:
-    page.wait_for_function("document.querySelector('#queue')?.classList.contains('synced')", timeout=timeout)
 
 
 @pytest.mark.parametrize("background_sync", [True, False], ids=["background-sync", "no-SyncManager-iphone-path"])
@@ -268,13 +214,6 @@ def test_a_response_lost_after_the_server_committed_is_resent_as_a_duplicate(
     assert list(CashCollection.objects.filter(stop=stop).values_list("amount", flat=True)) == [950]
     assert OrderStatusChange.objects.filter(order=stop.order, to_status="delivered").count() == 1
     assert page.evaluate(COUNT_STORES)["outbox"] == 0
-
-
-def cancel_in_office(order_id: int) -> None:
-    try:
-        delivery_services.order_cancel(order=Order.objects.get(pk=order_id), reason="客戶取消")
-    finally:
-        connection.close()
 
 
 def test_a_stop_the_office_cancels_disappears_within_seconds(driver_app_server, browser_context, route, driver_a):

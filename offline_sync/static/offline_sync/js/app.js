@@ -572,6 +572,10 @@ async function subscribeWebPush() {
       (await registration.pushManager.getSubscription()) ||
       (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: raw }));
     await state.api.pushSubscription(subscription.toJSON());
+    // Pushes from now on are about changes after this point of the feed.
+    if ((await state.store.getMeta("push_cursor")) === null) {
+      await state.store.setMeta("push_cursor", await state.store.getMeta("cursor"));
+    }
   } catch (error) {
     console.info("web push unavailable", error);
   }
@@ -649,6 +653,9 @@ async function registerServiceWorker() {
   });
   navigator.serviceWorker.addEventListener("message", (event) => {
     if (event.data && event.data.type === "synced") refreshSummary().then(() => state.view === "list" && render());
+    if (event.data && event.data.type === "changes" && state.session && navigator.onLine) {
+      pullChanges().catch((error) => console.warn("changes failed", error));
+    }
   });
   try {
     const registration = await navigator.serviceWorker.register(document.body.dataset.serviceWorker, {
