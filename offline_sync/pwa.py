@@ -39,6 +39,8 @@ SHELL_STATIC = (
     "offline_sync/icons/icon-maskable-512.png",
     "vendor/idb/index.js",
 )
+# The modules the service worker imports (its pushes and Background Sync reuse the app's code).
+WORKER_MODULES = ("api", "i18n", "notify", "storage", "sync")
 # Plain (unhashed) URLs: the modules import each other by relative path, and the service worker
 # caches exactly what the page asks for; its version digest does the cache busting.
 
@@ -81,7 +83,7 @@ def _template_context(*, version: str) -> dict:
         "app_url": app_url,
         "stylesheet": static_url("offline_sync/css/driver.css"),
         "app_script": static_url("offline_sync/js/app.js"),
-        "modules": {name: static_url(f"offline_sync/js/{name}.js") for name in ("api", "i18n", "notify", "storage", "sync")},
+        "modules": {name: static_url(f"offline_sync/js/{name}.js") for name in WORKER_MODULES},
         "shell_json": json.dumps([app_url, reverse("driver-manifest"), *[static_url(path) for path in SHELL_STATIC]]),
     }
 
