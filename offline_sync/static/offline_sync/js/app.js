@@ -245,12 +245,17 @@ function listView() {
               h(
                 "span",
                 { class: "stop-text" },
-                h("span", { class: "name" }, stop.customer_name),
+                // The status sits beside the name only, so the address keeps the full width at 360 px.
+                h(
+                  "span",
+                  { class: "stop-head" },
+                  h("span", { class: "name" }, stop.customer_name),
+                  h("span", { class: `chip chip-${status}` }, t(`status_${status}`), isUnsynced(stop) ? h("small", {}, t("notSynced")) : null),
+                ),
                 h("span", { class: "address" }, stop.address),
                 h("span", { class: "items" }, stop.items.map((item) => `${item.product} × ${item.quantity}`).join("、")),
                 h("span", { class: "amount" }, stop.amount_to_collect ? t("amountToCollect", { amount: money(stop.amount_to_collect) }) : t("invoiced")),
               ),
-              h("span", { class: `chip chip-${status}` }, t(`status_${status}`), isUnsynced(stop) ? h("small", {}, t("notSynced")) : null),
             ),
             h("a", { class: "call", href: `tel:${String(stop.phone).replace(/[^0-9+]/g, "")}`, "aria-label": t("callCustomer", { name: stop.customer_name }) }, icon("phone")),
           );
@@ -342,7 +347,7 @@ function stopView() {
   return h(
     "div",
     { class: "stop-screen" },
-    h("button", { type: "button", class: "back", onclick: () => showList() }, `‹ ${t("back")}`),
+    h("button", { type: "button", class: "back", onclick: () => showList({ scrollTo: stop.id }) }, `‹ ${t("back")}`),
     h(
       "section",
       { class: "card stop-card" },
@@ -365,13 +370,19 @@ function openStop(stopId) {
   window.scrollTo(0, 0);
 }
 
-function showList() {
+// Back on the list, the driver sees the stop they came from, or after recording an outcome the
+// next one still to do, not the top of a list that starts with the stops already done.
+function showList({ scrollTo = null } = {}) {
   if (state.updateReady) {
     window.location.reload();
     return;
   }
   state.view = "list";
   render();
+  const target = scrollTo === "next" ? visibleStops().find((stop) => effectiveStatus(stop) === "pending") : null;
+  const stopId = target ? target.id : scrollTo === "next" ? null : scrollTo;
+  const item = stopId ? document.querySelector(`li.stop[data-stop="${stopId}"]`) : null;
+  if (item) item.scrollIntoView({ block: "center" });
 }
 
 // --- recording what the driver did ----------------------------------------------------------
@@ -413,15 +424,24 @@ async function recordOutcome(stop, type, form, photo, pad) {
   await state.store.saveRoute(day, state.route);
   state.notice = `${stop.customer_name}：${t(`status_${OUTCOME_STATUS[type]}`)}。${navigator.onLine ? "" : t("saved")}`;
   await refreshSummary();
-  showList();
+  showList({ scrollTo: "next" });
   requestBackgroundSync();
   runSync("action");
 }
 
 // --- session --------------------------------------------------------------------------------
+// What the dispatcher sees in admin › Driver devices: "Android · Chrome", not a user-agent string.
+function deviceName(userAgent) {
+  const platforms = [[/iPhone/, "iPhone"], [/iPad/, "iPad"], [/Android/, "Android"], [/Windows/, "Windows"], [/Mac OS X/, "Mac"], [/Linux/, "Linux"]];
+  const browsers = [[/EdgA?\//, "Edge"], [/SamsungBrowser\//, "Samsung Internet"], [/CriOS|Chrome\//, "Chrome"], [/FxiOS|Firefox\//, "Firefox"], [/Safari\//, "Safari"]];
+  const platform = (platforms.find(([pattern]) => pattern.test(userAgent)) || [null, ""])[1];
+  const browser = (browsers.find(([pattern]) => pattern.test(userAgent)) || [null, ""])[1];
+  return [platform, browser].filter(Boolean).join(" · ").slice(0, 80);
+}
+
 async function login(username, password) {
   const deviceId = await state.store.deviceId();
-  const answer = await state.api.login({ username, password, deviceId, name: navigator.userAgent.slice(0, 80) });
+  const answer = await state.api.login({ username, password, deviceId, name: deviceName(navigator.userAgent) });
   await state.store.saveSession({ deviceId: answer.device_id, token: answer.token, driver: answer.driver, username });
   await state.store.setNextSeqAtLeast(answer.next_seq);
   state.session = await state.store.loadSession();
