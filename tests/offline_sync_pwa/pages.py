@@ -32,9 +32,18 @@ COUNT_STORES = """async () => {
 }"""
 
 
-def open_app_and_log_in(page, base_url: str, username: str) -> None:
+def open_app(page, base_url: str) -> None:
+    """Open the app and wait until its service worker controls the page (it then opens offline)."""
     page.goto(f"{base_url}/driver/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+
+
+def open_app_and_log_in(page, base_url: str, username: str) -> None:
+    open_app(page, base_url)
+    log_in(page, username)
+
+
+def log_in(page, username: str) -> None:
     page.get_by_label("帳號").fill(username)
     page.get_by_label("密碼").fill(PASSWORD)
     page.get_by_role("button", name="登入").click()

@@ -29,6 +29,8 @@ from tests.offline_sync_pwa.pages import (
     cancel_in_office,
     go_offline,
     go_online,
+    log_in,
+    open_app,
     open_app_and_log_in,
     stop_button,
     wait_until,
@@ -199,11 +201,11 @@ def test_persistent_storage_is_asked_at_login_and_the_budget_warns_at_80_percent
     context = browser_context
     context.add_init_script(STORAGE_SPY)
     page = context.new_page()
-    page.goto(f"{device_app_server}/driver/")
+    open_app(page, device_app_server)
     page.wait_for_function("document.body.dataset.ready === 'true'")
     assert page.evaluate("window.__persistCalls") == 0  # not before the driver logs in
 
-    open_app_and_log_in(page, device_app_server, driver_a.user.username)
+    log_in(page, driver_a.user.username)
     assert page.evaluate("window.__persistCalls") == 1
     assert page.locator("#storage").text_content() == "儲存空間 5.0 / 50 MB"
     assert page.locator("#storage-warning").count() == 0
@@ -215,7 +217,8 @@ def test_persistent_storage_is_asked_at_login_and_the_budget_warns_at_80_percent
     # then: a warning at the top of the list, and the figure at the bottom
     warning = page.locator("#storage-warning")
     warning.wait_for(timeout=10_000)
-    assert warning.text_content() == "儲存空間快滿了（82%）：請連上網路同步。"
+    # nothing waits to be uploaded, so the advice is to free space on the phone
+    assert warning.text_content() == "儲存空間快滿了（82%）：請清出手機的儲存空間。"
     assert page.locator("#storage").text_content() == "儲存空間 41.0 / 50 MB"
     save_screenshot(page, "driver-storage-warning")
 

@@ -214,7 +214,7 @@ function listView() {
   }
   const storage = state.storage;
   if (storage.warning) {
-    children.push(h("p", { class: "notice storage-warning", role: "alert", id: "storage-warning" }, t("storageWarning", { percent: storage.percent })));
+    children.push(h("p", { class: "notice storage-warning", role: "alert", id: "storage-warning" }, t(state.summary.waiting ? "storageWarning" : "storageWarningSynced", { percent: storage.percent })));
   }
   if (!state.route) {
     children.push(h("p", { class: "card" }, state.routeMissing ? t("noRoute") : t("routeNotLoaded")));
