@@ -327,10 +327,11 @@ def _register(pool: SessionPool) -> None:
 
 
 def _keep_leases() -> None:
-    from banking.conf import sftp_lease_seconds
+    from banking.conf import sftp_idle_seconds, sftp_lease_seconds
 
     while True:
-        time.sleep(max(0.1, sftp_lease_seconds() / 3))
+        # Often enough to renew well before a lease ends, and to free idle sessions' slots on time.
+        time.sleep(max(0.1, min(sftp_lease_seconds() / 3, sftp_idle_seconds())))
         with _pools_lock:
             pools = list(_live_pools)
         for pool in pools:
