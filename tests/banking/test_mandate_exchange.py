@@ -208,3 +208,24 @@ def test_the_ach_mandates_command_sends_and_imports(sshd: SshServer, exchange: B
     assert (mandate.status, mandate.reply_text) == (MandateStatus.REJECTED, "customer number wrong")
     with pytest.raises(CommandError, match="--bank"):
         call_command("ach_mandates", "send", "--bank", "000")
+
+
+def test_the_beat_windows_send_requests_and_fetch_replies_per_bank(sshd: SshServer, exchange: BankSimulator) -> None:
+    from luckygas.celery import app
+
+    bank = make_bank(server=sshd)
+    idle_bank = make_bank(server=sshd, code="812", sending_unit="8120012")
+    mandate = new_mandate(bank, 11)
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True  # the windows fan out with .delay(); run those here
+    try:
+        # only the bank with a waiting request gets a task
+        assert tasks.mandate_window() == [bank.pk]
+        assert idle_bank.pk not in tasks.mandate_replies_window()
+        exchange.answer_mandates(exchange.mandate_requests()[0], replies={})
+        assert tasks.mandate_replies_window() == [bank.pk]
+    finally:
+        app.conf.task_always_eager = before
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.pending_action, mandate.request_file) == (MandateStatus.VERIFIED, "", None)
+    assert tasks.mandate_replies_window() == []  # nothing is waiting for a reply any more
