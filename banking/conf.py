@@ -19,3 +19,18 @@ def transport_backoff_seconds() -> float:
 
 def finance_emails() -> list[str]:
     return env.list("BANKING_FINANCE_EMAILS", default=[])
+
+
+def sftp_lease_seconds() -> float:
+    """How long a session slot outlives a holder that stopped renewing it (a crashed worker)."""
+    return env.float("BANKING_SFTP_LEASE_SECONDS", default=60.0)
+
+
+def sftp_idle_seconds() -> float:
+    """How long an idle session stays open (holding its slot) for reuse."""
+    return env.float("BANKING_SFTP_IDLE_SECONDS", default=5.0)
+
+
+def sftp_slot_wait_seconds() -> float:
+    """How long a borrower waits for one of the bank's session slots before giving up."""
+    return env.float("BANKING_SFTP_SLOT_WAIT_SECONDS", default=120.0)

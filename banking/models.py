@@ -123,6 +123,15 @@ class MandateStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class MandateAction(models.TextChoices):
+    """What the next ACHP02 file asks the bank (its ADMARK)."""
+
+    NONE = "", _("Nothing")
+    NEW = "A", _("New authorisation")
+    CANCEL = "D", _("Cancel")
+    CHANGE = "M", _("Change limit or end date")
+
+
 class Mandate(models.Model):
     """授權扣款: the customer's authorisation to debit an account, verified through ACHP02."""
 
@@ -141,6 +150,21 @@ class Mandate(models.Model):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    pending_action = models.CharField(
+        _("pending request"), max_length=1, choices=MandateAction, blank=True, default=MandateAction.NONE
+    )
+    requested_limit_amount = models.PositiveIntegerField(_("requested debit limit (TWD)"), null=True, blank=True)
+    requested_end_date = models.DateField(_("requested end date"), null=True, blank=True)
+    # The ACHP02 file that carried the pending request; cleared when the bank's reply is applied.
+    request_file = models.ForeignKey(
+        "TransferFile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mandates",
+        verbose_name=_("sent in file"),
+    )
+    replied_at = models.DateTimeField(_("bank replied at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("mandate")
@@ -153,6 +177,12 @@ class Mandate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.bank.code} · {self.get_status_display()}"
+
+    @property
+    def reply_text(self) -> str:
+        from banking.codec import MANDATE_REPLY_CODES
+
+        return MANDATE_REPLY_CODES.get(self.reply_code, "")
 
     def covers(self, *, amount: int, on: datetime.date) -> bool:
         if self.status != MandateStatus.VERIFIED or on < self.start_date:
@@ -216,6 +246,12 @@ class CollectionBatch(models.Model):
     returns_received_at = models.DateTimeField(_("returns received at"), null=True, blank=True)
     return_window_closes_on = models.DateField(_("return window closes on"), null=True, blank=True)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    returns_overdue_at = models.DateTimeField(
+        _("return file overdue since"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the bank's return window passed with no return file imported"),
+    )
 
     class Meta:
         verbose_name = _("collection batch")

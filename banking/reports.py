@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from banking import codec, conf
-from banking.models import Direction, ItemStatus, Reconciliation, ReturnRecord
+from banking.models import CollectionBatch, Direction, ItemStatus, Reconciliation, ReturnRecord
 from banking.selectors import journal_lines, large_transaction_batches
 
 logger = logging.getLogger(__name__)
@@ -205,3 +205,25 @@ def large_transactions_csv(*, start: datetime.date, end: datetime.date) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+def overdue_returns_email(*, batch: CollectionBatch) -> bool:
+    """Tell finance a batch's return file never came; False when nobody is configured."""
+    from banking.services import batch_returns_due_on
+
+    recipients = [address for address in [batch.bank.finance_email, *conf.finance_emails()] if address]
+    if not recipients:
+        logger.warning("batch %s has no return file but no finance address is configured", batch.pk)
+        return False
+    subject = _("ACH return file missing: bank %(bank)s batch #%(batch)s (%(date)s)") % {
+        "bank": batch.bank.code,
+        "batch": batch.pk,
+        "date": batch.collection_date.isoformat(),
+    }
+    body = _(
+        "The bank's return window for this batch closed on %(due)s and no return file has been imported. "
+        "Fetch it from the bank, or upload it by hand in admin, before the batch can settle.\n"
+        "Items: %(count)s, total NT$%(amount)s."
+    ) % {"due": batch_returns_due_on(batch).isoformat(), "count": batch.item_count, "amount": f"{batch.total_amount:,}"}
+    EmailMessage(subject=subject, body=body, to=recipients).send()
+    return True

@@ -13,8 +13,17 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from banking import services
-from banking.models import Bank, BatchStatus, CollectionBatch, Direction, Reconciliation, TransferFile
+from banking import codec, services
+from banking.models import (
+    Bank,
+    BatchStatus,
+    CollectionBatch,
+    Direction,
+    Mandate,
+    MandateAction,
+    Reconciliation,
+    TransferFile,
+)
 from banking.transport import CircuitOpenError, TransportError
 
 logger = logging.getLogger(__name__)
@@ -94,7 +103,8 @@ def fetch_bank_returns(bank_id: int) -> list[str]:
     )
     imported = []
     for name in client.list_folder(bank.returns_folder):
-        if name in known or name.startswith("."):
+        # Mandate replies share the folder; `fetch_bank_mandate_replies` takes those.
+        if name in known or name.startswith((".", services.MANDATE_FILE_PREFIX)):
             continue
         data = client.download(posixpath.join(bank.returns_folder, name))
         try:
@@ -138,3 +148,78 @@ def email_reconciliation(reconciliation_id: int) -> bool:
     if sent:
         services.reconciliation_mark_emailed(reconciliation=reconciliation)
     return sent
+
+
+@shared_task(queue=QUEUE)
+def mandate_window() -> list[int]:
+    """17:00: one task per active bank that has mandate requests (new, cancel, change) to send."""
+    bank_ids = sorted(
+        set(
+            Mandate.objects.filter(bank__is_active=True)
+            .exclude(pending_action=MandateAction.NONE)
+            .values_list("bank_id", flat=True)
+        )
+        | set(
+            TransferFile.objects.filter(
+                bank__is_active=True, direction=Direction.OUTGOING, kind=codec.ACHP02, delivered_at__isnull=True
+            ).values_list("bank_id", flat=True)
+        )
+    )
+    for bank_id in bank_ids:
+        send_bank_mandates.delay(bank_id)
+    return bank_ids
+
+
+@shared_task(
+    queue=QUEUE,
+    acks_late=True,
+    autoretry_for=(TransportError,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=5,
+)
+def send_bank_mandates(bank_id: int) -> list[str]:
+    """Write the bank's ACHP02 of waiting requests and upload every undelivered mandate file, in order."""
+    bank = Bank.objects.get(pk=bank_id)
+    return [transfer.file_name for transfer in services.mandate_files_send(bank=bank, actor="system")]
+
+
+@shared_task(queue=QUEUE)
+def mandate_replies_window() -> list[int]:
+    """08:00: one task per active bank with mandate files sent and not yet answered."""
+    bank_ids = sorted(
+        set(
+            Mandate.objects.filter(bank__is_active=True, request_file__delivered_at__isnull=False).values_list(
+                "bank_id", flat=True
+            )
+        )
+    )
+    for bank_id in bank_ids:
+        fetch_bank_mandate_replies.delay(bank_id)
+    return bank_ids
+
+
+@shared_task(
+    queue=QUEUE,
+    acks_late=True,
+    autoretry_for=(TransportError,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=5,
+)
+def fetch_bank_mandate_replies(bank_id: int) -> list[str]:
+    bank = Bank.objects.get(pk=bank_id)
+    return [result.transfer.file_name for result in services.mandate_replies_fetch(bank=bank)]
+
+
+@shared_task(queue=QUEUE)
+def check_overdue_returns() -> list[int]:
+    """09:00: flag uploaded batches whose return window passed with no return file (admin, log, email)."""
+    return services.batches_flag_overdue_returns()
+
+
+@shared_task(queue=QUEUE, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def email_overdue_returns(batch_id: int) -> bool:
+    from banking.reports import overdue_returns_email
+
+    return overdue_returns_email(batch=CollectionBatch.objects.select_related("bank").get(pk=batch_id))

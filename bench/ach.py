@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python bench/ach.py [--items N] [--runs R]
 Starts a private OpenSSH sshd on a loopback port (as the tests do), runs the cycle through the
-same codec, crypto and paramiko transport the app uses, then uploads the same sealed file with
+same codec, crypto and paramiko transport the app uses (with REDIS_URL set, sessions take their
+slots of the bank's shared 5-session cap in Redis, as in production), then uploads the same sealed file with
 OpenSSH's own `sftp` client for a throughput comparison. Prints per-stage times per run and the
 median of the runs. Goal: the whole cycle under a minute; paramiko at least 25% of OpenSSH.
 """
@@ -28,6 +29,7 @@ import django  # noqa: E402
 django.setup()
 
 from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from banking import codec, crypto  # noqa: E402
 from banking.transport import BankClient, CircuitBreaker, Endpoint, close_all_pools, load_private_key  # noqa: E402
@@ -166,10 +168,16 @@ def main() -> None:
             for run in range(1, args.runs + 1):
                 times = one_run(server, args.items, run)
                 results.append(times)
-                print(f"run {run}: " + ", ".join(f"{key} {value:.2f}" for key, value in times.items()), flush=True)
+                load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+                figures = ", ".join(f"{key} {value:.2f}" for key, value in times.items())
+                print(f"run {run} (load average {load}): {figures}", flush=True)
         finally:
             server.stop()
-    print(f"\n{args.items:,} items, median of {len(results)} runs (machine: {os.cpu_count()} cores, shared):")
+    slots = "Redis leases" if settings.REDIS_URL else "in-process"
+    print(
+        f"\n{args.items:,} items, median of {len(results)} runs "
+        f"(machine: {os.cpu_count()} cores, shared; session cap: {slots}):"
+    )
     for key in results[0]:
         unit = "" if any(marker in key for marker in ("MB", "%", " s")) else " s"
         print(f"  {key:34} {statistics.median(result[key] for result in results):9.2f}{unit}")

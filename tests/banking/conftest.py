@@ -210,7 +210,7 @@ class BankSimulator:
         self.keys = keys
 
     def submissions(self) -> list[Path]:
-        return sorted(path for path in self.server.upload_dir.iterdir() if not path.name.startswith("."))
+        return sorted(path for path in self.server.upload_dir.iterdir() if not path.name.startswith((".", "ACHP02")))
 
     def open_submission(self, path: Path) -> codec.AchFile:
         plain = crypto.open_envelope(
@@ -245,6 +245,28 @@ class BankSimulator:
         target.write_bytes(sealed)
         return target
 
+    def mandate_requests(self) -> list[Path]:
+        return sorted(path for path in self.server.upload_dir.iterdir() if path.name.startswith("ACHP02"))
+
+    def answer_mandates(self, path: Path, *, replies: dict[int, str]) -> Path:
+        """Write the bank's ACHP02 reply to one mandate file: each record's reply code by sequence ("0" if unnamed)."""
+        request = self.open_submission(path)
+        assert request.kind == codec.ACHP02
+        for detail in request.details:
+            detail["type"] = "R"
+            detail["reply"] = replies.get(detail["seq"], "0")
+        name = f"ACHP02R_{path.stem.removeprefix('ACHP02_')}.enc"
+        sealed = crypto.seal(
+            plain=codec.write_file(request),
+            file_name=name,
+            file_key=self.keys.file_key,
+            signing_key=self.keys.bank_signing_key,
+            algorithm="ed25519",
+        )
+        target = self.server.returns_dir / name
+        target.write_bytes(sealed)
+        return target
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
@@ -262,25 +284,3 @@ def business_day_today(db) -> None:
     BusinessDayOverride.objects.update_or_create(
         date=timezone.localdate(), defaults={"is_business_day": True, "reason": "test: today is a business day"}
     )
-
-
-@pytest.fixture
-def role_groups(transactional_db) -> None:
-    """Re-create the role groups and permissions that migrations made, for transactional tests.
-
-    An earlier transactional test's flush empties those tables, so a later one can't rely on them.
-    """
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
-
-    from luckygas.delivery import roles
-
-    banking_roles = importlib.import_module("banking.migrations.0002_roles_schedule_holidays")
-    for label, permissions in (("delivery", roles.DELIVERY_PERMISSIONS), ("banking", banking_roles.PERMISSIONS)):
-        create_permissions(apps.get_app_config(label), verbosity=0)
-        for role, codenames in permissions.items():
-            group, _created = Group.objects.get_or_create(name=role)
-            group.permissions.add(*Permission.objects.filter(content_type__app_label=label, codename__in=codenames))

@@ -45,6 +45,30 @@ def test_prepare_takes_due_invoices_with_verified_mandates_only(bank, office_cle
     assert item.note == f"LG{item.pk:012d}"
 
 
+def test_no_debit_after_the_mandates_end_date_or_before_its_start(bank, office_clerk) -> None:
+    # given: one mandate ended yesterday, one starts tomorrow, one ends today (still good)
+    today = timezone.localdate()
+    ended, ended_mandate = make_debtor(bank=bank, index=1)
+    not_started, starting_mandate = make_debtor(bank=bank, index=2)
+    last_day, last_day_mandate = make_debtor(bank=bank, index=3)
+    ended_mandate.end_date = today - datetime.timedelta(days=1)
+    ended_mandate.save(update_fields=["end_date"])
+    starting_mandate.start_date = today + datetime.timedelta(days=1)
+    starting_mandate.save(update_fields=["start_date"])
+    last_day_mandate.end_date = today
+    last_day_mandate.save(update_fields=["end_date"])
+    # when
+    result = services.batch_prepare(bank=bank, collection_date=today, prepared_by=office_clerk)
+    # then
+    assert list(result.batch.items.values_list("invoice__number", flat=True)) == [last_day.number]
+    assert sorted(result.skipped) == sorted(
+        [
+            (ended.number, "outside the mandate's limit or dates"),
+            (not_started.number, "outside the mandate's limit or dates"),
+        ]
+    )
+
+
 def test_the_preparer_cannot_approve_their_own_batch(bank, office_clerk, manager) -> None:
     make_debtor(bank=bank, index=1)
     batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=manager).batch

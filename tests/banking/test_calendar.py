@@ -19,6 +19,34 @@ def test_weekends_and_seeded_holidays_are_closed() -> None:
     assert calendar.is_business_day(datetime.date(2026, 10, 9)) is False  # National Day (observed), from the migration
 
 
+@pytest.mark.parametrize(
+    ("day", "is_open"),
+    [
+        (datetime.date(2026, 2, 13), True),  # the Friday before the Lunar New Year closure
+        (datetime.date(2026, 2, 16), False),  # 除夕 (Lunar New Year's Eve)
+        (datetime.date(2026, 2, 17), False),  # 春節 初一
+        (datetime.date(2026, 2, 20), False),  # 初四, in lieu of the eve's eve that fell on Sunday
+        (datetime.date(2026, 2, 23), True),  # back to work
+        (datetime.date(2026, 2, 27), False),  # 和平紀念日 (Sat 28th) observed on Friday
+        (datetime.date(2026, 4, 3), False),  # 兒童節 observed
+        (datetime.date(2026, 4, 6), False),  # 清明節 observed
+        (datetime.date(2026, 9, 28), False),  # 教師節, a national holiday again from 2025
+        (datetime.date(2026, 10, 26), False),  # 臺灣光復節 (Sun 25th) observed on Monday
+        (datetime.date(2026, 12, 25), False),  # 行憲紀念日
+        (datetime.date(2026, 12, 31), True),
+    ],
+)
+def test_the_2026_dgpa_calendar(day: datetime.date, is_open: bool) -> None:
+    assert calendar.is_business_day(day) is is_open
+
+
+def test_2026_has_120_days_off_and_no_make_up_workdays() -> None:
+    days = [datetime.date(2026, 1, 1) + datetime.timedelta(days=offset) for offset in range(365)]
+    assert sum(not calendar.is_business_day(day) for day in days) == 120
+    assert not any(calendar.is_business_day(day) for day in days if day.weekday() >= 5)
+    assert calendar.add_business_days(datetime.date(2026, 2, 13), 1) == datetime.date(2026, 2, 23)
+
+
 def test_a_typhoon_day_override_closes_a_weekday() -> None:
     BusinessDayOverride.objects.create(date=datetime.date(2026, 8, 5), is_business_day=False, reason="颱風假")
     assert calendar.next_business_day(datetime.date(2026, 8, 4)) == datetime.date(2026, 8, 6)
@@ -54,4 +82,7 @@ def test_the_beat_windows_exist_in_taipei_time() -> None:
         "banking: upload window 06:00": ("banking.tasks.upload_window", "6", "Asia/Taipei", "banking"),
         "banking: upload window 18:00": ("banking.tasks.upload_window", "18", "Asia/Taipei", "banking"),
         "banking: returns and reconciliation 22:00": ("banking.tasks.returns_window", "22", "Asia/Taipei", "banking"),
+        "banking: mandate file 17:00": ("banking.tasks.mandate_window", "17", "Asia/Taipei", "banking"),
+        "banking: mandate replies 08:00": ("banking.tasks.mandate_replies_window", "8", "Asia/Taipei", "banking"),
+        "banking: overdue return files 09:00": ("banking.tasks.check_overdue_returns", "9", "Asia/Taipei", "banking"),
     }

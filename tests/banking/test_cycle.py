@@ -96,7 +96,6 @@ def test_invoices_to_settled_and_returned_items_through_celery(
     bank_keys: BankKeyMaterial,
     celery_worker_process: Path,
     business_day_today,
-    role_groups,
     office_clerk,
     manager,
 ) -> None:

@@ -43,8 +43,8 @@ def test_mandate_file_and_replies(bank_keys) -> None:
     # the bank replies: the first verified, the second "2" (no such account)
     parsed.file.details[0]["reply"] = "0"
     parsed.file.details[1]["reply"] = "2"
-    counts = services.mandate_replies_import(bank=bank, data=codec.write_file(parsed.file))
-    assert counts == {"verified": 1, "rejected": 1, "unmatched": 0}
+    result = services.mandate_replies_import(bank=bank, data=codec.write_file(parsed.file))
+    assert result.counts == {"accepted": 1, "refused": 1, "unmatched": 0}
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status, second.reply_code) == (MandateStatus.VERIFIED, MandateStatus.REJECTED, "2")

@@ -63,3 +63,39 @@ def test_uploading_an_uploaded_batch_again_does_nothing(
     assert services.batch_upload(batch=batch) is not None
     assert services.batch_upload(batch=batch) is None
     assert AuditRecord.objects.filter(action="batch.uploaded").count() == 1
+
+
+def upload_counts(client) -> dict[tuple[str, str], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return {
+        (sample.labels["bank"], sample.labels["result"]): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        if family.name == "luckygas_bank_uploads"
+        for sample in family.samples
+        if sample.name == "luckygas_bank_uploads_total"
+    }
+
+
+def test_uploads_are_counted_on_metrics_by_bank_and_result(
+    client, sshd, bank_keys, business_day_today, office_clerk, manager, monkeypatch
+) -> None:
+    # given
+    monkeypatch.setenv("BANKING_TRANSPORT_MAX_ATTEMPTS", "1")
+    down = make_bank(server=sshd, code="812", sending_unit="8120012", sftp_port=free_port())
+    up = make_bank(server=sshd, code="822")
+    failing = generated_batch(down, 1, office_clerk, manager)
+    delivered = generated_batch(up, 2, office_clerk, manager)
+    before = upload_counts(client)
+    # when
+    with pytest.raises(TransportError):
+        services.batch_upload(batch=failing)
+    services.batch_upload(batch=delivered)
+    services.batch_upload(batch=delivered)  # already uploaded: no attempt, nothing counted
+    # then: the series the deploy alert reads, luckygas_bank_uploads_total{bank, result}
+    after = upload_counts(client)
+    assert after[("812", "failed")] - before.get(("812", "failed"), 0) == 1
+    assert after[("822", "delivered")] - before.get(("822", "delivered"), 0) == 1
+    assert after.get(("822", "failed"), 0) == before.get(("822", "failed"), 0)

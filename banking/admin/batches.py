@@ -1,4 +1,4 @@
-"""Banking admin: every action calls a service; accounts are masked; files, returns and audit are read-only."""
+"""Collection batches: prepare, approve (maker-checker), generate, upload, the manual portal path, reports."""
 
 from __future__ import annotations
 
@@ -18,142 +18,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import codec, reports, services
+from banking.admin.common import error_text
 from banking.models import (
-    AuditRecord,
     Bank,
-    BankAccount,
     BatchStatus,
-    BusinessDayOverride,
     CollectionBatch,
     CollectionItem,
-    Mandate,
     Reconciliation,
-    ReturnRecord,
-    TransferFile,
 )
-from banking.transport import CircuitBreaker
-from luckygas.masking import mask_national_id
-
-
-def _error_text(error: ValidationError | PermissionDenied) -> str:
-    if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
-    return " ".join(getattr(error, "messages", [str(error)]))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Bank)
-class BankAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "sending_unit", "transaction_code", "sftp_host", "circuit_state", "is_active"]
-    search_fields = ["code", "name"]
-    fieldsets = [
-        (None, {"fields": ["code", "name", "is_active", "sending_unit", "originator_account", "originator_tax_id"]}),
-        (_("File format"), {"fields": ["transaction_code", "file_name_pattern"]}),
-        (
-            _("SFTP"),
-            {"fields": ["sftp_host", "sftp_port", "sftp_username", "host_key", "upload_folder", "returns_folder"]},
-        ),
-        (_("Keys"), {"fields": ["key_reference", "signature_algorithm"]}),
-        (
-            _("Schedule and limits"),
-            {
-                "fields": [
-                    "upload_cutoff",
-                    "return_window_business_days",
-                    "large_batch_total",
-                    "large_item_amount",
-                    "finance_email",
-                ]
-            },
-        ),
-    ]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("circuit"))
-    def circuit_state(self, obj: Bank) -> str:
-        return CircuitBreaker(obj.code).state()
-
-
-class BankAccountForm(forms.ModelForm):
-    account_number = forms.CharField(label=_("account number"), max_length=16, required=True)
-
-    class Meta:
-        model = BankAccount
-        fields = ["customer", "bank_branch", "holder_id"]
-
-
-@admin.register(BankAccount)
-class BankAccountAdmin(admin.ModelAdmin):
-    list_display = ["customer", "bank_branch", "masked_account", "masked_holder", "created_at"]
-    search_fields = ["customer__code", "customer__short_name", "account_last4"]
-    autocomplete_fields = ["customer"]
-    form = BankAccountForm
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["customer", "bank_branch", "masked_account", "holder_id"] if obj else []
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        if obj:
-            return ["customer", "bank_branch", "masked_account", "holder_id"]
-        return ["customer", "bank_branch", "account_number", "holder_id"]
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> type:
-        if obj is not None:
-            kwargs["form"] = forms.ModelForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    @admin.display(description=_("account"))
-    def masked_account(self, obj: BankAccount) -> str:
-        return obj.masked_account
-
-    @admin.display(description=_("holder ID"))
-    def masked_holder(self, obj: BankAccount) -> str:
-        return mask_national_id(obj.holder_id) if len(obj.holder_id) == 10 else obj.holder_id
-
-    def save_model(self, request: HttpRequest, obj: BankAccount, form: forms.Form, change: bool) -> None:
-        if change:
-            return
-        created = services.bank_account_create(
-            customer=form.cleaned_data["customer"],
-            bank_branch=form.cleaned_data["bank_branch"],
-            account_number=form.cleaned_data["account_number"],
-            holder_id=form.cleaned_data["holder_id"],
-        )
-        obj.pk = created.pk
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Mandate)
-class MandateAdmin(admin.ModelAdmin):
-    list_display = ["customer", "bank", "customer_number", "status", "limit_amount", "end_date", "verified_at"]
-    list_filter = ["status", "bank"]
-    search_fields = ["customer__code", "customer__short_name", "customer_number"]
-    autocomplete_fields = ["customer"]
-    readonly_fields = ["status", "reply_code", "verified_at"]
-    actions = ["record_verified"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.action(description=_("Record the bank's reply: verified (0)"), permissions=["change"])
-    def record_verified(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:
-        for mandate in queryset.order_by("pk"):
-            services.mandate_record_reply(mandate=mandate, reply_code="0", actor=request.user)
-        self.message_user(request, _("%(count)s mandates verified.") % {"count": queryset.count()})
 
 
 class CollectionItemInline(admin.TabularInline):
@@ -216,9 +88,10 @@ class CollectionBatchAdmin(admin.ModelAdmin):
         "prepared_by",
         "approved_by",
         "upload_method",
+        "returns_overdue",
         "file_links",
     ]
-    list_filter = ["status", "bank", "is_large", "upload_method"]
+    list_filter = ["status", "bank", "is_large", "upload_method", ("returns_overdue_at", admin.EmptyFieldListFilter)]
     date_hierarchy = "collection_date"
     inlines = [CollectionItemInline]
     readonly_fields = [field.name for field in CollectionBatch._meta.fields]
@@ -236,6 +109,11 @@ class CollectionBatchAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CollectionBatch]:
         return super().get_queryset(request).select_related("bank", "prepared_by", "approved_by")
+
+    @admin.display(description=_("return file overdue"), boolean=True)
+    def returns_overdue(self, obj: CollectionBatch) -> bool:
+        # Flagged by the morning check until a return file arrives for the batch.
+        return obj.returns_overdue_at is not None and obj.status == BatchStatus.UPLOADED
 
     @admin.display(description=_("files"))
     def file_links(self, obj: CollectionBatch) -> str:
@@ -255,7 +133,7 @@ class CollectionBatchAdmin(admin.ModelAdmin):
             try:
                 operation(batch)
             except (ValidationError, PermissionDenied, codec.CodecError) as error:
-                self.message_user(request, f"#{batch.pk}: {_error_text(error)}", messages.ERROR)
+                self.message_user(request, f"#{batch.pk}: {error_text(error)}", messages.ERROR)
             else:
                 succeeded += 1
         if succeeded:
@@ -333,7 +211,7 @@ class CollectionBatchAdmin(admin.ModelAdmin):
                     prepared_by=request.user,
                 )
             except ValidationError as error:
-                form.add_error(None, _error_text(error))
+                form.add_error(None, error_text(error))
             else:
                 for number, reason in result.skipped:
                     self.message_user(request, f"{number}: {reason}", messages.WARNING)
@@ -356,7 +234,7 @@ class CollectionBatchAdmin(admin.ModelAdmin):
         try:
             name, plain = services.batch_download_file(batch=batch, actor=request.user)
         except ValidationError as error:
-            self.message_user(request, _error_text(error), messages.ERROR)
+            self.message_user(request, error_text(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:banking_collectionbatch_changelist"))
         response = HttpResponse(plain, content_type="application/octet-stream")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -373,7 +251,7 @@ class CollectionBatchAdmin(admin.ModelAdmin):
                     batch=batch, actor=request.user, case_number=form.cleaned_data["case_number"]
                 )
             except ValidationError as error:
-                form.add_error(None, _error_text(error))
+                form.add_error(None, error_text(error))
             else:
                 self.message_user(request, _("Batch #%(pk)s marked uploaded through the bank portal.") % {"pk": pk})
                 return HttpResponseRedirect(reverse("admin:banking_collectionbatch_change", args=[pk]))
@@ -467,69 +345,3 @@ class CollectionBatchAdmin(admin.ModelAdmin):
         form_page = self._form_page(request, form, _("Accounting and regulatory exports"), _("Download"))
         form_page.context_data["method"] = "get"
         return form_page
-
-
-@admin.register(TransferFile)
-class TransferFileAdmin(ReadOnlyAdmin):
-    list_display = [
-        "file_name",
-        "bank",
-        "batch",
-        "direction",
-        "kind",
-        "record_count",
-        "total_amount",
-        "sha256",
-        "delivered_at",
-    ]
-    list_filter = ["direction", "bank", "kind"]
-    exclude = ["sealed_content"]
-
-
-@admin.register(ReturnRecord)
-class ReturnRecordAdmin(ReadOnlyAdmin):
-    list_display = ["transfer_file", "line_number", "note", "amount", "return_code", "reason", "item", "problem"]
-    list_filter = ["return_code"]
-    search_fields = ["note"]
-
-    @admin.display(description=_("reason"))
-    def reason(self, obj: ReturnRecord) -> str:
-        return codec.RETURN_REASONS.get(obj.return_code, "")
-
-
-@admin.register(Reconciliation)
-class ReconciliationAdmin(ReadOnlyAdmin):
-    list_display = [
-        "batch",
-        "expected_count",
-        "expected_amount",
-        "collected_count",
-        "collected_amount",
-        "returned_count",
-        "returned_amount",
-        "unmatched_count",
-        "emailed_at",
-        "downloads",
-    ]
-
-    @admin.display(description=_("report"))
-    def downloads(self, obj: Reconciliation) -> str:
-        return format_html(
-            '<a href="{}">PDF</a> · <a href="{}">Excel</a>',
-            reverse("admin:banking_collectionbatch_report", args=[obj.batch_id, "pdf"]),
-            reverse("admin:banking_collectionbatch_report", args=[obj.batch_id, "xlsx"]),
-        )
-
-
-@admin.register(BusinessDayOverride)
-class BusinessDayOverrideAdmin(admin.ModelAdmin):
-    list_display = ["date", "is_business_day", "reason"]
-    list_filter = ["is_business_day"]
-    date_hierarchy = "date"
-
-
-@admin.register(AuditRecord)
-class AuditRecordAdmin(ReadOnlyAdmin):
-    list_display = ["id", "at", "actor", "action", "bank_code", "batch_id_ref", "file_sha256", "record_hash"]
-    list_filter = ["action", "bank_code"]
-    search_fields = ["actor", "action", "file_sha256"]

@@ -1,0 +1,74 @@
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from banking import services
+from banking.models import Bank
+from banking.transport import TransportError
+
+
+class Command(BaseCommand):
+    help = (
+        "Mandates (ACHP02): `send` writes the file of waiting requests (new, cancel, change) and uploads it by "
+        "SFTP; `import` fetches the bank's reply files over SFTP, or imports a plain reply file given by PATH."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("operation", choices=["send", "import"])
+        parser.add_argument("--bank", required=True, help="bank code")
+        parser.add_argument("path", nargs="?", help="import: a plain ACHP02 reply file received by hand")
+        parser.add_argument("--user", default="command", help="who acts (recorded in the audit trail)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bank = Bank.objects.filter(code=options["bank"]).first()
+        if bank is None:
+            raise CommandError(f"--bank: no bank with code {options['bank']!r}")
+        try:
+            if options["operation"] == "send":
+                if options["path"]:
+                    raise CommandError("send takes no PATH")
+                self._send(bank, options["user"])
+            else:
+                self._import(bank, options["path"], options["user"])
+        except ValidationError as error:
+            for message in error.messages:
+                self.stderr.write(f"error: {message}")
+            raise CommandError("refused; nothing was changed") from error
+        except TransportError as error:
+            raise CommandError(f"bank {bank.code}: {error}") from error
+
+    def _send(self, bank: Bank, user: str) -> None:
+        sent = services.mandate_files_send(bank=bank, actor=user)
+        if not sent:
+            self.stdout.write("No mandate request is waiting; nothing was sent.")
+        for transfer in sent:
+            self.stdout.write(
+                self.style.SUCCESS(f"Delivered {transfer.file_name}: {transfer.record_count} mandate requests.")
+            )
+
+    def _import(self, bank: Bank, path_text: str | None, user: str) -> None:
+        if path_text is None:
+            results = services.mandate_replies_fetch(bank=bank, actor=user)
+            if not results:
+                self.stdout.write("No new reply file on the bank's server.")
+        else:
+            path = Path(path_text)
+            if not path.is_file():
+                raise CommandError(f"{path}: no such file")
+            results = [
+                services.mandate_replies_import(
+                    bank=bank, data=path.read_bytes(), file_name=path.name, sealed=False, actor=user
+                )
+            ]
+        for result in results:
+            if not result.created:
+                self.stdout.write(f"{result.transfer.file_name} was already imported; nothing changed.")
+                continue
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Imported {result.transfer.file_name}: {result.counts['accepted']} accepted, "
+                    f"{result.counts['refused']} refused, {result.counts['unmatched']} unmatched."
+                )
+            )

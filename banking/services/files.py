@@ -1,0 +1,167 @@
+"""The ACHP01 file of a batch: written, encrypted and signed, stored, and downloaded for the bank portal."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banking import calendar, codec, crypto, events
+from banking.audit import audit_record_append
+from banking.models import (
+    Bank,
+    BatchStatus,
+    CollectionBatch,
+    Direction,
+    TransferFile,
+)
+
+
+def bank_keys_audited(
+    bank: Bank, *, actor: AbstractBaseUser | str | None, batch_id: int | None, purpose: str
+) -> crypto.BankKeys:
+    """The bank's keys from the secret source; every use is an audit record."""
+    keys = crypto.load_bank_keys(bank.key_reference)
+    audit_record_append(
+        action="key.used",
+        actor=actor,
+        bank_code=bank.code,
+        batch_id=batch_id,
+        details={"key_reference": bank.key_reference, "purpose": purpose},
+    )
+    return keys
+
+
+def batch_file_name(batch: CollectionBatch) -> str:
+    return batch.bank.file_name_pattern.format(
+        sending_unit=batch.bank.sending_unit, date=codec.roc_date(batch.collection_date), batch=batch.pk
+    )
+
+
+def batch_build_plain_file(*, batch: CollectionBatch, generated_at: datetime.datetime | None = None) -> bytes:
+    """The ACHP01 bytes for a batch's items (decrypting accounts); raises CodecError naming the field."""
+    bank = batch.bank
+    items = batch.items.select_related("mandate__account").order_by("sequence")
+    debits = [
+        codec.Debit(
+            sequence=item.sequence,
+            customer_bank=item.mandate.account.bank_branch,
+            customer_account=item.mandate.account.account_number,
+            amount=item.amount,
+            customer_id=item.mandate.account.holder_id,
+            customer_number=item.mandate.customer_number,
+            note=item.note,
+            memo="LUCKYGAS",
+        )
+        for item in items
+    ]
+    local = timezone.localtime(generated_at or timezone.now())
+    return codec.build_submission(
+        processing_date=batch.collection_date,
+        processing_time=local.time(),
+        sending_bank=bank.sending_unit,
+        originator_account=bank.originator_account,
+        originator_tax_id=bank.originator_tax_id,
+        transaction_code=bank.transaction_code,
+        debits=debits,
+    )
+
+
+def batch_generate_file(*, batch: CollectionBatch, actor: AbstractBaseUser | str | None = None) -> TransferFile:
+    """Write, encrypt and sign the batch's ACHP01 (approved → generated). Idempotent: returns the existing file."""
+    with transaction.atomic():
+        locked = CollectionBatch.objects.select_for_update().select_related("bank").get(pk=batch.pk)
+        existing = locked.files.filter(direction=Direction.OUTGOING).first()
+        if existing is not None:
+            return existing
+        if locked.status != BatchStatus.APPROVED:
+            raise ValidationError({"status": _("Only an approved batch gets a file.")})
+        # After the bank's cut-off (the 22:00 window) or on a holiday the file carries the next business day.
+        earliest = calendar.processing_date_for(timezone.now(), cutoff=locked.bank.upload_cutoff)
+        moved_from = None
+        if locked.collection_date < earliest or not calendar.is_business_day(locked.collection_date):
+            moved_from = locked.collection_date
+            locked.collection_date = max(earliest, calendar.next_business_day(moved_from, include_today=True))
+            locked.save(update_fields=["collection_date"])
+        plain = batch_build_plain_file(batch=locked)
+        name = batch_file_name(locked)
+        keys = bank_keys_audited(locked.bank, actor=actor, batch_id=locked.pk, purpose="encrypt and sign ACHP01")
+        sealed = crypto.seal(
+            plain=plain,
+            file_name=name,
+            file_key=keys.file_key,
+            signing_key=keys.signing_key,
+            algorithm=locked.bank.signature_algorithm,
+        )
+        transfer = TransferFile.objects.create(
+            bank=locked.bank,
+            batch=locked,
+            direction=Direction.OUTGOING,
+            kind=codec.ACHP01,
+            file_name=name,
+            size=len(plain),
+            sha256=crypto.sha256_hex(plain),
+            sealed_size=len(sealed),
+            sealed_sha256=crypto.sha256_hex(sealed),
+            sealed_content=sealed,
+            record_count=locked.item_count,
+            total_amount=locked.total_amount,
+        )
+        locked.status = BatchStatus.GENERATED
+        locked.save(update_fields=["status"])
+        audit_record_append(
+            action="file.generated",
+            actor=actor,
+            bank_code=locked.bank.code,
+            batch_id=locked.pk,
+            file_sha256=transfer.sha256,
+            details={
+                "file": name,
+                "sealed_sha256": transfer.sealed_sha256,
+                "items": locked.item_count,
+                "date_moved_from": moved_from,
+            },
+        )
+        events.publish_on_commit(events.BATCH_CHANGED, batch_id=locked.pk)
+    return transfer
+
+
+def transfer_file_plain(*, transfer: TransferFile) -> bytes:
+    """Decrypt a stored file after checking its signature (ours for outgoing files, the bank's for incoming)."""
+    keys = crypto.load_bank_keys(transfer.bank.key_reference)
+    if transfer.sealed_by_bank:
+        if keys.bank_public_key is None:
+            raise crypto.EnvelopeError("the bank's public key is not configured")
+        sender = keys.bank_public_key
+    else:
+        sender = keys.signing_key.public_key()
+    plain = crypto.open_envelope(
+        envelope=bytes(transfer.sealed_content),
+        file_name=transfer.file_name,
+        file_key=keys.file_key,
+        sender_public_key=sender,
+    )
+    if crypto.sha256_hex(plain) != transfer.sha256:
+        raise crypto.EnvelopeError("the stored file does not match its recorded hash")
+    return plain
+
+
+def batch_download_file(*, batch: CollectionBatch, actor: AbstractBaseUser) -> tuple[str, bytes]:
+    """The exact plain ACHP01 of a batch, for the bank portal; the download is audited."""
+    transfer = batch.files.filter(direction=Direction.OUTGOING).first()
+    if transfer is None:
+        raise ValidationError({"status": _("This batch has no file yet.")})
+    plain = transfer_file_plain(transfer=transfer)
+    audit_record_append(
+        action="file.downloaded",
+        actor=actor,
+        bank_code=batch.bank.code,
+        batch_id=batch.pk,
+        file_sha256=transfer.sha256,
+        details={"file": transfer.file_name},
+    )
+    return transfer.file_name.removesuffix(".enc"), plain

@@ -1,0 +1,453 @@
+"""Customer bank accounts and mandates (授權扣款): creation, the ACHP02 file, the bank's replies."""
+
+from __future__ import annotations
+
+import datetime
+import posixpath
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banking import codec, crypto
+from banking.audit import audit_record_append
+from banking.models import Bank, BankAccount, Direction, Mandate, MandateAction, MandateStatus, TransferFile
+from banking.services.files import bank_keys_audited
+from banking.transport import BankClient
+from luckygas.delivery.models import Customer
+
+# ACHP02 files, ours and the bank's replies, are named with this prefix (replies share the returns folder).
+MANDATE_FILE_PREFIX = "ACHP02"
+
+
+def bank_account_create(*, customer: Customer, bank_branch: str, account_number: str, holder_id: str) -> BankAccount:
+    """Store a customer's account, encrypted; refuses a bad branch code, account or holder ID."""
+    errors = {}
+    if not (bank_branch.isdigit() and len(bank_branch) == 7):
+        errors["bank_branch"] = _("Enter the 7-digit bank and branch code.")
+    if not account_number.isdigit():
+        errors["account_number"] = _("The account number must contain digits only.")
+    elif len(account_number) > 16:
+        errors["account_number"] = _("The account number has more than 16 digits.")
+    holder_id = holder_id.strip().upper()
+    if not codec.is_valid_customer_id(holder_id):
+        errors["holder_id"] = _("Not a valid company tax ID or national ID.")
+    if errors:
+        raise ValidationError(errors)
+    return BankAccount.objects.create(
+        customer=customer,
+        bank_branch=bank_branch,
+        account_encrypted=crypto.encrypt_account(account_number),
+        account_last4=account_number[-4:],
+        holder_id=holder_id,
+    )
+
+
+def mandate_errors(
+    *,
+    customer: Customer,
+    account: BankAccount,
+    customer_number: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None,
+) -> dict[str, str]:
+    """What is wrong with a new mandate's terms, by field (empty when nothing is)."""
+    errors = {}
+    if account.customer_id != customer.pk:
+        errors["account"] = _("The account belongs to another customer.")
+    if not customer_number.strip() or not customer_number.isascii() or len(customer_number) > 20:
+        errors["customer_number"] = _("Enter the customer number (up to 20 ASCII characters).")
+    if end_date and end_date < start_date:
+        errors["end_date"] = _("The end date is before the start date.")
+    return errors
+
+
+def mandate_create(
+    *,
+    customer: Customer,
+    bank: Bank,
+    account: BankAccount,
+    customer_number: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    limit_amount: int | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> Mandate:
+    """A pending mandate; debits start once the bank confirms it (`mandate_record_reply`)."""
+    errors = mandate_errors(
+        customer=customer, account=account, customer_number=customer_number, start_date=start_date, end_date=end_date
+    )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        mandate = Mandate.objects.create(
+            customer=customer,
+            bank=bank,
+            account=account,
+            customer_number=customer_number,
+            start_date=start_date,
+            end_date=end_date,
+            limit_amount=limit_amount,
+            pending_action=MandateAction.NEW,
+        )
+        audit_record_append(action="mandate.created", actor=actor, bank_code=bank.code, details={"mandate": mandate.pk})
+    return mandate
+
+
+def mandate_request_cancel(*, mandate: Mandate, actor: AbstractBaseUser | str | None = None) -> Mandate:
+    """Ask the bank to end a verified mandate (ACHP02 `D`); debits stop once the bank confirms."""
+    with transaction.atomic():
+        claimed = Mandate.objects.filter(
+            pk=mandate.pk, status=MandateStatus.VERIFIED, pending_action=MandateAction.NONE
+        ).update(pending_action=MandateAction.CANCEL)
+        if not claimed:
+            raise ValidationError({"status": _("Only a verified mandate with no request pending can be cancelled.")})
+        audit_record_append(
+            action="mandate.cancel_requested", actor=actor, bank_code=mandate.bank.code, details={"mandate": mandate.pk}
+        )
+    mandate.refresh_from_db()
+    return mandate
+
+
+def mandate_request_change(
+    *,
+    mandate: Mandate,
+    limit_amount: int | None,
+    end_date: datetime.date | None,
+    actor: AbstractBaseUser | str | None = None,
+) -> Mandate:
+    """Ask the bank to change a verified mandate's limit or end date (ACHP02 `M`); the old terms hold until then."""
+    if end_date is not None and end_date < mandate.start_date:
+        raise ValidationError({"end_date": _("The end date is before the start date.")})
+    if limit_amount is not None and not 0 < limit_amount < 100_000_000:
+        raise ValidationError({"limit_amount": _("Enter a limit between 1 and 99,999,999.")})
+    if limit_amount == mandate.limit_amount and end_date == mandate.end_date:
+        raise ValidationError({"limit_amount": _("Nothing to change: the limit and end date are the same.")})
+    with transaction.atomic():
+        claimed = Mandate.objects.filter(
+            pk=mandate.pk, status=MandateStatus.VERIFIED, pending_action=MandateAction.NONE
+        ).update(pending_action=MandateAction.CHANGE, requested_limit_amount=limit_amount, requested_end_date=end_date)
+        if not claimed:
+            raise ValidationError({"status": _("Only a verified mandate with no request pending can be changed.")})
+        audit_record_append(
+            action="mandate.change_requested",
+            actor=actor,
+            bank_code=mandate.bank.code,
+            details={"mandate": mandate.pk, "limit": limit_amount, "end_date": end_date},
+        )
+    mandate.refresh_from_db()
+    return mandate
+
+
+def mandate_record_reply(*, mandate: Mandate, reply_code: str, actor: AbstractBaseUser | str | None = None) -> Mandate:
+    """Apply the bank's ACHP02 reply to the mandate's pending request: `0` carries it out, anything else refuses it.
+
+    New: verified or rejected. Cancel: cancelled, or still verified. Change: the requested limit and
+    end date apply, or the old ones stay. The reply code is kept either way (shown in admin).
+    """
+    if reply_code not in codec.MANDATE_REPLY_CODES:
+        raise ValidationError({"reply_code": _("Unknown mandate reply code.")})
+    with transaction.atomic():
+        locked = Mandate.objects.select_for_update().select_related("bank").get(pk=mandate.pk)
+        if locked.pending_action == MandateAction.NONE:
+            raise ValidationError({"status": _("This mandate has no request waiting for the bank's reply.")})
+        action = locked.pending_action
+        accepted = reply_code == "0"
+        now = timezone.now()
+        if action == MandateAction.NEW:
+            locked.status = MandateStatus.VERIFIED if accepted else MandateStatus.REJECTED
+            locked.verified_at = now if accepted else None
+        elif action == MandateAction.CANCEL and accepted:
+            locked.status = MandateStatus.CANCELLED
+        elif action == MandateAction.CHANGE and accepted:
+            locked.limit_amount = locked.requested_limit_amount
+            locked.end_date = locked.requested_end_date
+        if not accepted:
+            reason = codec.MANDATE_REPLY_CODES[reply_code]
+            locked.note = f"ACHP02 {action} refused ({reply_code}: {reason})"[:200]
+        locked.reply_code = reply_code
+        locked.replied_at = now
+        locked.pending_action = MandateAction.NONE
+        locked.requested_limit_amount = None
+        locked.requested_end_date = None
+        locked.request_file = None
+        locked.save()
+        audit_record_append(
+            action="mandate.reply",
+            actor=actor,
+            bank_code=locked.bank.code,
+            details={"mandate": locked.pk, "request": action, "reply_code": reply_code, "accepted": accepted},
+        )
+    mandate.refresh_from_db()
+    return mandate
+
+
+def _mandate_detail(bank: Bank, mandate: Mandate, sequence: int, on: datetime.date) -> dict:
+    changing = mandate.pending_action == MandateAction.CHANGE
+    limit = mandate.requested_limit_amount if changing else mandate.limit_amount
+    end_date = mandate.requested_end_date if changing else mandate.end_date
+    return {
+        "seq": sequence,
+        "txid": bank.transaction_code,
+        "cid": bank.originator_tax_id,
+        "rbank": mandate.account.bank_branch,
+        "rclno": mandate.account.account_number,
+        "pid": mandate.account.holder_id,
+        "cno": mandate.customer_number,
+        "admark": mandate.pending_action,
+        "date": codec.roc_date(on),
+        "pbank": bank.sending_unit,
+        "note": f"LGM{mandate.pk:012d}",
+        "limit": limit,
+        "enddate": codec.roc_date(end_date) if end_date else None,
+    }
+
+
+def _mandates_to_send(bank: Bank) -> list[Mandate]:
+    return list(
+        Mandate.objects.filter(bank=bank, request_file__isnull=True)
+        .exclude(pending_action=MandateAction.NONE)
+        .select_related("account")
+        .order_by("pk")
+    )
+
+
+def mandate_file_build(
+    *, bank: Bank, on: datetime.date, actor: AbstractBaseUser | str | None = None, mandates: list[Mandate] | None = None
+) -> bytes:
+    """The ACHP02 file of every request not yet sent: new (`A`), cancel (`D`) and change (`M`)."""
+    mandates = _mandates_to_send(bank) if mandates is None else mandates
+    details = [_mandate_detail(bank, mandate, sequence, on) for sequence, mandate in enumerate(mandates, start=1)]
+    data = codec.write_file(
+        codec.AchFile(
+            kind=codec.ACHP02,
+            header={"tdate": codec.roc_date(on), "sorg": bank.sending_unit},
+            details=details,
+            trailer={"tcount": len(details)},
+        )
+    )
+    audit_record_append(
+        action="mandate_file.generated",
+        actor=actor,
+        bank_code=bank.code,
+        file_sha256=crypto.sha256_hex(data),
+        details={"mandates": len(details)},
+    )
+    return data
+
+
+def mandate_file_name(*, bank: Bank, on: datetime.date, number: int) -> str:
+    return f"{MANDATE_FILE_PREFIX}_{bank.sending_unit}_{codec.roc_date(on)}_{number:06d}.enc"
+
+
+def mandate_file_prepare(
+    *, bank: Bank, on: datetime.date | None = None, actor: AbstractBaseUser | str | None = None
+) -> TransferFile | None:
+    """Write, encrypt and sign the ACHP02 of every unsent request and tie the mandates to it; None if none waits."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        Bank.objects.select_for_update().get(pk=bank.pk)  # one mandate file at a time per bank
+        mandates = _mandates_to_send(bank)
+        if not mandates:
+            return None
+        plain = mandate_file_build(bank=bank, on=on, actor=actor, mandates=mandates)
+        number = TransferFile.objects.filter(bank=bank, direction=Direction.OUTGOING, kind=codec.ACHP02).count() + 1
+        name = mandate_file_name(bank=bank, on=on, number=number)
+        keys = bank_keys_audited(bank, actor=actor, batch_id=None, purpose="encrypt and sign ACHP02")
+        sealed = crypto.seal(
+            plain=plain,
+            file_name=name,
+            file_key=keys.file_key,
+            signing_key=keys.signing_key,
+            algorithm=bank.signature_algorithm,
+        )
+        transfer = TransferFile.objects.create(
+            bank=bank,
+            direction=Direction.OUTGOING,
+            kind=codec.ACHP02,
+            file_name=name,
+            size=len(plain),
+            sha256=crypto.sha256_hex(plain),
+            sealed_size=len(sealed),
+            sealed_sha256=crypto.sha256_hex(sealed),
+            sealed_content=sealed,
+            record_count=len(mandates),
+        )
+        Mandate.objects.filter(pk__in=[mandate.pk for mandate in mandates]).update(request_file=transfer)
+    return transfer
+
+
+def mandate_file_upload(
+    *, transfer: TransferFile, client: BankClient | None = None, actor: AbstractBaseUser | str | None = None
+) -> TransferFile:
+    """Send an ACHP02 file by SFTP (temporary name, rename, verify); a delivered file is never sent again."""
+    from banking.services.uploads import bank_client, bank_upload_count
+
+    with transaction.atomic():
+        locked = TransferFile.objects.select_for_update().select_related("bank").get(pk=transfer.pk)
+        if locked.delivered_at is not None:
+            return locked
+        bank = locked.bank
+        try:
+            result = (client or bank_client(bank)).deliver(
+                data=bytes(locked.sealed_content), folder=bank.upload_folder, name=locked.file_name
+            )
+        except Exception as error:
+            bank_upload_count(bank=bank, result="failed")
+            audit_record_append(
+                action="mandate_file.upload_failed",
+                actor=actor,
+                bank_code=bank.code,
+                file_sha256=locked.sealed_sha256,
+                details={"file": locked.file_name, "error": type(error).__name__, "message": str(error)[:500]},
+            )
+            failure = error
+        else:
+            failure = None
+            bank_upload_count(bank=bank, result="delivered")
+            locked.delivered_at = timezone.now()
+            locked.save(update_fields=["delivered_at"])
+            audit_record_append(
+                action="mandate_file.uploaded",
+                actor=actor,
+                bank_code=bank.code,
+                file_sha256=locked.sealed_sha256,
+                details={"file": locked.file_name, "remote_path": result.remote_path, "found": result.already_present},
+            )
+    if failure is not None:
+        raise failure
+    return locked
+
+
+def mandate_files_send(
+    *,
+    bank: Bank,
+    on: datetime.date | None = None,
+    actor: AbstractBaseUser | str | None = None,
+    client: BankClient | None = None,
+) -> list[TransferFile]:
+    """Prepare the bank's ACHP02 of waiting requests, then upload every undelivered mandate file in order."""
+    mandate_file_prepare(bank=bank, on=on, actor=actor)
+    undelivered = TransferFile.objects.filter(
+        bank=bank, direction=Direction.OUTGOING, kind=codec.ACHP02, delivered_at__isnull=True
+    ).order_by("pk")
+    return [mandate_file_upload(transfer=transfer, client=client, actor=actor) for transfer in undelivered]
+
+
+@dataclass
+class MandateReplyResult:
+    transfer: TransferFile
+    counts: dict[str, int]
+    created: bool = True
+
+
+def mandate_replies_import(
+    *,
+    bank: Bank,
+    data: bytes,
+    file_name: str = "",
+    sealed: bool = False,
+    actor: AbstractBaseUser | str | None = None,
+) -> MandateReplyResult:
+    """The bank's ACHP02 reply (sealed by the bank, or plain when uploaded by hand): each record's reply code
+    applies to the mandate named in its note. Idempotent by file name; a file that fails to parse is refused whole.
+    """
+    file_name = file_name or f"{MANDATE_FILE_PREFIX}_reply_{crypto.sha256_hex(data)[:16]}"
+    existing = TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
+    if existing is not None:
+        return MandateReplyResult(existing, {}, created=False)
+    keys = bank_keys_audited(
+        bank, actor=actor, batch_id=None, purpose="open ACHP02 reply" if sealed else "seal ACHP02 reply copy"
+    )
+    if sealed:
+        if keys.bank_public_key is None:
+            raise ValidationError({"file": _("The bank's public key is not configured.")})
+        try:
+            plain = crypto.open_envelope(
+                envelope=data, file_name=file_name, file_key=keys.file_key, sender_public_key=keys.bank_public_key
+            )
+        except crypto.EnvelopeError as error:
+            raise ValidationError({"file": str(error)}) from error
+        envelope = data
+    else:
+        plain = data
+        envelope = crypto.seal(
+            plain=plain,
+            file_name=file_name,
+            file_key=keys.file_key,
+            signing_key=keys.signing_key,
+            algorithm=bank.signature_algorithm,
+        )
+    parsed = codec.parse_file(plain)
+    if not parsed.is_valid or parsed.file is None or parsed.file.kind != codec.ACHP02:
+        raise ValidationError({"file": [str(error) for error in parsed.errors] or [_("This is not an ACHP02 file.")]})
+    counts = {"accepted": 0, "refused": 0, "unmatched": 0}
+    with transaction.atomic():
+        transfer = TransferFile.objects.create(
+            bank=bank,
+            direction=Direction.INCOMING,
+            kind=codec.ACHP02,
+            file_name=file_name,
+            size=len(plain),
+            sha256=crypto.sha256_hex(plain),
+            sealed_size=len(envelope),
+            sealed_sha256=crypto.sha256_hex(envelope),
+            sealed_content=envelope,
+            sealed_by_bank=sealed,
+            record_count=len(parsed.file.details),
+            delivered_at=timezone.now(),
+        )
+        for detail in parsed.file.details:
+            note = detail["note"]
+            mandate = None
+            if note.startswith("LGM") and note[3:].isdigit():
+                mandate = (
+                    Mandate.objects.filter(pk=int(note[3:]), bank=bank, customer_number=detail["cno"])
+                    .exclude(pending_action=MandateAction.NONE)
+                    .first()
+                )
+            if mandate is None or detail["reply"] not in codec.MANDATE_REPLY_CODES:
+                counts["unmatched"] += 1
+                continue
+            mandate_record_reply(mandate=mandate, reply_code=detail["reply"], actor=actor)
+            counts["accepted" if detail["reply"] == "0" else "refused"] += 1
+        audit_record_append(
+            action="mandate_replies.imported",
+            actor=actor,
+            bank_code=bank.code,
+            file_sha256=transfer.sha256,
+            details={"file": file_name, "method": "sftp" if sealed else "manual", **counts},
+        )
+    return MandateReplyResult(transfer, counts)
+
+
+def mandate_replies_fetch(
+    *, bank: Bank, client: BankClient | None = None, actor: AbstractBaseUser | str | None = "system"
+) -> list[MandateReplyResult]:
+    """Download and import every new ACHP02 reply in the bank's returns folder; known names are skipped."""
+    from banking.services.uploads import bank_client
+
+    client = client or bank_client(bank)
+    known = set(
+        TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, kind=codec.ACHP02).values_list(
+            "file_name", flat=True
+        )
+    )
+    results = []
+    for name in client.list_folder(bank.returns_folder):
+        if not name.startswith(MANDATE_FILE_PREFIX) or name in known:
+            continue
+        data = client.download(posixpath.join(bank.returns_folder, name))
+        try:
+            results.append(mandate_replies_import(bank=bank, data=data, file_name=name, sealed=True, actor=actor))
+        except ValidationError as error:
+            audit_record_append(
+                action="mandate_replies.refused",
+                actor=actor,
+                bank_code=bank.code,
+                details={"file": name, "error": "; ".join(error.messages)[:500]},
+            )
+    return results
