@@ -1,33 +1,20 @@
-"""Every write of the offline sync: devices, the push of driver actions, media, GPS, the change feed.
+"""The push of driver actions: each applied at most once, a batch in one transaction per device."""
 
-The push applies each action at most once: an action's UUID is its primary key, a resend with
-the same body gets the stored first result back, and a batch runs in one transaction with the
-device row locked, so two pushes of one device never interleave.
-"""
-
-import contextvars
 import datetime
 import hashlib
-import io
 import json
-import logging
-import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import authenticate
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luckygas.delivery import services as delivery_services
-from luckygas.delivery.models import Driver, Route, RouteStop, StopStatus
-from luckygas.delivery.roles import user_is_driver
+from luckygas.delivery.models import RouteStop, StopStatus
 from offline_sync import conf
 from offline_sync.models import (
     ActionResult,
@@ -37,234 +24,14 @@ from offline_sync.models import (
     ChangeKind,
     ChangeLogEntry,
     ClockFlag,
-    ConflictResolution,
-    ConflictStatus,
     DriverDevice,
-    LocationPoint,
     MediaUpload,
     StopAssignment,
     StopNote,
     SyncAction,
     SyncConflict,
 )
-
-logger = logging.getLogger(__name__)
-
-# One key for the transaction-level advisory lock that serializes change-feed writers.
-CHANGE_LOG_LOCK_KEY = 0x4C47_5359_4E43  # "LGSYNC"
-
-# Stops whose feed entries the running push writes itself; the event handlers skip them.
-_stops_logged_by_push: contextvars.ContextVar[frozenset[int] | set[int]] = contextvars.ContextVar(
-    "stops_logged_by_push", default=frozenset()
-)
-
-
-# --- Devices -------------------------------------------------------------------------------
-
-
-def device_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class DeviceLoginError(Exception):
-    """Login refused: `status` is the HTTP status and `errors` names the field."""
-
-    def __init__(self, *, status: int, code: str, errors: dict[str, list[str]]) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.errors = errors
-
-
-def device_register(*, username: str, password: str, device_id: uuid.UUID, name: str = "") -> tuple[DriverDevice, str]:
-    """Log a driver in and (re-)register their device; returns the device and a new token.
-
-    A device already registered to another driver, or revoked, is refused.
-    """
-    user = authenticate(username=username, password=password)
-    if user is None or not user.is_active:
-        raise DeviceLoginError(
-            status=401, code="invalid_credentials", errors={"password": [_("Wrong username or password.")]}
-        )
-    driver = Driver.objects.filter(user=user, is_active=True).first()
-    if driver is None or not user_is_driver(user):
-        raise DeviceLoginError(
-            status=403, code="not_a_driver", errors={"username": [_("This account is not an active driver.")]}
-        )
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        device = DriverDevice.objects.select_for_update().filter(device_id=device_id).first()
-        if device is None:
-            device = DriverDevice.objects.create(
-                device_id=device_id, driver=driver, name=name[:80], token_hash=device_token_hash(token)
-            )
-        elif device.driver_id != driver.pk:
-            raise DeviceLoginError(
-                status=409,
-                code="device_taken",
-                errors={"device_id": [_("This device is registered to another driver.")]},
-            )
-        elif device.is_revoked:
-            raise DeviceLoginError(
-                status=403, code="device_revoked", errors={"device_id": [_("This device was revoked by the office.")]}
-            )
-        else:
-            device.token_hash = device_token_hash(token)
-            device.name = name[:80] or device.name
-            device.save(update_fields=["token_hash", "name"])
-    return device, token
-
-
-def device_revoke(*, device: DriverDevice) -> DriverDevice:
-    """Revoke a device: from now on its calls get 401 and nothing it sends is applied."""
-    DriverDevice.objects.filter(pk=device.pk, is_revoked=False).update(is_revoked=True, revoked_at=timezone.now())
-    device.refresh_from_db()
-    return device
-
-
-def device_reinstate(*, device: DriverDevice) -> DriverDevice:
-    DriverDevice.objects.filter(pk=device.pk).update(is_revoked=False, revoked_at=None)
-    device.refresh_from_db()
-    return device
-
-
-def device_set_push_subscription(*, device: DriverDevice, subscription: dict[str, Any] | None) -> DriverDevice:
-    """Store (or clear, with None) the device's Web Push subscription."""
-    DriverDevice.objects.filter(pk=device.pk).update(push_subscription=subscription)
-    device.push_subscription = subscription
-    return device
-
-
-# --- Change feed ---------------------------------------------------------------------------
-
-
-def change_log_append(*, entries: Sequence[ChangeLogEntry]) -> list[ChangeLogEntry]:
-    """Append feed entries and notify the drivers' phones after commit.
-
-    The advisory lock is held until the surrounding transaction ends, so a later writer can
-    only draw its ids after this one committed: ids become visible in increasing order.
-    """
-    if not entries:
-        return []
-    with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK_KEY])
-        created = ChangeLogEntry.objects.bulk_create(entries)
-        latest: dict[int, int] = {}
-        for entry in created:
-            latest[entry.driver_id] = max(latest.get(entry.driver_id, 0), entry.pk)
-        kinds = {entry.kind for entry in created}
-        transaction.on_commit(lambda: _notify_drivers(latest, kinds))
-    return created
-
-
-def _notify_drivers(latest_cursor_by_driver: dict[int, int], kinds: set[str]) -> None:
-    from offline_sync import tasks
-
-    for driver_id, cursor in latest_cursor_by_driver.items():
-        tasks.notify_websocket(driver_id=driver_id, cursor=cursor)
-    if conf.web_push_enabled() and kinds - {ChangeKind.STOP_CHANGED}:
-        devices = DriverDevice.objects.filter(
-            driver_id__in=list(latest_cursor_by_driver), is_revoked=False, push_subscription__isnull=False
-        ).values_list("pk", "driver_id")
-        for device_pk, driver_id in devices:
-            tasks.send_web_push.delay(device_pk, {"type": "changes", "cursor": latest_cursor_by_driver[driver_id]})
-
-
-def _stop_state(stop: RouteStop, *, driver_id: int | None = None) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "id": stop.pk,
-        "status": stop.status,
-        "version": stop.version,
-        "sequence": stop.sequence,
-        "cash_collected": stop.cash_collected,
-        "empties_collected": stop.empties_collected,
-        "completed_at": stop.completed_at.isoformat() if stop.completed_at else None,
-    }
-    if driver_id is not None:
-        state["assigned_to_you"] = stop.route.driver_id == driver_id
-    return state
-
-
-def stop_assignments_sync(*, route_id: int) -> list[ChangeLogEntry]:
-    """After the office changed a route: record stops added to it and stops taken from other drivers."""
-    with transaction.atomic():
-        route = Route.objects.filter(pk=route_id).first()
-        if route is None:
-            return []
-        stops = list(RouteStop.objects.filter(route=route).order_by("sequence"))
-        stop_ids = [stop.pk for stop in stops]
-        already = set(
-            StopAssignment.objects.filter(stop_id__in=stop_ids, driver_id=route.driver_id).values_list(
-                "stop_id", flat=True
-            )
-        )
-        entries: list[ChangeLogEntry] = []
-        now = timezone.now()
-        new_stops = [stop for stop in stops if stop.pk not in already]
-        StopAssignment.objects.bulk_create(
-            [StopAssignment(stop=stop, driver_id=route.driver_id) for stop in new_stops], ignore_conflicts=True
-        )
-        entries += [
-            ChangeLogEntry(driver_id=route.driver_id, route=route, stop=stop, kind=ChangeKind.STOP_ADDED)
-            for stop in new_stops
-        ]
-        # The same stop previously handed to another driver is now gone from their route.
-        taken = list(
-            StopAssignment.objects.filter(stop_id__in=stop_ids, removed_at__isnull=True)
-            .exclude(driver_id=route.driver_id)
-            .order_by("pk")
-        )
-        StopAssignment.objects.filter(pk__in=[assignment.pk for assignment in taken]).update(removed_at=now)
-        entries += [
-            ChangeLogEntry(driver_id=assignment.driver_id, stop_id=assignment.stop_id, kind=ChangeKind.STOP_REMOVED)
-            for assignment in taken
-        ]
-        entries.append(
-            ChangeLogEntry(
-                driver_id=route.driver_id,
-                route=route,
-                kind=ChangeKind.ROUTE_CHANGED,
-                data={"stops": [[stop.pk, stop.sequence, stop.version] for stop in stops]},
-            )
-        )
-        return change_log_append(entries=entries)
-
-
-def stop_assignments_record(*, driver: Driver, stop_ids: Sequence[int]) -> None:
-    """Remember which stops a driver's phone was given, so a later reassignment is a conflict."""
-    StopAssignment.objects.bulk_create(
-        [StopAssignment(stop_id=stop_id, driver=driver) for stop_id in stop_ids], ignore_conflicts=True
-    )
-
-
-def change_feed_record_stop(*, stop_id: int) -> list[ChangeLogEntry]:
-    """After an office change of a stop (cancelled, edited): tell its driver's phones."""
-    if stop_id in _stops_logged_by_push.get():
-        return []
-    stop = RouteStop.objects.select_related("route").filter(pk=stop_id).first()
-    if stop is None:
-        return []
-    kind = ChangeKind.STOP_CANCELLED if stop.status == StopStatus.CANCELLED else ChangeKind.STOP_CHANGED
-    entry = ChangeLogEntry(
-        driver_id=stop.route.driver_id,
-        route_id=stop.route_id,
-        stop=stop,
-        kind=kind,
-        data={"status": stop.status, "version": stop.version},
-    )
-    return change_log_append(entries=[entry])
-
-
-def change_feed_record_order(*, order_id: int, to_status: str) -> list[ChangeLogEntry]:
-    """An order on a route changed status outside a driver's push (a cancel comes as a stop change)."""
-    if to_status in {"cancelled", "delivered", "failed"}:
-        return []
-    stop_id = RouteStop.objects.filter(order_id=order_id).values_list("pk", flat=True).first()
-    if stop_id is None:
-        return []
-    return change_feed_record_stop(stop_id=stop_id)
-
+from offline_sync.services.changes import _stops_logged_by_push, change_log_append
 
 # --- Push ----------------------------------------------------------------------------------
 
@@ -335,6 +102,21 @@ class PushResult:
     results: list[dict[str, Any]]
     next_seq: int
     server_time: datetime.datetime
+
+
+def _stop_state(stop: RouteStop, *, driver_id: int | None = None) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "id": stop.pk,
+        "status": stop.status,
+        "version": stop.version,
+        "sequence": stop.sequence,
+        "cash_collected": stop.cash_collected,
+        "empties_collected": stop.empties_collected,
+        "completed_at": stop.completed_at.isoformat() if stop.completed_at else None,
+    }
+    if driver_id is not None:
+        state["assigned_to_you"] = stop.route.driver_id == driver_id
+    return state
 
 
 def sync_push(
@@ -711,209 +493,3 @@ def _apply_to_stop(
         _bump_stop(stop)
         return [media]
     raise ActionRejectedError({"type": [_("Unknown action type.")]})
-
-
-# --- Media ---------------------------------------------------------------------------------
-
-
-class MediaError(Exception):
-    def __init__(self, *, status: int, code: str, errors: dict[str, list[str]]) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.errors = errors
-
-
-def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha256: str) -> tuple[MediaUpload, bool]:
-    """Store the bytes of a declared photo or signature; idempotent. Returns (media, created)."""
-    from PIL import Image, UnidentifiedImageError
-
-    digest = hashlib.sha256(data).hexdigest()
-    declared = (sha256 or "").strip().lower()
-    media = MediaUpload.objects.select_related("action__device").filter(pk=media_id).first()
-    if media is None or media.action.device.driver_id != device.driver_id:
-        raise MediaError(
-            status=404,
-            code="media_not_declared",
-            errors={"media_id": [_("Push the attach_media action for this media ID first.")]},
-        )
-    if not declared or declared != digest or declared != media.sha256:
-        raise MediaError(
-            status=422,
-            code="sha256_mismatch",
-            errors={"sha256": [_("The SHA-256 of the bytes does not match the declared one.")]},
-        )
-    if media.is_uploaded:
-        return media, False
-    if len(data) > conf.MEDIA_MAX_BYTES:
-        raise MediaError(
-            status=413,
-            code="too_large",
-            errors={"file": [_("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}]},
-        )
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-        raise MediaError(
-            status=422, code="corrupt_image", errors={"file": [_("This is not a readable JPEG, PNG or WebP image.")]}
-        ) from error
-    if image_format not in conf.MEDIA_FORMATS:
-        raise MediaError(
-            status=415, code="unsupported_format", errors={"file": [_("Only JPEG, PNG and WebP images are accepted.")]}
-        )
-    if max(width, height) > conf.MEDIA_MAX_LONG_SIDE or min(width, height) > conf.MEDIA_MAX_SHORT_SIDE:
-        raise MediaError(
-            status=422,
-            code="too_many_pixels",
-            errors={
-                "file": [
-                    _("Images may be at most 800 × 600 pixels; this one is %(w)s × %(h)s.")
-                    % {
-                        "w": width,
-                        "h": height,
-                    }
-                ]
-            },
-        )
-    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[image_format]
-    with transaction.atomic():
-        locked = MediaUpload.objects.select_for_update().get(pk=media.pk)
-        if locked.is_uploaded:
-            return locked, False
-        locked.file.save(f"{locked.pk}.{extension}", ContentFile(data), save=False)
-        locked.content_type = conf.MEDIA_FORMATS[image_format]
-        locked.width = width
-        locked.height = height
-        locked.uploaded_at = timezone.now()
-        locked.save(update_fields=["file", "content_type", "width", "height", "uploaded_at"])
-    return locked, True
-
-
-# --- Locations -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PointInput:
-    seq: int
-    latitude: Any
-    longitude: Any
-    recorded_at: datetime.datetime
-    accuracy_m: int | None = None
-    stop_id: int | None = None
-
-
-def location_points_append(*, device: DriverDevice, points: Sequence[PointInput]) -> tuple[int, int]:
-    """Append GPS points, ignoring ones the device sent before. Returns (stored, duplicates).
-
-    Every point's stop must be one of the device's driver's stops.
-    """
-    stop_ids = {point.stop_id for point in points if point.stop_id is not None}
-    own = set(RouteStop.objects.filter(pk__in=stop_ids, route__driver_id=device.driver_id).values_list("pk", flat=True))
-    unknown = sorted(stop_ids - own)
-    if unknown:
-        raise ValidationError({"points": _("Unknown stops: %(stops)s") % {"stops": ", ".join(map(str, unknown))}})
-    seqs = sorted({point.seq for point in points})
-    seen = set(LocationPoint.objects.filter(device=device, point_seq__in=seqs).values_list("point_seq", flat=True))
-    fresh: dict[int, PointInput] = {}
-    for point in points:
-        if point.seq not in seen:
-            fresh.setdefault(point.seq, point)
-    LocationPoint.objects.bulk_create(
-        [
-            LocationPoint(
-                device=device,
-                driver_id=device.driver_id,
-                point_seq=point.seq,
-                latitude=point.latitude,
-                longitude=point.longitude,
-                accuracy_m=point.accuracy_m,
-                recorded_at=point.recorded_at,
-                stop_id=point.stop_id,
-            )
-            for point in fresh.values()
-        ],
-        # A concurrent resend of the same points loses the race harmlessly.
-        ignore_conflicts=True,
-    )
-    return len(fresh), len(points) - len(fresh)
-
-
-# --- Office side: conflicts and cash -------------------------------------------------------
-
-
-def conflict_resolve(
-    *, conflict: SyncConflict, resolution: str, actor: AbstractBaseUser, note: str = ""
-) -> SyncConflict:
-    """Resolve an open conflict once (a claim by conditional UPDATE); audited with who and when.
-
-    `apply_driver` applies the driver's outcome now, if the stop can still take it.
-    """
-    if resolution not in ConflictResolution.values:
-        raise ValidationError({"resolution": _("Unknown resolution.")})
-    with transaction.atomic():
-        claimed = SyncConflict.objects.filter(pk=conflict.pk, status=ConflictStatus.OPEN).update(
-            status=ConflictStatus.RESOLVED,
-            resolution=resolution,
-            resolution_note=note[:200],
-            resolved_by=actor,
-            resolved_at=timezone.now(),
-        )
-        if not claimed:
-            raise ValidationError({"status": _("This conflict was already resolved.")})
-        conflict.refresh_from_db()
-        action = conflict.action
-        if resolution == ConflictResolution.APPLY_DRIVER:
-            stop = RouteStop.objects.select_for_update().select_related("route").get(pk=conflict.stop_id)
-            _apply_driver_outcome(action=action, stop=stop, actor=actor)
-        device = action.device
-        change_log_append(
-            entries=[
-                ChangeLogEntry(
-                    driver_id=device.driver_id,
-                    stop_id=conflict.stop_id,
-                    kind=ChangeKind.CONFLICT_RESOLVED,
-                    data={"action_id": str(action.id), "resolution": resolution},
-                )
-            ]
-        )
-    return conflict
-
-
-def _apply_driver_outcome(*, action: SyncAction, stop: RouteStop, actor: AbstractBaseUser) -> None:
-    body = action.body if isinstance(action.body, dict) else {}
-    payload = body.get("payload") or {}
-    status = {
-        ActionType.COMPLETE: StopStatus.DELIVERED,
-        ActionType.SKIP: StopStatus.SKIPPED,
-        ActionType.FAIL: StopStatus.FAILED,
-    }.get(action.action_type)
-    if status is None:
-        return
-    if stop.is_final:
-        raise ValidationError(
-            {
-                "resolution": _("The stop is already %(status)s; a final outcome never changes.")
-                % {"status": StopStatus(stop.status).label}
-            }
-        )
-    delivery_services.route_stop_record_outcome(
-        stop=stop,
-        status=status,
-        completed_at=action.effective_at or action.received_at,
-        cash_collected=int(payload.get("cash_collected") or 0) if status == StopStatus.DELIVERED else 0,
-        empties_collected=int(payload.get("empties_collected") or 0) if status == StopStatus.DELIVERED else 0,
-        note=str(payload.get("note") or payload.get("reason") or ""),
-        actor=actor,
-    )
-
-
-def cash_collection_set_status(*, collections: Iterable[CashCollection], status: str, actor: AbstractBaseUser) -> int:
-    """Mark driver cash events reconciled (or disputed) after counting the cash in the office."""
-    if status not in {CashStatus.RECONCILED, CashStatus.DISPUTED}:
-        raise ValidationError({"status": _("Cash can only be marked reconciled or disputed.")})
-    return CashCollection.objects.filter(pk__in=[item.pk for item in collections]).update(
-        status=status, reconciled_by=actor, reconciled_at=timezone.now()
-    )
