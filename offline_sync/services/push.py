@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luckygas.delivery import services as delivery_services
 from luckygas.delivery.models import RouteStop, StopStatus
-from offline_sync import conf
+from offline_sync import conf, metrics
 from offline_sync.models import (
     ActionResult,
     ActionType,
@@ -125,7 +125,10 @@ def sync_push(
     """Apply a batch of ≤ 10 actions of one device, each at most once, in one transaction.
 
     Raises SeqGapError (nothing applied) when the first new action is not the device's next
-    seq, ActionIdReusedError when a known id comes with another body, DeviceRevokedError.
+    seq, ActionIdReusedError when a known id comes with another body, DeviceRevokedError, and
+    django.db.OperationalError (nothing applied; the API answers 503) when a lock is not had
+    within conf.PUSH_LOCK_TIMEOUT_MS. Stop changes go through the core's RouteStopBatch, so
+    the queries of a push do not grow with its number of actions.
     """
     received_at = timezone.now()
     clock_offset = _clamp_seconds((received_at - sent_at).total_seconds()) if sent_at else None
@@ -133,6 +136,7 @@ def sync_push(
     context_token = _stops_logged_by_push.set(touched_stop_ids)
     try:
         with transaction.atomic():
+            _set_lock_timeout()
             locked = DriverDevice.objects.select_for_update().select_related("driver__user").get(pk=device.pk)
             if locked.is_revoked:
                 raise DeviceRevokedError
@@ -147,13 +151,7 @@ def sync_push(
 
             new_actions = [action for action in actions if action.id not in known]
             stop_ids = {action.stop_id for action in new_actions if action.stop_id is not None and not action.errors}
-            stops = {
-                stop.pk: stop
-                for stop in RouteStop.objects.select_for_update(of=("self",))
-                .select_related("route", "order")
-                .filter(pk__in=stop_ids)
-                .order_by("pk")
-            }
+            stops = delivery_services.route_stops_lock(stop_ids=stop_ids)
             foreign = [stop.pk for stop in stops.values() if stop.route.driver_id != locked.driver_id]
             handed_to_me = (
                 set(
@@ -164,6 +162,13 @@ def sync_push(
                 if foreign
                 else set()
             )
+            context = _BatchContext(
+                device=locked,
+                stops=delivery_services.RouteStopBatch(actor=locked.driver.user),
+                handed_to_me=handed_to_me,
+                notes=_notes_of(new_actions),
+                known_media=_known_media(new_actions),
+            )
 
             results: list[dict[str, Any]] = []
             rows: list[SyncAction] = []
@@ -172,6 +177,7 @@ def sync_push(
             latest_occurred = locked.last_occurred_at
             queue_lag = None
             applied_in_batch: dict[uuid.UUID, dict[str, Any]] = {}
+            lags: list[int] = []
             for action, body_hash in zip(actions, hashes, strict=True):
                 stored = known.get(action.id)
                 if stored is None and action.id in applied_in_batch:
@@ -200,11 +206,11 @@ def sync_push(
                     effective_at = min(corrected, received_at)
                     lag = _clamp_seconds((received_at - effective_at).total_seconds())
                     queue_lag = max(queue_lag or 0, lag)
+                    lags.append(lag)
                 outcome = _apply_action(
-                    device=locked,
+                    context=context,
                     action=action,
                     stop=stops.get(action.stop_id) if action.stop_id is not None else None,
-                    handed_to_me=handed_to_me,
                     effective_at=effective_at or received_at,
                 )
                 response = {"id": str(action.id), "seq": action.seq, **outcome.response, "flags": flags}
@@ -236,6 +242,8 @@ def sync_push(
                 if outcome.conflict is not None:
                     conflicts.append(outcome.conflict)
 
+            context.stops.save()
+            transaction.on_commit(lambda: metrics.observe_sync_lag(lags))
             # Foreign keys are deferred to commit, so children can go in after their action.
             SyncAction.objects.bulk_create(rows)
             for model, objects in children.items():
@@ -269,6 +277,52 @@ def sync_push(
     finally:
         _stops_logged_by_push.reset(context_token)
     return PushResult(results=results, next_seq=next_seq, server_time=received_at)
+
+
+@dataclass
+class _BatchContext:
+    """What the actions of one push share: the locked device, the core's batch of stop changes,
+    and what was read once for the whole batch."""
+
+    device: DriverDevice
+    stops: delivery_services.RouteStopBatch
+    handed_to_me: set[int]
+    # stop id → [(stop version, text, device pk)] of the notes already on the stop, oldest first
+    notes: dict[int, list[tuple[int, str, int]]]
+    # media IDs already bound to an action (in the database or earlier in this batch)
+    known_media: set[uuid.UUID]
+
+
+def _set_lock_timeout() -> None:
+    """Wait at most PUSH_LOCK_TIMEOUT_MS for a lock (the device, its stops): then the push fails with 503."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{conf.PUSH_LOCK_TIMEOUT_MS}ms"])
+
+
+def _notes_of(actions: Sequence[ActionInput]) -> dict[int, list[tuple[int, str, int]]]:
+    stop_ids = {action.stop_id for action in actions if action.action_type == ActionType.NOTE and not action.errors}
+    notes: dict[int, list[tuple[int, str, int]]] = {stop_id: [] for stop_id in stop_ids if stop_id is not None}
+    if notes:
+        rows = (
+            StopNote.objects.filter(stop_id__in=list(notes))
+            .order_by("created_at", "pk")
+            .values_list("stop_id", "stop_version", "text", "action__device_id")
+        )
+        for stop_id, version, text, device_pk in rows:
+            notes[stop_id].append((version, text, device_pk))
+    return notes
+
+
+def _known_media(actions: Sequence[ActionInput]) -> set[uuid.UUID]:
+    media_ids = [
+        action.payload["media_id"]
+        for action in actions
+        if action.action_type == ActionType.ATTACH_MEDIA and not action.errors and "media_id" in action.payload
+    ]
+    if not media_ids:
+        return set()
+    return set(MediaUpload.objects.filter(pk__in=media_ids).values_list("pk", flat=True))
 
 
 def _clamp_seconds(seconds: float) -> int:
@@ -309,12 +363,12 @@ def _check_sequence(
 
 def _apply_action(
     *,
-    device: DriverDevice,
+    context: _BatchContext,
     action: ActionInput,
     stop: RouteStop | None,
-    handed_to_me: set[int],
     effective_at: datetime.datetime,
 ) -> _Outcome:
+    device = context.device
     if action.errors:
         return _Outcome(result=ActionResult.REJECTED, response={"result": "rejected", "errors": action.errors})
     if stop is None:
@@ -322,7 +376,7 @@ def _apply_action(
             result=ActionResult.REJECTED, response={"result": "rejected", "errors": {"stop": [_("Unknown stop.")]}}
         )
     is_mine = stop.route.driver_id == device.driver_id
-    if not is_mine and stop.pk not in handed_to_me:
+    if not is_mine and stop.pk not in context.handed_to_me:
         return _Outcome(
             result=ActionResult.REJECTED,
             response={"result": "rejected", "errors": {"stop": [_("This stop is not on your route.")]}},
@@ -335,21 +389,19 @@ def _apply_action(
             )
         if stop.status == StopStatus.CANCELLED:
             raise _Conflict("cancelled", _("The office cancelled this stop."), keep=_keeps(action.action_type))
-        children = _apply_to_stop(device=device, action=action, stop=stop, effective_at=effective_at)
+        children = _apply_to_stop(context=context, action=action, stop=stop, effective_at=effective_at)
     except (ActionRejectedError, ValidationError) as error:
         errors = error.errors if isinstance(error, ActionRejectedError) else _error_dict(error)
         return _Outcome(result=ActionResult.REJECTED, response={"result": "rejected", "errors": errors})
     except _Conflict as conflict:
         if conflict.keep:
             try:
-                children = _kept_records(action=action, stop=stop, effective_at=effective_at)
+                children = _kept_records(context=context, action=action, stop=stop, effective_at=effective_at)
             except ActionRejectedError as error:
                 return _Outcome(result=ActionResult.REJECTED, response={"result": "rejected", "errors": error.errors})
         server_state = _stop_state(stop, driver_id=device.driver_id)
         if conflict.reason == "concurrent_note":
-            server_state["notes"] = list(
-                StopNote.objects.filter(stop=stop).order_by("created_at").values_list("text", flat=True)
-            )
+            server_state["notes"] = [text for _version, text, _device in context.notes.get(stop.pk, [])]
         if not is_mine:
             # The new driver's details are none of this phone's business.
             server_state = {"id": stop.pk, "assigned_to_you": False}
@@ -392,9 +444,11 @@ def _keeps(action_type: str) -> bool:
     return action_type in {ActionType.NOTE, ActionType.ATTACH_MEDIA, ActionType.COLLECT_CASH}
 
 
-def _kept_records(*, action: ActionInput, stop: RouteStop, effective_at: datetime.datetime) -> list[Any]:
+def _kept_records(
+    *, context: _BatchContext, action: ActionInput, stop: RouteStop, effective_at: datetime.datetime
+) -> list[Any]:
     if action.action_type == ActionType.NOTE:
-        return [StopNote(stop=stop, action_id=action.id, text=action.payload["text"], stop_version=stop.version)]
+        return [_note_record(context=context, action=action, stop=stop)]
     if action.action_type == ActionType.COLLECT_CASH:
         return [
             CashCollection(
@@ -406,13 +460,20 @@ def _kept_records(*, action: ActionInput, stop: RouteStop, effective_at: datetim
             )
         ]
     if action.action_type == ActionType.ATTACH_MEDIA:
-        return [_media_record(action=action, stop=stop)]
+        return [_media_record(context=context, action=action, stop=stop)]
     return []
 
 
-def _media_record(*, action: ActionInput, stop: RouteStop) -> MediaUpload:
-    if MediaUpload.objects.filter(pk=action.payload["media_id"]).exists():
+def _note_record(*, context: _BatchContext, action: ActionInput, stop: RouteStop) -> StopNote:
+    note = StopNote(stop=stop, action_id=action.id, text=action.payload["text"], stop_version=stop.version)
+    context.notes.setdefault(stop.pk, []).append((note.stop_version, note.text, context.device.pk))
+    return note
+
+
+def _media_record(*, context: _BatchContext, action: ActionInput, stop: RouteStop) -> MediaUpload:
+    if action.payload["media_id"] in context.known_media:
         raise ActionRejectedError({"media_id": [_("This media ID is already bound to another action.")]})
+    context.known_media.add(action.payload["media_id"])
     return MediaUpload(
         id=action.payload["media_id"],
         action_id=action.id,
@@ -422,21 +483,11 @@ def _media_record(*, action: ActionInput, stop: RouteStop) -> MediaUpload:
     )
 
 
-def _bump_stop(stop: RouteStop, **changes: Any) -> None:
-    """Change a locked stop and raise its version, keeping the in-memory copy exact."""
-    changes["version"] = stop.version + 1
-    changes["updated_at"] = timezone.now()
-    RouteStop.objects.filter(pk=stop.pk).update(**changes)
-    for name, value in changes.items():
-        setattr(stop, name, value)
-
-
 def _apply_to_stop(
-    *, device: DriverDevice, action: ActionInput, stop: RouteStop, effective_at: datetime.datetime
+    *, context: _BatchContext, action: ActionInput, stop: RouteStop, effective_at: datetime.datetime
 ) -> list[Any]:
     payload = action.payload
     kind = action.action_type
-    actor = device.driver.user
     if kind in {ActionType.COMPLETE, ActionType.SKIP, ActionType.FAIL}:
         if stop.is_final:
             raise _Conflict(
@@ -452,44 +503,39 @@ def _apply_to_stop(
         cash = payload.get("cash_collected", 0) if kind == ActionType.COMPLETE else 0
         empties = payload.get("empties_collected", 0) if kind == ActionType.COMPLETE else 0
         note = payload.get("note", "") if kind == ActionType.COMPLETE else payload.get("reason", "")
-        route = stop.route
-        # The core service runs in its own savepoint: a refusal rolls back only this action.
-        delivery_services.route_stop_record_outcome(
+        # The core checks the whole change before making it: a refusal leaves the stop as it was.
+        context.stops.record_outcome(
             stop=stop,
             status=status,
             completed_at=effective_at,
             cash_collected=cash,
             empties_collected=empties,
             note=note,
-            actor=actor,
         )
-        stop.route = route  # refresh_from_db() dropped the cached route; it has not changed
         if cash:
             return [CashCollection(stop=stop, action_id=action.id, amount=cash, collected_at=effective_at)]
         return []
     if kind == ActionType.COLLECT_CASH:
-        _bump_stop(stop, cash_collected=stop.cash_collected + payload["amount"])
+        context.stops.add_cash(stop=stop, amount=payload["amount"])
         return [CashCollection(stop=stop, action_id=action.id, amount=payload["amount"], collected_at=effective_at)]
     if kind == ActionType.COLLECT_EMPTIES:
-        _bump_stop(stop, empties_collected=stop.empties_collected + payload["count"])
+        context.stops.add_empties(stop=stop, count=payload["count"])
         return []
     if kind == ActionType.NOTE:
         # Another phone's note the sender had not seen when it wrote this one.
-        concurrent = (
-            StopNote.objects.filter(stop=stop, stop_version__gt=action.base_version or 0)
-            .exclude(action__device=device)
-            .exists()
+        concurrent = any(
+            version > (action.base_version or 0) and device_pk != context.device.pk
+            for version, _text, device_pk in context.notes.get(stop.pk, [])
         )
-        _bump_stop(stop)
-        note = StopNote(stop=stop, action_id=action.id, text=payload["text"], stop_version=stop.version)
+        context.stops.touch(stop=stop)
         if concurrent:
-            # Both notes are kept; a person decides which one tells the truth.
+            # Both notes are kept (the conflict keeps this one); a person decides which tells the truth.
             raise _Conflict(
                 "concurrent_note", _("Another note was added to this stop meanwhile; both are kept."), keep=True
             )
-        return [note]
+        return [_note_record(context=context, action=action, stop=stop)]
     if kind == ActionType.ATTACH_MEDIA:
-        media = _media_record(action=action, stop=stop)
-        _bump_stop(stop)
+        media = _media_record(context=context, action=action, stop=stop)
+        context.stops.touch(stop=stop)
         return [media]
     raise ActionRejectedError({"type": [_("Unknown action type.")]})
