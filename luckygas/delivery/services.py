@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -405,26 +405,51 @@ class RouteStopBatch:
         with transaction.atomic(savepoint=False):
             if self._status_changes:
                 OrderStatusChange.objects.bulk_create(self._status_changes)
-            if self._orders:
-                Order.objects.bulk_update(
-                    list(self._orders.values()), ["status", "status_changed_at", "delivered_at", "updated_at"]
-                )
-            if self._stops:
-                RouteStop.objects.bulk_update(
-                    list(self._stops.values()),
-                    [
-                        "status",
-                        "completed_at",
-                        "cash_collected",
-                        "empties_collected",
-                        "outcome_note",
-                        "version",
-                        "updated_at",
-                    ],
-                )
+            _update_rows(list(self._orders.values()), ["status", "status_changed_at", "delivered_at", "updated_at"])
+            _update_rows(
+                list(self._stops.values()),
+                [
+                    "status",
+                    "completed_at",
+                    "cash_collected",
+                    "empties_collected",
+                    "outcome_note",
+                    "version",
+                    "updated_at",
+                ],
+            )
             for event, payload in self._events:
                 events.publish_on_commit(event, **payload)
         self._stops, self._orders, self._status_changes, self._events = {}, {}, [], []
+
+
+def _update_rows(objects: Sequence[Order] | Sequence[RouteStop], field_names: Sequence[str]) -> None:
+    """Write the given fields of rows of one model in one UPDATE … FROM (VALUES …).
+
+    Django's bulk_update builds a CASE WHEN expression per field and row, which costs more
+    Python time than the whole rest of a sync push; this is one plain statement instead.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    if connection.vendor != "postgresql":  # the embedded SQLite of `make run`
+        model.objects.bulk_update(objects, field_names)
+        return
+    quote = connection.ops.quote_name
+    fields = [model._meta.pk, *(model._meta.get_field(name) for name in field_names)]
+    row = "(" + ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in fields) + ")"
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS target SET "  # noqa: S608 (names come from the model)
+        + ", ".join(f"{quote(field.column)} = source.{quote(field.column)}" for field in fields[1:])
+        + f" FROM (VALUES {', '.join([row] * len(objects))}) "
+        + f"AS source ({', '.join(quote(field.column) for field in fields)}) "
+        + f"WHERE target.{quote(fields[0].column)} = source.{quote(fields[0].column)}"
+    )
+    params = [
+        field.get_db_prep_save(getattr(instance, field.attname), connection) for instance in objects for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _check_order_transition(*, order: Order, from_status: str, to_status: str) -> None:
