@@ -293,8 +293,8 @@ def main() -> None:
     # cores only add context switches and compete with PostgreSQL for the same CPUs.
     parser.add_argument("--workers", type=int, default=2, help="gunicorn uvicorn workers (default 2 = cores)")
     parser.add_argument("--paced-devices", type=int, default=20, help="devices of the paced phase (default 20)")
-    parser.add_argument("--paced-batches", type=int, default=10, help="batches each paced device pushes")
-    parser.add_argument("--pace", type=float, default=1.0, help="seconds between a paced device's batches")
+    parser.add_argument("--paced-batches", type=int, default=6, help="batches each paced device pushes (default 6)")
+    parser.add_argument("--pace", type=float, default=5.0, help="seconds between a paced device's batches (default 5)")
     parser.add_argument("--database", default="luckygas_sync_bench")
     args = parser.parse_args()
 
