@@ -7,7 +7,12 @@ the same run, inserts the same number of rows with plain psycopg `INSERT … ON 
 NOTHING` in batches of 10 (one transaction per batch, same concurrency). Prints actions/s,
 batch latency percentiles and the raw rows/s.
 
-    .venv/bin/python bench/sync_push.py [--drivers 200] [--stops 40] [--concurrency 20]
+The closed-loop figures (every device sends its next batch the moment the previous answer
+arrives) are the issue's goal. A second, clearly separate figure measures latency when PACED
+devices (default 20) each push one batch of 10 deliveries every --pace seconds, the way phones
+push in the field (open loop: a slow answer does not slow the next send down).
+
+    .venv/bin/python bench/sync_push.py [--drivers 200] [--stops 40] [--concurrency 20] [--workers 2]
 
 Needs PostgreSQL (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432) and Redis
 (REDIS_URL). The bench database (default luckygas_sync_bench) is dropped and recreated.
@@ -57,10 +62,16 @@ def django_env(database_url: str) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_LOG_LEVEL": "WARNING",
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
+        # Under ASGI, Django runs each request's synchronous code on a thread of its own, so a
+        # persistent connection (CONN_MAX_AGE > 0) stays with a thread that is gone and is only
+        # closed by the garbage collector: at 20 concurrent devices that exhausted PostgreSQL's
+        # max_connections ("sorry, too many clients already", half the batches answered 503).
+        # Close each request's connection when it ends instead.
+        "DATABASE_CONN_MAX_AGE": "0",
     }
 
 
-def seed(database_url: str, drivers: int, stops: int) -> list[dict]:
+def seed(database_url: str, drivers: int, stops: int, extra_drivers: int = 0, extra_stops: int = 0) -> list[dict]:
     """Seed in a child process (Django configured for the bench database); returns the devices."""
     code = f"""
 import json, sys
@@ -68,7 +79,7 @@ sys.path.insert(0, {str(ROOT)!r})
 import django
 django.setup()
 from bench.sync_push import seed_in_django
-print(json.dumps(seed_in_django({drivers}, {stops})))
+print(json.dumps(seed_in_django({drivers}, {stops}) + seed_in_django({extra_drivers}, {extra_stops}, "paced")))
 """
     env = {**django_env(database_url), "DJANGO_SETTINGS_MODULE": "luckygas.settings"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -78,7 +89,7 @@ print(json.dumps(seed_in_django({drivers}, {stops})))
     return json.loads(output.strip().splitlines()[-1])
 
 
-def seed_in_django(driver_count: int, stop_count: int) -> list[dict]:
+def seed_in_django(driver_count: int, stop_count: int, prefix: str = "bench") -> list[dict]:
     """Bulk-create a started day: routes out for delivery, one device (with a token) per driver."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
@@ -89,20 +100,26 @@ def seed_in_django(driver_count: int, stop_count: int) -> list[dict]:
     from offline_sync.services import device_token_hash
 
     today = timezone.localdate()
-    product = delivery.CylinderProduct.objects.create(code="LPG-20", name="20 公斤桶裝瓦斯", size_kg=20, price=950)
+    if not driver_count:
+        return []
+    digit = "3" if prefix == "bench" else "4"  # phone numbers and codes apart from the other set
+    product, _created = delivery.CylinderProduct.objects.get_or_create(
+        code="LPG-20", defaults={"name": "20 公斤桶裝瓦斯", "size_kg": 20, "price": 950}
+    )
     password = make_password("bench-password")  # hashed once, shared: seeding must not take minutes
     users = User.objects.bulk_create(
-        User(username=f"bench-driver-{index}", password=password) for index in range(driver_count)
+        User(username=f"{prefix}-driver-{index}", password=password) for index in range(driver_count)
     )
     Group.objects.get(name="driver").user_set.add(*users)
     drivers = delivery.Driver.objects.bulk_create(
-        delivery.Driver(user=user, name=f"司機{index}", phone=f"+886933{index:06d}") for index, user in enumerate(users)
+        delivery.Driver(user=user, name=f"{prefix}司機{index}", phone=f"+88693{digit}{index:06d}")
+        for index, user in enumerate(users)
     )
     customers = delivery.Customer.objects.bulk_create(
         delivery.Customer(
-            code=f"B{index:06d}",
+            code=f"{prefix[0].upper()}{index:06d}",
             short_name=f"客戶{index}",
-            phone=f"+886912{index:06d}",
+            phone=f"+88691{digit}{index:06d}",
             city="臺北市",
             district="大安區",
             address=f"忠孝東路{index}號",
@@ -147,7 +164,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def push_day(client: httpx.AsyncClient, device: dict, latencies: list[float], counts: dict) -> None:
+async def push_day(
+    client: httpx.AsyncClient, device: dict, latencies: list[float], counts: dict, pace: float = 0.0
+) -> None:
+    """Push the device's day in batches of 10: back to back, or one batch every `pace` seconds."""
     headers = {"Authorization": f"Device {device['token']}"}
     now = datetime.datetime.now(datetime.UTC)
     actions = [
@@ -162,8 +182,12 @@ async def push_day(client: httpx.AsyncClient, device: dict, latencies: list[floa
         }
         for seq, stop_id in enumerate(device["stops"], start=1)
     ]
+    next_send = time.perf_counter()
     for start in range(0, len(actions), 10):
         batch = actions[start : start + 10]
+        if pace:
+            await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
+            next_send += pace
         began = time.perf_counter()
         response = await client.post(
             "/api/v1/driver/sync",
@@ -196,6 +220,34 @@ async def run_api(base_url: str, devices: list[dict], concurrency: int) -> tuple
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
     return elapsed, latencies, counts
+
+
+async def run_paced(base_url: str, devices: list[dict], pace: float) -> tuple[float, list[float], dict]:
+    """Every device pushes a batch every `pace` seconds (starts spread over one pace interval)."""
+    latencies: list[float] = []
+    counts: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=len(devices), max_keepalive_connections=len(devices))
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+
+        async def device_loop(index: int, device: dict) -> None:
+            await asyncio.sleep(pace * index / len(devices))
+            await push_day(client, device, latencies, counts, pace=pace)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(device_loop(index, device) for index, device in enumerate(devices)))
+        elapsed = time.perf_counter() - began
+    return elapsed, latencies, counts
+
+
+def latency_line(latencies: list[float]) -> str:
+    return (
+        f"p50 {percentile(latencies, 0.50) * 1000:.0f} ms · p95 {percentile(latencies, 0.95) * 1000:.0f} ms · "
+        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms · mean {statistics.mean(latencies) * 1000:.0f} ms"
+    )
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 async def run_raw(database_url: str, rows: int, concurrency: int) -> float:
@@ -236,16 +288,24 @@ def main() -> None:
     parser.add_argument("--drivers", type=int, default=200)
     parser.add_argument("--stops", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn uvicorn workers (default 4)")
+    # One worker per core: a uvicorn worker already serves concurrent requests (each request's
+    # synchronous Django code runs on its own thread), so more processes than the machine's 2
+    # cores only add context switches and compete with PostgreSQL for the same CPUs.
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn uvicorn workers (default 2 = cores)")
+    parser.add_argument("--paced-devices", type=int, default=20, help="devices of the paced phase (default 20)")
+    parser.add_argument("--paced-batches", type=int, default=6, help="batches each paced device pushes (default 6)")
+    parser.add_argument("--pace", type=float, default=5.0, help="seconds between a paced device's batches (default 5)")
     parser.add_argument("--database", default="luckygas_sync_bench")
     args = parser.parse_args()
 
     server_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
     database_url = f"{server_url}/{args.database}"
+    print(f"load average at start: {load_average()}", flush=True)
     print(f"seeding {args.drivers} drivers × {args.stops} stops into {args.database}…", flush=True)
     began = time.perf_counter()
     recreate_database(server_url, args.database)
-    devices = seed(database_url, args.drivers, args.stops)
+    devices = seed(database_url, args.drivers, args.stops, args.paced_devices, args.paced_batches * 10)
+    devices, paced_devices = devices[: args.drivers], devices[args.drivers :]
     print(f"  seeded in {time.perf_counter() - began:.1f} s", flush=True)
 
     port = free_port()
@@ -285,6 +345,11 @@ def main() -> None:
             time.sleep(0.3)
         print(f"pushing through gunicorn ({args.workers} uvicorn workers) with {args.concurrency} devices…", flush=True)
         elapsed, latencies, counts = asyncio.run(run_api(base_url, devices, args.concurrency))
+        load_after_api = load_average()
+        paced = None
+        if paced_devices:
+            print(f"paced: {len(paced_devices)} devices, one batch each every {args.pace:g} s…", flush=True)
+            paced = asyncio.run(run_paced(base_url, paced_devices, args.pace))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -297,13 +362,18 @@ def main() -> None:
     print()
     print(f"actions pushed:           {actions:,} ({counts})")
     print(f"API applied actions/s:    {api_rate:,.0f}  ({elapsed:.1f} s, {len(latencies):,} batches of ≤ 10)")
-    print(
-        "batch latency:            "
-        f"p50 {percentile(latencies, 0.50) * 1000:.0f} ms · p95 {percentile(latencies, 0.95) * 1000:.0f} ms · "
-        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms · mean {statistics.mean(latencies) * 1000:.0f} ms"
-    )
+    print(f"batch latency:            {latency_line(latencies)}  (closed loop, {args.concurrency} devices)")
+    # Little's law: with N devices always waiting on an answer, mean latency = N / batches per second.
+    print(f"  closed-loop floor:        mean ≥ {args.concurrency / (len(latencies) / elapsed) * 1000:.0f} ms")
     print(f"raw INSERT … ON CONFLICT: {raw_rate:,.0f} rows/s ({rows:,} rows, batches of 10, {raw_elapsed:.1f} s)")
     print(f"API / raw:                {api_rate / raw_rate:.2f} (goal ≥ 0.33)")
+    if paced is not None:
+        _elapsed, paced_latencies, paced_counts = paced
+        print(
+            f"paced batch latency:      {latency_line(paced_latencies)}  ({len(paced_devices)} devices, "
+            f"1 batch / {args.pace:g} s each, {len(paced_latencies)} batches, {paced_counts})"
+        )
+    print(f"workers: {args.workers} · load average after the API run: {load_after_api} · at the end: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class OfflineSyncConfig(AppConfig):
 
     def ready(self) -> None:
         from luckygas.delivery import events
+        from offline_sync import metrics  # noqa: F401  (registers the sync lag histogram for /metrics)
 
         # Office changes reach the change feed (and the phones) after their transaction commits.
         events.subscribe(events.STOP_CHANGED, _on_stop_changed)

@@ -27,3 +27,8 @@ VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:it@luckygas.tw"
 
 def web_push_enabled() -> bool:
     return bool(VAPID_PRIVATE_KEY and VAPID_PUBLIC_KEY)
+
+
+# A push waits at most this long for its locks (another push of the device, an office edit of
+# its stops); then it is answered 503 with Retry-After and nothing applied, and the phone resends.
+PUSH_LOCK_TIMEOUT_MS = env.int("SYNC_PUSH_LOCK_TIMEOUT_MS", default=10_000)

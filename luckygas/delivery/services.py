@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from luckygas.delivery.models import (
     Payment,
     PaymentChannel,
     Route,
+    RouteStatus,
     RouteStop,
     StopStatus,
 )
@@ -234,6 +235,47 @@ def route_stop_reorder(*, route: Route, stop_ids: Sequence[int]) -> Route:
     return route
 
 
+def route_stop_reassign(*, stop: RouteStop, route: Route, actor: AbstractBaseUser | None = None) -> RouteStop:
+    """Move a stop that is not final to another route of the same day, as its last stop; raises its version.
+
+    The old driver's phone sees the stop removed (and gets a conflict for anything it still
+    sends about it), the new driver's phone sees it added.
+    """
+    with transaction.atomic():
+        routes = {
+            locked.pk: locked
+            for locked in Route.objects.select_for_update().filter(pk__in=[stop.route_id, route.pk]).order_by("pk")
+        }
+        locked_stop = route_stops_lock(stop_ids=[stop.pk])[stop.pk]
+        target = routes[route.pk]
+        if locked_stop.route_id == target.pk:
+            raise ValidationError({"route": _("The stop is already on this route.")})
+        if locked_stop.is_final:
+            raise ValidationError(
+                {
+                    "route": _("A stop that is already %(status)s cannot be moved.")
+                    % {"status": StopStatus(locked_stop.status).label}
+                }
+            )
+        if target.date != locked_stop.route.date:
+            raise ValidationError({"route": _("Choose a route of the same day as the stop's route.")})
+        if target.status == RouteStatus.COMPLETED:
+            raise ValidationError({"route": _("This route is completed.")})
+        if not target.driver.is_active:
+            raise ValidationError({"route": _("This route's driver is inactive.")})
+        old_route_id = locked_stop.route_id
+        sequence = (target.stops.aggregate(last=Max("sequence"))["last"] or 0) + 1
+        RouteStop.objects.filter(pk=locked_stop.pk).update(
+            route=target, sequence=sequence, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if target.status == RouteStatus.IN_PROGRESS and locked_stop.order.status == OrderStatus.SCHEDULED:
+            order_transition(order=locked_stop.order, to_status=OrderStatus.OUT_FOR_DELIVERY, actor=actor)
+        events.publish_on_commit(events.ROUTE_CHANGED, route_id=old_route_id)
+        events.publish_on_commit(events.ROUTE_CHANGED, route_id=target.pk)
+    stop.refresh_from_db()
+    return stop
+
+
 def _stop_set_status(*, stop: RouteStop, status: str, note: str = "") -> None:
     RouteStop.objects.filter(pk=stop.pk).update(
         status=status,
@@ -242,6 +284,187 @@ def _stop_set_status(*, stop: RouteStop, status: str, note: str = "") -> None:
         updated_at=timezone.now(),
     )
     events.publish_on_commit(events.STOP_CHANGED, stop_id=stop.pk, route_id=stop.route_id)
+
+
+def route_stops_lock(*, stop_ids: Iterable[int]) -> dict[int, RouteStop]:
+    """Lock stops and their orders (in stop pk order) for a `RouteStopBatch`; call inside `transaction.atomic()`."""
+    return {
+        stop.pk: stop
+        for stop in RouteStop.objects.select_for_update(of=("self", "order"))
+        .select_related("route", "order")
+        .filter(pk__in=list(stop_ids))
+        .order_by("pk")
+    }
+
+
+class RouteStopBatch:
+    """Changes to stops locked by `route_stops_lock`, checked by the core's rules and saved together.
+
+    Each change is checked against the stop's state after the changes recorded before it; a
+    refused change raises and leaves the stop and its order untouched, so the caller can carry
+    on with the next one. `save()` writes every change with a constant number of queries (it
+    does not grow with the number of stops) inside the caller's transaction, and the events go
+    out after it commits.
+    """
+
+    def __init__(self, *, actor: AbstractBaseUser | None = None) -> None:
+        self.actor = actor
+        self._stops: dict[int, RouteStop] = {}
+        self._orders: dict[int, Order] = {}
+        self._status_changes: list[OrderStatusChange] = []
+        self._events: list[tuple[str, dict]] = []
+
+    def record_outcome(
+        self,
+        *,
+        stop: RouteStop,
+        status: str,
+        completed_at: datetime.datetime,
+        cash_collected: int = 0,
+        empties_collected: int = 0,
+        note: str = "",
+    ) -> RouteStop:
+        """What happened at a stop. A final outcome never changes; the order follows the stop."""
+        if status not in {StopStatus.DELIVERED, StopStatus.SKIPPED, StopStatus.FAILED}:
+            raise ValidationError({"status": _("A driver can only deliver, skip or fail a stop.")})
+        if cash_collected < 0 or empties_collected < 0:
+            raise ValidationError({"cash_collected": _("Amounts cannot be negative.")})
+        if stop.is_final:
+            raise IllegalTransitionError(
+                {"status": _("This stop is already %(status)s.") % {"status": StopStatus(stop.status).label}},
+                code="final_stop",
+            )
+        order = stop.order
+        path: list[str] = []
+        if status in {StopStatus.DELIVERED, StopStatus.FAILED}:
+            if order.status == OrderStatus.SCHEDULED:
+                path.append(OrderStatus.OUT_FOR_DELIVERY)
+            path.append(OrderStatus.DELIVERED if status == StopStatus.DELIVERED else OrderStatus.FAILED)
+        current = order.status
+        for to_status in path:  # every step is checked before anything changes
+            _check_order_transition(order=order, from_status=current, to_status=to_status)
+            current = to_status
+        now = timezone.now()
+        for to_status in path:
+            self._status_changes.append(
+                OrderStatusChange(
+                    order=order,
+                    from_status=order.status,
+                    to_status=to_status,
+                    changed_by=self.actor,
+                    reason=note[:200] if to_status == path[-1] else "",
+                )
+            )
+            self._events.append(
+                (
+                    events.ORDER_STATUS_CHANGED,
+                    {"order_id": order.pk, "from_status": order.status, "to_status": to_status},
+                )
+            )
+            order.status = to_status
+            order.status_changed_at = now
+            if to_status == OrderStatus.DELIVERED:
+                order.delivered_at = now
+            order.updated_at = now
+            self._orders[order.pk] = order
+        stop.status = status
+        stop.completed_at = completed_at
+        stop.cash_collected += cash_collected
+        stop.empties_collected += empties_collected
+        stop.outcome_note = note[:200]
+        self._bump(stop)
+        self._events.append((events.STOP_CHANGED, {"stop_id": stop.pk, "route_id": stop.route_id}))
+        return stop
+
+    def add_cash(self, *, stop: RouteStop, amount: int) -> RouteStop:
+        """Cash the driver collected at the stop (on top of any recorded with its outcome)."""
+        if not isinstance(amount, int) or amount < 1:
+            raise ValidationError({"amount": _("The amount must be a positive whole number of NT dollars.")})
+        stop.cash_collected += amount
+        return self._bump(stop)
+
+    def add_empties(self, *, stop: RouteStop, count: int) -> RouteStop:
+        """Empty cylinders the driver took back at the stop."""
+        if not isinstance(count, int) or count < 1:
+            raise ValidationError({"count": _("Count at least one empty cylinder.")})
+        stop.empties_collected += count
+        return self._bump(stop)
+
+    def touch(self, *, stop: RouteStop) -> RouteStop:
+        """Something was added to the stop (a driver's note, a photo): phones must see a new version."""
+        return self._bump(stop)
+
+    def _bump(self, stop: RouteStop) -> RouteStop:
+        stop.version += 1
+        stop.updated_at = timezone.now()
+        self._stops[stop.pk] = stop
+        return stop
+
+    def save(self) -> None:
+        """Write every recorded change in the caller's transaction: three queries at most."""
+        with transaction.atomic(savepoint=False):
+            if self._status_changes:
+                OrderStatusChange.objects.bulk_create(self._status_changes)
+            _update_rows(list(self._orders.values()), ["status", "status_changed_at", "delivered_at", "updated_at"])
+            _update_rows(
+                list(self._stops.values()),
+                [
+                    "status",
+                    "completed_at",
+                    "cash_collected",
+                    "empties_collected",
+                    "outcome_note",
+                    "version",
+                    "updated_at",
+                ],
+            )
+            for event, payload in self._events:
+                events.publish_on_commit(event, **payload)
+        self._stops, self._orders, self._status_changes, self._events = {}, {}, [], []
+
+
+def _update_rows(objects: Sequence[Order] | Sequence[RouteStop], field_names: Sequence[str]) -> None:
+    """Write the given fields of rows of one model in one UPDATE … FROM (VALUES …).
+
+    Django's bulk_update builds a CASE WHEN expression per field and row, which costs more
+    Python time than the whole rest of a sync push; this is one plain statement instead.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    if connection.vendor != "postgresql":  # the embedded SQLite of `make run`
+        model.objects.bulk_update(objects, field_names)
+        return
+    quote = connection.ops.quote_name
+    fields = [model._meta.pk, *(model._meta.get_field(name) for name in field_names)]
+    row = "(" + ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in fields) + ")"
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS target SET "  # noqa: S608 (names come from the model)
+        + ", ".join(f"{quote(field.column)} = source.{quote(field.column)}" for field in fields[1:])
+        + f" FROM (VALUES {', '.join([row] * len(objects))}) "
+        + f"AS source ({', '.join(quote(field.column) for field in fields)}) "
+        + f"WHERE target.{quote(fields[0].column)} = source.{quote(fields[0].column)}"
+    )
+    params = [
+        field.get_db_prep_save(getattr(instance, field.attname), connection) for instance in objects for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _check_order_transition(*, order: Order, from_status: str, to_status: str) -> None:
+    if to_status not in ALLOWED_ORDER_TRANSITIONS[from_status]:
+        raise IllegalTransitionError(
+            {
+                "status": _("Order %(order)s cannot go from %(from)s to %(to)s.")
+                % {
+                    "order": order,
+                    "from": OrderStatus(from_status).label,
+                    "to": OrderStatus(to_status).label if to_status in OrderStatus.values else to_status,
+                }
+            },
+            code="illegal_transition",
+        )
 
 
 def route_stop_record_outcome(
@@ -255,33 +478,18 @@ def route_stop_record_outcome(
     actor: AbstractBaseUser | None = None,
 ) -> RouteStop:
     """Record what happened at a stop. A final outcome never changes; the order follows the stop."""
-    if status not in {StopStatus.DELIVERED, StopStatus.SKIPPED, StopStatus.FAILED}:
-        raise ValidationError({"status": _("A driver can only deliver, skip or fail a stop.")})
-    if cash_collected < 0 or empties_collected < 0:
-        raise ValidationError({"cash_collected": _("Amounts cannot be negative.")})
     with transaction.atomic():
-        locked = RouteStop.objects.select_for_update().select_related("order").get(pk=stop.pk)
-        if locked.is_final:
-            raise IllegalTransitionError(
-                {"status": _("This stop is already %(status)s.") % {"status": StopStatus(locked.status).label}},
-                code="final_stop",
-            )
-        order = locked.order
-        if status in {StopStatus.DELIVERED, StopStatus.FAILED}:
-            if order.status == OrderStatus.SCHEDULED:
-                order_transition(order=order, to_status=OrderStatus.OUT_FOR_DELIVERY, actor=actor)
-            target = OrderStatus.DELIVERED if status == StopStatus.DELIVERED else OrderStatus.FAILED
-            order_transition(order=order, to_status=target, actor=actor, reason=note[:200])
-        RouteStop.objects.filter(pk=locked.pk).update(
+        locked = route_stops_lock(stop_ids=[stop.pk])[stop.pk]
+        batch = RouteStopBatch(actor=actor)
+        batch.record_outcome(
+            stop=locked,
             status=status,
             completed_at=completed_at,
-            cash_collected=F("cash_collected") + cash_collected,
-            empties_collected=F("empties_collected") + empties_collected,
-            outcome_note=note[:200],
-            version=F("version") + 1,
-            updated_at=timezone.now(),
+            cash_collected=cash_collected,
+            empties_collected=empties_collected,
+            note=note,
         )
-        events.publish_on_commit(events.STOP_CHANGED, stop_id=locked.pk, route_id=locked.route_id)
+        batch.save()
     stop.refresh_from_db()
     return stop
 
@@ -375,6 +583,7 @@ __all__ = [
     "FINAL_STOP_STATUSES",
     "IllegalTransitionError",
     "OrderLineInput",
+    "RouteStopBatch",
     "invoice_create",
     "invoice_mark_paid",
     "invoice_record_payment",
@@ -387,6 +596,8 @@ __all__ = [
     "route_assign_orders",
     "route_get_or_create",
     "route_start",
+    "route_stop_reassign",
     "route_stop_record_outcome",
     "route_stop_reorder",
+    "route_stops_lock",
 ]

@@ -173,10 +173,16 @@ class ActionSerializer(ActionEnvelopeSerializer):
     payload = serializers.DictField(required=False, default=dict)
 
     def validate(self, attrs: dict) -> dict:
-        payload_serializer = PAYLOAD_SERIALIZERS[attrs["type"]](data=attrs.get("payload") or {})
-        if not payload_serializer.is_valid():
-            raise serializers.ValidationError({"payload": payload_serializer.errors})
-        attrs["payload"] = dict(payload_serializer.validated_data)
+        # One payload serializer per type and per ActionSerializer: a push validates ten actions
+        # with the same instances (building a DRF serializer deep-copies all its fields).
+        validators = self.__dict__.setdefault("_payload_validators", {})
+        if attrs["type"] not in validators:
+            validators[attrs["type"]] = PAYLOAD_SERIALIZERS[attrs["type"]]()
+        try:
+            payload = validators[attrs["type"]].run_validation(attrs.get("payload") or {})
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"payload": error.detail}) from error
+        attrs["payload"] = dict(payload)
         return attrs
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -208,23 +208,31 @@ class SyncPushApi(DeviceApiView):
             return error_response(400, "invalid", _("The batch is malformed."), batch.errors)
         actions: list[services.ActionInput] = []
         envelope_errors: dict[str, Any] = {}
+        # One serializer instance validates every action of the batch (see ActionSerializer.validate).
+        full_validator, envelope_validator = s.ActionSerializer(), s.ActionEnvelopeSerializer()
         for index, raw in enumerate(batch.validated_data["actions"]):
-            envelope = s.ActionEnvelopeSerializer(data=raw)
-            if not envelope.is_valid():
-                envelope_errors[str(index)] = envelope.errors
-                continue
-            action = services.ActionInput(
-                id=envelope.validated_data["id"], seq=envelope.validated_data["seq"], body=raw
-            )
-            full = s.ActionSerializer(data=raw)
-            if full.is_valid():
-                action.action_type = full.validated_data["type"]
-                action.stop_id = full.validated_data["stop"]
-                action.base_version = full.validated_data["base_version"]
-                action.occurred_at = full.validated_data["occurred_at"]
-                action.payload = full.validated_data["payload"]
+            try:
+                full = full_validator.run_validation(raw)
+            except ValidationError as error:
+                # Invalid: recorded as rejected if at least its id and seq are fine.
+                try:
+                    envelope = envelope_validator.run_validation(raw)
+                except ValidationError as envelope_error:
+                    envelope_errors[str(index)] = envelope_error.detail
+                    continue
+                action = services.ActionInput(id=envelope["id"], seq=envelope["seq"], body=raw)
+                action.errors = flatten_errors(error.detail)
             else:
-                action.errors = flatten_errors(full.errors)
+                action = services.ActionInput(
+                    id=full["id"],
+                    seq=full["seq"],
+                    body=raw,
+                    action_type=full["type"],
+                    stop_id=full["stop"],
+                    base_version=full["base_version"],
+                    occurred_at=full["occurred_at"],
+                    payload=full["payload"],
+                )
             actions.append(action)
         if envelope_errors:
             return error_response(

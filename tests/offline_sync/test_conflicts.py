@@ -5,7 +5,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import F
 
-from luckygas.delivery import events
 from luckygas.delivery import services as delivery_services
 from luckygas.delivery.models import OrderStatus, RouteStop, StopStatus
 from offline_sync import services
@@ -76,8 +75,7 @@ def test_reassigned_stop_becomes_a_conflict_without_showing_the_other_driver(
     route_b = started_route(driver_b, stops=1)
     action = phone_a.action("complete", stop)
     with django_capture_on_commit_callbacks(execute=True):
-        RouteStop.objects.filter(pk=stop.pk).update(route=route_b, sequence=2, version=F("version") + 1)
-        events.publish_on_commit(events.ROUTE_CHANGED, route_id=route_b.pk)
+        delivery_services.route_stop_reassign(stop=stop, route=route_b)
     # when the phone's delivery arrives
     result = phone_a.push(action).json()["results"][0]
     # then
@@ -88,6 +86,11 @@ def test_reassigned_stop_becomes_a_conflict_without_showing_the_other_driver(
     assert stop.status == StopStatus.PENDING
     assert ChangeLogEntry.objects.filter(driver=route_a.driver, stop=stop, kind=ChangeKind.STOP_REMOVED).exists()
     assert ChangeLogEntry.objects.filter(driver=driver_b, stop=stop, kind=ChangeKind.STOP_ADDED).exists()
+    # and each phone's feed shows its route as it is now
+    assert ChangeLogEntry.objects.filter(driver=route_a.driver, kind=ChangeKind.ROUTE_CHANGED).latest("pk").data[
+        "stops"
+    ] == [[other.pk, other.sequence, other.version] for other in route_a.stops.order_by("sequence")]
+    assert SyncConflict.objects.get(action_id=action["id"]).reason == "reassigned"
 
 
 def test_a_final_outcome_never_goes_back(route_a, driver_a):

@@ -1,0 +1,94 @@
+"""Photos and signatures: idempotent upload of the bytes of a declared media ID."""
+
+import hashlib
+import io
+import uuid
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from offline_sync import conf
+from offline_sync.models import (
+    DriverDevice,
+    MediaUpload,
+)
+
+# --- Media ---------------------------------------------------------------------------------
+
+
+class MediaError(Exception):
+    def __init__(self, *, status: int, code: str, errors: dict[str, list[str]]) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.errors = errors
+
+
+def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha256: str) -> tuple[MediaUpload, bool]:
+    """Store the bytes of a declared photo or signature; idempotent. Returns (media, created)."""
+    from PIL import Image, UnidentifiedImageError
+
+    digest = hashlib.sha256(data).hexdigest()
+    declared = (sha256 or "").strip().lower()
+    media = MediaUpload.objects.select_related("action__device").filter(pk=media_id).first()
+    if media is None or media.action.device.driver_id != device.driver_id:
+        raise MediaError(
+            status=404,
+            code="media_not_declared",
+            errors={"media_id": [_("Push the attach_media action for this media ID first.")]},
+        )
+    if not declared or declared != digest or declared != media.sha256:
+        raise MediaError(
+            status=422,
+            code="sha256_mismatch",
+            errors={"sha256": [_("The SHA-256 of the bytes does not match the declared one.")]},
+        )
+    if media.is_uploaded:
+        return media, False
+    if len(data) > conf.MEDIA_MAX_BYTES:
+        raise MediaError(
+            status=413,
+            code="too_large",
+            errors={"file": [_("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}]},
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image_format = image.format
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise MediaError(
+            status=422, code="corrupt_image", errors={"file": [_("This is not a readable JPEG, PNG or WebP image.")]}
+        ) from error
+    if image_format not in conf.MEDIA_FORMATS:
+        raise MediaError(
+            status=415, code="unsupported_format", errors={"file": [_("Only JPEG, PNG and WebP images are accepted.")]}
+        )
+    if max(width, height) > conf.MEDIA_MAX_LONG_SIDE or min(width, height) > conf.MEDIA_MAX_SHORT_SIDE:
+        raise MediaError(
+            status=422,
+            code="too_many_pixels",
+            errors={
+                "file": [
+                    _("Images may be at most 800 × 600 pixels; this one is %(w)s × %(h)s.")
+                    % {
+                        "w": width,
+                        "h": height,
+                    }
+                ]
+            },
+        )
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[image_format]
+    with transaction.atomic():
+        locked = MediaUpload.objects.select_for_update().get(pk=media.pk)
+        if locked.is_uploaded:
+            return locked, False
+        locked.file.save(f"{locked.pk}.{extension}", ContentFile(data), save=False)
+        locked.content_type = conf.MEDIA_FORMATS[image_format]
+        locked.width = width
+        locked.height = height
+        locked.uploaded_at = timezone.now()
+        locked.save(update_fields=["file", "content_type", "width", "height", "uploaded_at"])
+    return locked, True
