@@ -806,7 +806,11 @@ def outbox_reconcile(*, now: datetime.datetime | None = None) -> dict[str, int]:
     stuck = (
         Message.objects.filter(status=MessageStatus.QUEUED, not_before__lte=now)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - conf.stuck_after()))
+        # A new message's task was published when it committed: it is stuck only once that is old too.
+        .filter(
+            Q(dispatched_at__isnull=True, created_at__lt=now - conf.stuck_after())
+            | Q(dispatched_at__lt=now - conf.stuck_after())
+        )
         .order_by("not_before")
         .values_list("pk", flat=True)[:2000]
     )
