@@ -12,6 +12,9 @@ class SmsConfig(AppConfig):
         from sms import conf, hooks
 
         events.subscribe(events.ORDER_STATUS_CHANGED, hooks.on_order_status_changed)
+        # Called inside banking's transaction: the notice is written with the debit or not at all.
+        events.subscribe(events.DIRECT_DEBIT_SCHEDULED, hooks.on_direct_debit_scheduled)
+        events.subscribe(events.DIRECT_DEBIT_RETURNED, hooks.on_direct_debit_returned)
         # Beat re-dispatches stuck messages, recovers timeouts, polls receipts and re-scans events.
         app.conf.beat_schedule = {
             **(app.conf.beat_schedule or {}),
