@@ -74,9 +74,14 @@ def test_a_scheduled_debit_queues_exactly_one_payment_due_message_in_the_same_tr
 def test_a_rolled_back_debit_leaves_no_message():
     invoice = InvoiceFactory()
 
-    with pytest.raises(BankingRolledBackError), transaction.atomic():
-        _scheduled(item_id="D-2", customer_id=invoice.customer_id, invoice_ids=[invoice.pk])
-        raise BankingRolledBackError
+    def banking_fails_after_publishing() -> None:
+        with transaction.atomic():
+            _scheduled(item_id="D-2", customer_id=invoice.customer_id, invoice_ids=[invoice.pk])
+            assert Message.objects.count() == 1
+            raise BankingRolledBackError
+
+    with pytest.raises(BankingRolledBackError):
+        banking_fails_after_publishing()
 
     assert Message.objects.count() == 0
 
