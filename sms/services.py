@@ -60,6 +60,8 @@ ATTEMPT_RANK = {
 }
 MAX_TEMPORARY_RETRIES = 5
 RATE_LIMIT_CODES = frozenset({"http429", "twilio:20429", "twilio:429"})
+# An attempt the provider cannot be asked about (Every8d without a BATCHID): left to an operator.
+UNRECOVERABLE = "unrecoverable"
 
 
 def _national(phone: str) -> str:
@@ -465,6 +467,8 @@ def _call_provider(*, attempt: Attempt, message: Message, provider_row: Provider
 
             transaction.on_commit(lambda: attempt_recover.apply_async((attempt.pk,), countdown=5))
         return "unknown"
+    except base.RecoveryUnsupportedError:
+        return _attempt_unrecoverable(attempt=attempt, message=message, provider_row=provider_row)
     except base.ProviderError as error:
         return _attempt_failed(attempt=attempt, error=error, provider_row=provider_row)
     if result is None:
@@ -475,6 +479,47 @@ def _call_provider(*, attempt: Attempt, message: Message, provider_row: Provider
         )
     _circuit(provider_row, success=True)
     return _attempt_accepted(attempt=attempt, provider_row=provider_row, result=result)
+
+
+def unrecoverable_notice(message: Message) -> str:
+    """What the office reads on a message that a provider cannot be asked about."""
+    if message.priority == Priority.CRITICAL:
+        return _(
+            "Unknown at %(provider)s: it cannot be asked about a message whose reply was lost. Critical, so it is "
+            "sent once more via another provider if no receipt arrives in time; otherwise not resent automatically."
+        ) % {"provider": ProviderName(message.provider).label if message.provider else "?"}
+    return _(
+        "Unknown at %(provider)s: it cannot be asked about a message whose reply was lost, so it is not resent "
+        "automatically. Resend via another provider if the customer must get it."
+    ) % {"provider": ProviderName(message.provider).label if message.provider else "?"}
+
+
+def _attempt_unrecoverable(*, attempt: Attempt, message: Message, provider_row: Provider) -> str:
+    # Not a provider failure (the circuit stays as it is) and not worth asking again: the message
+    # stays unknown, in the dead-letter list, until an operator resends it or a receipt arrives.
+    with transaction.atomic():
+        Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.UNKNOWN).update(
+            error_code=UNRECOVERABLE, error_detail="no lookup without the provider's id; not resent automatically"
+        )
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if locked.status != MessageStatus.UNKNOWN or locked.error_code == UNRECOVERABLE:
+            return "nothing_to_do"
+        Message.objects.filter(pk=locked.pk).update(
+            error_code=UNRECOVERABLE, error_detail=f"unknown at {provider_row.name}", is_dead_letter=True
+        )
+        StatusChange.objects.create(
+            message=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            note=f"unknown at {provider_row.name}: not resent automatically",
+        )
+    logger.warning(
+        "sms %s is unknown at %s and cannot be looked up: waiting for an operator",
+        message.pk,
+        provider_row.name,
+        extra={"sms_id": message.pk, "provider": provider_row.name},
+    )
+    return UNRECOVERABLE
 
 
 def _circuit(provider_row: Provider, *, success: bool) -> None:
@@ -763,34 +808,44 @@ def consent_record(*, phone: str, source: str, customer: Customer | None = None)
     return consent
 
 
-def message_resend(*, message: Message, provider: str) -> Message:
-    """Send a dead message again as a new message, through the chosen provider first."""
+def message_resend(*, message: Message, provider: str, operator: str = "") -> Message:
+    """Send a dead message again as a new message, through the chosen provider first.
+
+    The decision (who, which provider) is kept in the original message's history."""
     if provider not in ProviderName.values:
         raise ValidationError({"provider": _("Unknown provider.")})
-    if message.status not in (MessageStatus.FAILED, MessageStatus.EXPIRED, MessageStatus.UNKNOWN):
-        raise ValidationError({"status": _("Only failed, expired or unknown messages can be resent.")})
     if get_provider(provider) is None:
         raise ValidationError({"provider": _("This provider is not configured.")})
-    resend_count = message.resends.count()
-    copy = message_enqueue(
-        idempotency_key=f"resend:{message.pk}:{resend_count + 1}",
-        phone=message.phone,
-        customer=message.customer,
-        body=crypto.decrypt_body(message.body_encrypted),
-        priority=Priority.CRITICAL if message.priority == Priority.CRITICAL else Priority.NORMAL,
-        resend_of=message,
-    )
-    # Pretend the other providers already refused it, so the chosen one goes first.
-    for other in ProviderName.values:
-        if other != provider:
-            Attempt.objects.create(
-                message=copy,
-                provider=other,
-                status=AttemptStatus.REJECTED,
-                error_code="skipped",
-                error_detail="resend via another provider",
-                final_at=timezone.now(),
-            )
+    # One transaction: the copy is dispatched (on commit) only once the other providers are marked
+    # skipped, and two operators clicking at once are serialised on the original message.
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.status not in (MessageStatus.FAILED, MessageStatus.EXPIRED, MessageStatus.UNKNOWN):
+            raise ValidationError({"status": _("Only failed, expired or unknown messages can be resent.")})
+        resend_count = message.resends.count()
+        copy = message_enqueue(
+            idempotency_key=f"resend:{message.pk}:{resend_count + 1}",
+            phone=message.phone,
+            customer=message.customer,
+            body=crypto.decrypt_body(message.body_encrypted),
+            priority=Priority.CRITICAL if message.priority == Priority.CRITICAL else Priority.NORMAL,
+            resend_of=message,
+        )
+        decision = f"resent via {provider} as message {copy.pk}" + (f" by {operator}" if operator else "")
+        StatusChange.objects.create(
+            message=message, from_status=message.status, to_status=message.status, note=decision[:200]
+        )
+        # Pretend the other providers already refused it, so the chosen one goes first.
+        for other in ProviderName.values:
+            if other != provider:
+                Attempt.objects.create(
+                    message=copy,
+                    provider=other,
+                    status=AttemptStatus.REJECTED,
+                    error_code="skipped",
+                    error_detail="resend via another provider",
+                    final_at=timezone.now(),
+                )
     return copy
 
 
@@ -829,7 +884,9 @@ def outbox_reconcile(*, now: datetime.datetime | None = None) -> dict[str, int]:
                 status=AttemptStatus.UNKNOWN, error_code="abandoned"
             )
             _set_status(message=locked, status=MessageStatus.UNKNOWN, note="worker lost", lease_until=None)
-    unknown = Attempt.objects.filter(status=AttemptStatus.UNKNOWN, started_at__lt=now - datetime.timedelta(seconds=20))
+    unknown = Attempt.objects.filter(
+        status=AttemptStatus.UNKNOWN, started_at__lt=now - datetime.timedelta(seconds=20)
+    ).exclude(error_code=UNRECOVERABLE)
     for attempt_id in unknown.values_list("pk", flat=True)[:500]:
         attempt_recover.delay(attempt_id)
         counts["recovering"] += 1
