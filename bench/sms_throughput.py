@@ -70,6 +70,12 @@ def produce(offset: int, producers: int, count: int, batch: int, rate: float, st
     connections.close_all()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10000)
@@ -259,6 +265,12 @@ def main() -> None:
         print(f"SMS at the fake handsets: {stats['handset']}")
         print(f"duplicates (a number that got the same message twice): {duplicates}")
         print(f"PostgreSQL clients of this database, most seen: {most_clients}")
+        # The machine is shared: CPU per message says what the workers need whatever the load.
+        worker_cpu = sum(cpu_seconds(worker.pid) for worker in workers)
+        print(
+            f"worker CPU: {worker_cpu:.0f} s, {worker_cpu / max(len(rows), 1) * 1000:.1f} ms per message "
+            f"(one free core would carry {len(rows) / max(worker_cpu, 0.001):.0f} messages/s)"
+        )
         print(f"load average at end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     finally:
         connections.close_all()
