@@ -9,7 +9,11 @@ class SmsConfig(AppConfig):
     def ready(self) -> None:
         from luckygas.celery import app
         from luckygas.delivery import events
-        from sms import conf, hooks
+        from sms import conf, hooks, metrics
+
+        # Served by /metrics from the process registry (single-process servers). With gunicorn's
+        # multiprocess mode luckygas/metrics.py must register metrics.SmsMessagesCollector too.
+        metrics.register_collector()
 
         events.subscribe(events.ORDER_STATUS_CHANGED, hooks.on_order_status_changed)
         # Called inside banking's transaction: the notice is written with the debit or not at all.

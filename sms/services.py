@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from luckygas.delivery.models import Customer
 from luckygas.delivery.validators import normalize_taiwan_phone
 from luckygas.masking import mask_phone
-from sms import conf, crypto, limits, rendering
+from sms import conf, crypto, limits, metrics, rendering
 from sms.models import (
     ATTEMPT_FINAL,
     FINAL_STATUSES,
@@ -92,6 +92,8 @@ def _set_status(*, message: Message, status: str, note: str = "", allow_retry: b
         StatusChange.objects.create(message=message, from_status=current, to_status=status, note=note[:200])
     for name, value in updates.items():
         setattr(message, name, value)
+    if status != current:
+        metrics.count_status(provider=message.provider, status=status)
     Message.objects.filter(pk=message.pk).update(**updates)
     if status in FINAL_STATUSES:
         logger.info("sms %s is %s", message.pk, status, extra={"sms_id": message.pk, "status": status})
@@ -239,6 +241,7 @@ def message_enqueue(
             StatusChange.objects.create(
                 message=message, from_status=MessageStatus.QUEUED, to_status=MessageStatus.QUEUED, note="enqueued"
             )
+            metrics.count_status(provider="", status=MessageStatus.QUEUED)
             _enqueue_send(message.pk)
     return message
 
