@@ -16,7 +16,7 @@ from django.db import transaction
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from sms import limits
+from sms import conf, limits
 
 logger = logging.getLogger(__name__)
 NO_PROVIDER = "none"
@@ -31,6 +31,8 @@ def count_status(*, provider: str, status: str) -> None:
     field = f"{provider or NO_PROVIDER}|{status}"
 
     def increment() -> None:
+        if not conf.redis_url():
+            return
         try:
             limits.client().hincrby(_hash_key(), field, 1)
         except redis.RedisError:
@@ -39,13 +41,23 @@ def count_status(*, provider: str, status: str) -> None:
     transaction.on_commit(increment)
 
 
+def _family() -> CounterMetricFamily:
+    return CounterMetricFamily(
+        "luckygas_sms_messages",
+        "SMS messages that entered a status, per provider (none before one is chosen).",
+        labels=["provider", "status"],
+    )
+
+
 class SmsMessagesCollector(Collector):
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        # Registering asks for the names; without this it would call collect() (and Redis) at startup.
+        yield _family()
+
     def collect(self) -> Iterator[CounterMetricFamily]:
-        family = CounterMetricFamily(
-            "luckygas_sms_messages",
-            "SMS messages that entered a status, per provider (none before one is chosen).",
-            labels=["provider", "status"],
-        )
+        if not conf.redis_url():
+            return  # the embedded default (`make run` without Redis) has nowhere to count
+        family = _family()
         try:
             counts = limits.client().hgetall(_hash_key())
         except redis.RedisError:
