@@ -91,12 +91,18 @@ def test_message_page_explains_the_unknown_and_one_click_resends_via_mitake_reco
     message = _lost_at_every8d(every8d_first, customer)
     services.attempt_recover(attempt_id=Attempt.objects.get(message=message).pk)
     client.force_login(office_clerk)
-    page = client.get(reverse("admin:sms_message_change", args=[message.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(reverse("admin:sms_message_change", args=[message.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="sms-operator-notice"' in html
-    assert "Unknown at Every8d" in html
-    assert "not resent automatically" in html
+    message.refresh_from_db()
+    with translation.override("zh-hant"):
+        notice = services.unrecoverable_notice(message)
+    assert notice.startswith("Every8d 互動資通 狀態不明")
+    assert "不會自動重送" in notice
+    assert notice in html
+    with translation.override("en"):
+        assert "not resent automatically" in services.unrecoverable_notice(message)
     resend_url = reverse("admin:sms_message_resend", args=[message.pk, "mitake"])
     assert f'action="{resend_url}"' in html
 
