@@ -7,7 +7,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,7 @@ from sms.models import (
     LimitBypass,
     MarketingConsent,
     Message,
+    MessageStatus,
     OptOut,
     Priority,
     Provider,
@@ -30,6 +33,7 @@ from sms.models import (
     Template,
     TemplateVariant,
 )
+from sms.providers import get_provider
 from sms.segments import count_segments
 
 CIRCUIT_LABELS = {"closed": _("closed (healthy)"), "open": _("open (skipped)"), "half_open": _("half-open (probing)")}
@@ -224,7 +228,8 @@ def _resend_action(provider: str):
         resent = 0
         for message in queryset.order_by("pk"):
             try:
-                services.message_resend(message=message, provider=provider)
+                copy = services.message_resend(message=message, provider=provider, operator=request.user.get_username())
+                modeladmin.log_change(request, message, f"resent via {provider} as message {copy.pk}")
                 resent += 1
             except ValidationError as error:
                 modeladmin.message_user(request, f"{message}: {'; '.join(error.messages)}", messages.ERROR)
@@ -299,9 +304,63 @@ class MessageAdminBase(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
         return False
 
+    change_form_template = "admin/sms/message/change_form.html"
+
     @admin.display(description=_("phone"))
     def phone_masked(self, obj: Message) -> str:
         return mask_phone(obj.phone)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<int:object_id>/resend/<str:provider>/",
+                self.admin_site.admin_view(self.resend_view),
+                name="{}_{}_resend".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def resend_view(self, request: HttpRequest, object_id: int, provider: str) -> HttpResponse:
+        """One click on a message page: resend it via `provider`, recording who decided."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        message = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, message):
+            return HttpResponse(status=403)
+        back = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[message.pk])
+        try:
+            copy = services.message_resend(message=message, provider=provider, operator=request.user.get_username())
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.log_change(request, message, f"resent via {provider} as message {copy.pk}")
+        self.message_user(
+            request,
+            gettext("Message %(id)s resent via %(provider)s as message %(copy)s.")
+            % {"id": message.pk, "provider": ProviderName(provider).label, "copy": copy.pk},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:sms_message_change", args=[copy.pk]))
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs):
+        message = kwargs.get("obj")
+        if message is not None:
+            if message.status == MessageStatus.UNKNOWN and message.error_code == services.UNRECOVERABLE:
+                context["sms_operator_notice"] = services.unrecoverable_notice(message)
+            can_resend = message.status in (MessageStatus.FAILED, MessageStatus.EXPIRED, MessageStatus.UNKNOWN)
+            if can_resend and self.has_change_permission(request, message):
+                context["sms_resend_buttons"] = [
+                    {
+                        "url": reverse(
+                            f"admin:{self.opts.app_label}_{self.opts.model_name}_resend", args=[message.pk, name]
+                        ),
+                        "label": gettext("Resend via %(provider)s") % {"provider": ProviderName(name).label},
+                    }
+                    for name in ProviderName.values
+                    if get_provider(name) is not None
+                ]
+        return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.display(description=_("variant"))
     def variant_label(self, obj: Message) -> str:

@@ -1,4 +1,7 @@
-"""Demo SMS data: the standard templates (zh-Hant bodies), a registered link and provider rows."""
+"""Demo SMS data: the standard templates (zh-Hant bodies), a registered link and provider rows.
+
+The payment templates also come from migration 0004 (production needs them); the same bodies here.
+"""
 
 from sms.models import AllowlistEntry, Priority, Provider, Template, TemplateVariant
 
@@ -21,14 +24,26 @@ TEMPLATES = [
     (
         "payment_due",
         Priority.NORMAL,
-        "Invoice payment due",
-        [("A", "{company_name}提醒：帳單{invoice_number}金額{amount}元，繳費期限{due_date}。", 1)],
+        "Direct debit scheduled",
+        [
+            (
+                "A",
+                "{company_name}提醒：帳單{invoice_number}共{amount}元，將於{collection_date}自動扣款，請確認帳戶餘額。",
+                1,
+            )
+        ],
     ),
     (
         "payment_failed",
         Priority.CRITICAL,
-        "Direct debit failed",
-        [("A", "{company_name}通知：帳單{invoice_number}扣款失敗({amount}元)，請聯絡客服。", 1)],
+        "Direct debit returned",
+        [
+            (
+                "A",
+                "{company_name}通知：帳單{invoice_number}於{collection_date}自動扣款{amount}元未成功，請聯絡客服。",
+                1,
+            )
+        ],
     ),
     (
         "winter_promotion",

@@ -26,6 +26,7 @@ KNOWN_PLACEHOLDERS = frozenset(
         "invoice_number",
         "amount",
         "due_date",
+        "collection_date",
         "company_name",
         "company_phone",
         "link",

@@ -57,6 +57,12 @@ class ProviderTimeout(Exception):
     """The provider did not answer in time; it may or may not have accepted the message."""
 
 
+class RecoveryUnsupportedError(Exception):
+    """The provider offers no way to look up a message whose reply (and so its id) was lost.
+
+    Asking again cannot help: the attempt stays `unknown` and an operator decides."""
+
+
 class SmsProvider(Protocol):
     name: str
 
@@ -65,7 +71,9 @@ class SmsProvider(Protocol):
     def recover(
         self, *, client_reference: str, phone: str, body: str, since: datetime.datetime, callback_url: str
     ) -> SendResult | None:
-        """After a timeout: the provider's id for the message if it did accept it, else None."""
+        """After a timeout: the provider's id for the message if it did accept it, else None.
+
+        Raises `RecoveryUnsupportedError` when the provider cannot be asked at all."""
         ...
 
     def query(self, *, provider_message_ids: list[str]) -> list[Receipt]: ...

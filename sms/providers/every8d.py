@@ -1,8 +1,11 @@
 """Every8d API21: `sendSMS.ashx`, `getDeliveryStatus.ashx` and the delivery report callback.
 
 Replies are CSV with HTTP 200: `CREDIT,SENDED,COST,UNSEND,BATCHID` on success, `-code,message`
-on error. Every8d has no client reference, so a message lost in a timeout cannot be looked up:
-`recover` says it does not know (the message stays `unknown`, never sent twice).
+on error. Every8d can only be asked about a BATCHID (`getDeliveryStatus.ashx` takes `BID` and a
+page number; the v3 `getdrstatus` also wants the batch id): there is no lookup by our `MR`, by
+number or by time. A message whose reply was lost in a timeout therefore cannot be looked up:
+`recover` raises `RecoveryUnsupportedError`, the message stays `unknown` (never sent twice) and
+the office decides whether to resend it through another provider.
 """
 
 import datetime
@@ -114,7 +117,7 @@ class Every8dProvider:
     def recover(
         self, *, client_reference: str, phone: str, body: str, since: datetime.datetime, callback_url: str
     ) -> base.SendResult | None:
-        raise base.ProviderTimeout("Every8d cannot look up a message without its BATCHID")
+        raise base.RecoveryUnsupportedError("Every8d cannot look up a message without its BATCHID")
 
     def query(self, *, provider_message_ids: list[str]) -> list[base.Receipt]:
         receipts: list[base.Receipt] = []

@@ -2,16 +2,15 @@
 
 The worker is a `celery -A luckygas worker` subprocess on the pytest test database and the
 private Redis (broker and limits), so tasks run exactly as in production, with the provider
-base URLs pointing at the fakes.
+base URLs pointing at the fakes. This process publishes to the private Redis only while a test
+that asks for `private_redis` (every `sms_rig` test) runs; the previous broker comes back after.
 """
 
 import contextlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 import redis
 from cryptography.fernet import Fernet
 
+from tests import servers
 from tests.servers import free_port, test_database_url
 from tests.sms import fakes
 
@@ -43,12 +43,7 @@ os.environ.update(
 )
 
 
-def wait_for(predicate: Callable[[], object], *, timeout: float = 30, interval: float = 0.2, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
+def _outbox_state() -> str:
     from sms.models import Attempt, Message
 
     state = [
@@ -56,7 +51,12 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 30, interval: 
         for m in Message.objects.order_by("pk")
     ]
     attempts = list(Attempt.objects.order_by("pk").values_list("message_id", "provider", "status", "error_code"))
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}: {state} {attempts}")
+    return f"{state} {attempts}"
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float = 30, interval: float = 0.2, what: str = "") -> None:
+    """`tests.servers.wait_for` that shows the outbox when it times out."""
+    servers.wait_for(predicate, timeout=timeout, interval=interval, what=what, describe=_outbox_state)
 
 
 class PrivateRedis:
@@ -91,7 +91,7 @@ class PrivateRedis:
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url)
-        wait_for(lambda: _ping(client), timeout=10, what="private redis")
+        servers.wait_for(lambda: _ping(client), timeout=10, what="private redis")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -126,16 +126,27 @@ def fake_providers() -> Iterator[dict[str, fakes.FakeProvider]]:
 
 
 @pytest.fixture(scope="session")
-def private_redis() -> Iterator[PrivateRedis]:
-    from luckygas.celery import app
-
+def private_redis_server() -> Iterator[PrivateRedis]:
     server = PrivateRedis()
-    os.environ["SMS_REDIS_URL"] = server.url
-    # This process publishes tasks to the private Redis too, where the test worker listens.
-    app.conf.broker_url = server.url
     yield server
     server.stop()
     shutil.rmtree(server.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def private_redis(private_redis_server: PrivateRedis) -> Iterator[PrivateRedis]:
+    """The private Redis as this process's SMS Redis and Celery broker, for one test only."""
+    previous = os.environ.get("SMS_REDIS_URL")
+    os.environ["SMS_REDIS_URL"] = private_redis_server.url
+    try:
+        # This process publishes tasks to the private Redis too, where the test worker listens.
+        with servers.celery_broker(private_redis_server.url):
+            yield private_redis_server
+    finally:
+        if previous is None:
+            os.environ.pop("SMS_REDIS_URL", None)
+        else:
+            os.environ["SMS_REDIS_URL"] = previous
 
 
 def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
@@ -150,86 +161,17 @@ def worker_env(redis_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-class Worker:
-    """A `celery worker` subprocess, restarted if it exits, as the deployment's supervisor would.
-
-    Celery 5.7's thread pool can exit on a lost broker connection ("Unrecoverable error");
-    Kubernetes restarts it in production, `ensure_running` does it here.
-    """
-
-    def __init__(self, env: dict[str, str], *, concurrency: int = 8, beat: bool = False) -> None:
-        self.env = env
-        self.concurrency = concurrency
-        self.beat = beat
-        self.schedule = tempfile.mkdtemp(prefix="sms-beat-")
-        self.process: subprocess.Popen | None = None
-        self.restarts = 0
-
-    def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "luckygas",
-            "worker",
-            "-Q",
-            "sms",
-            "-P",
-            "threads",
-            "-c",
-            str(self.concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "WARNING",
-            "-n",
-            f"sms-test-{free_port()}@%h",
-        ]
-        if self.beat:
-            command += ["--beat", "-S", "celery.beat:PersistentScheduler", "-s", f"{self.schedule}/schedule"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
-        from luckygas.celery import app
-
-        def answers() -> bool:
-            try:
-                return bool(app.control.ping(timeout=0.5))
-            except Exception:  # a pooled broker connection broken by a Redis restart
-                app.pool.force_close_all()
-                return False
-
-        wait_for(answers, timeout=60, what="the celery worker")
-
-    def ensure_running(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            self.restarts += 1
-            self.start()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        shutil.rmtree(self.schedule, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def run_worker(env: dict[str, str], *, concurrency: int = 8, beat: bool = False) -> Iterator[Worker]:
-    worker = Worker(env, concurrency=concurrency, beat=beat)
-    try:
-        worker.start()
-        yield worker
-    finally:
-        worker.stop()
+def run_worker(
+    env: dict[str, str], *, concurrency: int = 8, beat: bool = False
+) -> contextlib.AbstractContextManager[servers.CeleryWorker]:
+    return servers.run_celery_worker(env, queues="sms", concurrency=concurrency, beat=beat, name="sms-test")
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, fake_providers, private_redis) -> Iterator[Worker]:
-    with run_worker(worker_env(private_redis.url)) as worker:
+def celery_worker(
+    django_db_setup, django_db_blocker, fake_providers, private_redis_server
+) -> Iterator[servers.CeleryWorker]:
+    with run_worker(worker_env(private_redis_server.url)) as worker:
         yield worker
 
 

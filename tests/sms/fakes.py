@@ -157,7 +157,8 @@ class FakeMitake(FakeProvider):
 
 
 class FakeEvery8d(FakeProvider):
-    """`/API21/HTTP/sendSMS.ashx` and `getDeliveryStatus.ashx`. Behaviours: ok, down, error:<-code>."""
+    """`/API21/HTTP/sendSMS.ashx` and `getDeliveryStatus.ashx`. Behaviours: ok, down, error:<-code>,
+    accept_then_hang (sends the SMS, then answers too late for the client's timeout)."""
 
     def reset(self) -> None:
         super().reset()
@@ -191,6 +192,8 @@ class FakeEvery8d(FakeProvider):
             self.phones[batch] = form["DEST"]
             self.handset[form["DEST"]] += 1
             self.balance -= 1
+        if behaviour == "accept_then_hang":
+            time.sleep(4)
         return 200, f"{self.balance}.0,1,1.0,0,{batch}", "text/plain"
 
 

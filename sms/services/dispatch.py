@@ -1,0 +1,464 @@
+"""Dispatch: claim a queued message, apply compliance and limits, hand it to one provider, record the answer."""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sms import conf, crypto, limits
+from sms.models import (
+    ATTEMPT_FINAL,
+    FINAL_STATUSES,
+    Attempt,
+    AttemptStatus,
+    LimitBypass,
+    MarketingConsent,
+    Message,
+    MessageStatus,
+    OptOut,
+    Priority,
+    Provider,
+    ProviderEvent,
+    ProviderName,
+    StatusChange,
+)
+from sms.providers import base, get_provider
+from sms.services.status import (
+    LEASE,
+    MAX_TEMPORARY_RETRIES,
+    RATE_LIMIT_CODES,
+    TAIPEI,
+    UNRECOVERABLE,
+    _enqueue_send,
+    _national,
+    _record_event,
+    _set_status,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _claim(message_id: int, now: datetime.datetime) -> bool:
+    return bool(
+        Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED, not_before__lte=now)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE, dispatched_at=now)
+    )
+
+
+def _defer(message: Message, *, until: datetime.datetime, reason: str, now: datetime.datetime) -> str:
+    Message.objects.filter(pk=message.pk).update(not_before=until, deferred_reason=reason[:120], lease_until=None)
+    wait = (until - now).total_seconds()
+    if wait <= 300:
+        from sms.tasks import message_send
+
+        message_send.apply_async((message.pk,), countdown=max(0.0, wait))
+    return f"deferred:{reason}"
+
+
+def _next_marketing_start(now: datetime.datetime) -> datetime.datetime | None:
+    """None when `now` is inside the marketing window, else the next window start (Asia/Taipei)."""
+    start, end = conf.marketing_window()
+    local = now.astimezone(TAIPEI)
+    if start <= local.time() < end:
+        return None
+    day = local.date() if local.time() < start else local.date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, start, tzinfo=TAIPEI)
+
+
+def _providers_for(message: Message, *, exclude: set[str]) -> list[Provider]:
+    rows = [row for row in Provider.objects.filter(is_enabled=True) if row.name not in exclude]
+    # Priority first (the office's order), then cost per message (unit price × billable units).
+    rows.sort(key=lambda row: (row.priority, row.unit_price_centi * message.billable_units, row.name))
+    return [row for row in rows if get_provider(row.name) is not None]
+
+
+def _excluded_providers(message: Message) -> set[str]:
+    """Providers that definitely refused this message, or already hold an attempt still open."""
+    excluded = set()
+    temporary_counts: dict[str, int] = {}
+    for attempt in message.attempts.all():
+        if attempt.status == AttemptStatus.REJECTED:
+            if attempt.error_code.startswith("temporary:http429"):
+                continue
+            if attempt.error_code.startswith("temporary:"):
+                temporary_counts[attempt.provider] = temporary_counts.get(attempt.provider, 0) + 1
+                if temporary_counts[attempt.provider] >= MAX_TEMPORARY_RETRIES:
+                    excluded.add(attempt.provider)
+            elif attempt.error_code != "not_found":
+                excluded.add(attempt.provider)
+    return excluded
+
+
+def _customer_seed(message: Message, day_start: datetime.datetime) -> int:
+    if message.customer_id is None:
+        return 0
+    total = (
+        Message.objects.filter(customer_id=message.customer_id, submitted_at__gte=day_start)
+        .exclude(pk=message.pk)
+        .aggregate(total=Sum("billable_units"))["total"]
+    )
+    return int(total or 0)
+
+
+def _system_seed(minute_start: datetime.datetime) -> int:
+    total = Message.objects.filter(submitted_at__gte=minute_start).aggregate(total=Sum("billable_units"))["total"]
+    return int(total or 0)
+
+
+def message_dispatch(*, message_id: int, now: datetime.datetime | None = None) -> str:
+    """Send one queued message through the best available provider. Safe to call twice."""
+    now = now or timezone.now()
+    crypto.check_keys()
+    if not _claim(message_id, now):
+        return "not_claimed"
+    try:
+        return _dispatch_claimed(message_id=message_id, now=now)
+    except Exception:
+        # Redis or the database went away before the provider was called: release the lease so
+        # the reconcile (or the task's retry) can pick the message up again at once.
+        Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(lease_until=None)
+        raise
+
+
+def _dispatch_claimed(*, message_id: int, now: datetime.datetime) -> str:
+    message = Message.objects.select_related("customer").get(pk=message_id)
+    is_opted_out = OptOut.objects.filter(phone=message.phone).exists()
+    if is_opted_out and not (message.priority == Priority.CRITICAL and conf.opted_out_allows_critical()):
+        with transaction.atomic():
+            locked = Message.objects.select_for_update().get(pk=message.pk)
+            _set_status(
+                message=locked,
+                status=MessageStatus.FAILED,
+                note="opted out",
+                error_code="opted_out",
+                error_detail="The recipient opted out.",
+                lease_until=None,
+            )
+        return "opted_out"
+    if message.priority == Priority.MARKETING:
+        has_consent = MarketingConsent.objects.filter(phone=message.phone, revoked_at__isnull=True).exists()
+        if not has_consent:
+            with transaction.atomic():
+                locked = Message.objects.select_for_update().get(pk=message.pk)
+                _set_status(
+                    message=locked,
+                    status=MessageStatus.FAILED,
+                    note="no marketing consent",
+                    error_code="no_consent",
+                    error_detail="No recorded marketing consent.",
+                    lease_until=None,
+                )
+            return "no_consent"
+        window_start = _next_marketing_start(now)
+        if window_start is not None:
+            return _defer(message, until=window_start, reason="outside marketing hours", now=now)
+    candidates = _providers_for(message, exclude=_excluded_providers(message))
+    if not candidates:
+        has_any = bool(_providers_for(message, exclude=set()))
+        if has_any and _excluded_providers(message) != {row.name for row in _providers_for(message, exclude=set())}:
+            return _defer(message, until=now + datetime.timedelta(seconds=30), reason="no provider available", now=now)
+        with transaction.atomic():
+            locked = Message.objects.select_for_update().get(pk=message.pk)
+            _set_status(
+                message=locked,
+                status=MessageStatus.FAILED,
+                note="every provider refused",
+                error_code="providers_exhausted",
+                error_detail="No provider could take the message.",
+                is_dead_letter=True,
+                lease_until=None,
+            )
+        return "dead_letter"
+    chosen = next((row for row in candidates if limits.circuit_allows(provider=row.name, now=now)), None)
+    if chosen is None:
+        return _defer(message, until=now + datetime.timedelta(seconds=15), reason="circuits open", now=now)
+    return _send_through(message=message, provider_row=chosen, now=now, is_critical_resend=False)
+
+
+def _send_through(*, message: Message, provider_row: Provider, now: datetime.datetime, is_critical_resend: bool) -> str:
+    local_now = now.astimezone(TAIPEI)
+    day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    decision = limits.acquire(
+        provider=provider_row.name,
+        segments=message.billable_units,
+        customer_key=str(message.customer_id) if message.customer_id else "",
+        count_message=message.submitted_at is None,
+        customer_day=local_now.strftime("%Y%m%d"),
+        bypass_customer=message.priority == Priority.CRITICAL,
+        rate_per_second=provider_row.rate_per_second,
+        now=now,
+        customer_seed=lambda: _customer_seed(message, day_start),
+        system_seed=lambda: _system_seed(now.replace(second=0, microsecond=0)),
+    )
+    if decision.outcome != limits.OK:
+        if is_critical_resend:
+            Message.objects.filter(pk=message.pk).update(critical_resent_at=None)
+            return f"deferred:{decision.outcome}"
+        if decision.outcome == limits.CUSTOMER_CAP:
+            until = day_start + datetime.timedelta(days=1)
+        else:
+            until = now + datetime.timedelta(milliseconds=max(decision.retry_after_ms, 50))
+        return _defer(message, until=until, reason=decision.outcome, now=now)
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if decision.customer_cap_bypassed:
+            LimitBypass.objects.get_or_create(message=locked, limit=limits.CUSTOMER_CAP)
+        attempt = Attempt.objects.create(message=locked, provider=provider_row.name)
+        fields: dict[str, object] = {"provider": provider_row.name, "deferred_reason": ""}
+        if not locked.submitted_at:
+            fields["submitted_at"] = now
+        if not _set_status(message=locked, status=MessageStatus.SUBMITTED, note=f"to {provider_row.name}", **fields):
+            Message.objects.filter(pk=locked.pk).update(**fields)
+    return _call_provider(attempt=attempt, message=locked, provider_row=provider_row, recover=False)
+
+
+def _callback_url(provider: str) -> str:
+    base_url = conf.callback_base_url()
+    if not base_url:
+        return ""
+    if provider == ProviderName.TWILIO:
+        return f"{base_url}/sms/callbacks/twilio/"
+    return f"{base_url}/sms/callbacks/{provider}/{conf.callback_token()}/"
+
+
+def _call_provider(*, attempt: Attempt, message: Message, provider_row: Provider, recover: bool) -> str:
+    client = get_provider(provider_row.name)
+    if client is None:
+        return _attempt_failed(
+            attempt=attempt,
+            error=base.ProviderError(kind=base.PROVIDER, code="unconfigured", detail="provider not configured"),
+        )
+    body = crypto.decrypt_body(message.body_encrypted)
+    reference = str(message.uuid)
+    phone = message.phone if provider_row.name == ProviderName.TWILIO else _national(message.phone)
+    try:
+        if recover:
+            result = client.recover(
+                client_reference=reference,
+                phone=phone,
+                body=body,
+                since=attempt.started_at - datetime.timedelta(minutes=1),
+                callback_url=_callback_url(provider_row.name),
+            )
+        else:
+            result = client.send(
+                client_reference=reference, phone=phone, body=body, callback_url=_callback_url(provider_row.name)
+            )
+    except base.ProviderTimeout:
+        _circuit(provider_row, success=False)
+        with transaction.atomic():
+            Attempt.objects.filter(pk=attempt.pk, status__in=[AttemptStatus.SUBMITTED, AttemptStatus.UNKNOWN]).update(
+                status=AttemptStatus.UNKNOWN, error_code="timeout", error_detail="no answer in time"
+            )
+            locked = Message.objects.select_for_update().get(pk=message.pk)
+            _set_status(
+                message=locked, status=MessageStatus.UNKNOWN, note=f"{provider_row.name} timed out", lease_until=None
+            )
+            from sms.tasks import attempt_recover
+
+            transaction.on_commit(lambda: attempt_recover.apply_async((attempt.pk,), countdown=5))
+        return "unknown"
+    except base.RecoveryUnsupportedError:
+        return _attempt_unrecoverable(attempt=attempt, message=message, provider_row=provider_row)
+    except base.ProviderError as error:
+        return _attempt_failed(attempt=attempt, error=error, provider_row=provider_row)
+    if result is None:
+        # The provider confirmed it never got the message: safe to send again.
+        return _attempt_failed(
+            attempt=attempt,
+            error=base.ProviderError(kind="not_found", code="not_found", detail="provider never received it"),
+        )
+    _circuit(provider_row, success=True)
+    return _attempt_accepted(attempt=attempt, provider_row=provider_row, result=result)
+
+
+def unrecoverable_notice(message: Message) -> str:
+    """What the office reads on a message that a provider cannot be asked about."""
+    if message.priority == Priority.CRITICAL:
+        return _(
+            "Unknown at %(provider)s: it cannot be asked about a message whose reply was lost. Critical, so it is "
+            "sent once more via another provider if no receipt arrives in time; otherwise not resent automatically."
+        ) % {"provider": ProviderName(message.provider).label if message.provider else "?"}
+    return _(
+        "Unknown at %(provider)s: it cannot be asked about a message whose reply was lost, so it is not resent "
+        "automatically. Resend via another provider if the customer must get it."
+    ) % {"provider": ProviderName(message.provider).label if message.provider else "?"}
+
+
+def _attempt_unrecoverable(*, attempt: Attempt, message: Message, provider_row: Provider) -> str:
+    # Not a provider failure (the circuit stays as it is) and not worth asking again: the message
+    # stays unknown, in the dead-letter list, until an operator resends it or a receipt arrives.
+    with transaction.atomic():
+        Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.UNKNOWN).update(
+            error_code=UNRECOVERABLE, error_detail="no lookup without the provider's id; not resent automatically"
+        )
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if locked.status != MessageStatus.UNKNOWN or locked.error_code == UNRECOVERABLE:
+            return "nothing_to_do"
+        Message.objects.filter(pk=locked.pk).update(
+            error_code=UNRECOVERABLE, error_detail=f"unknown at {provider_row.name}", is_dead_letter=True
+        )
+        StatusChange.objects.create(
+            message=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            note=f"unknown at {provider_row.name}: not resent automatically",
+        )
+    logger.warning(
+        "sms %s is unknown at %s and cannot be looked up: waiting for an operator",
+        message.pk,
+        provider_row.name,
+        extra={"sms_id": message.pk, "provider": provider_row.name},
+    )
+    return UNRECOVERABLE
+
+
+def _circuit(provider_row: Provider, *, success: bool) -> None:
+    try:
+        limits.circuit_record(
+            provider=provider_row.name,
+            is_success=success,
+            threshold=provider_row.failure_threshold,
+            cooldown_seconds=provider_row.cooldown_seconds,
+            now=timezone.now(),
+        )
+    except Exception:  # Redis down: the circuit is an optimisation, the outbox still holds the truth.
+        logger.warning("could not record the circuit state of %s", provider_row.name)
+
+
+def _attempt_accepted(*, attempt: Attempt, provider_row: Provider, result: base.SendResult) -> str:
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=attempt.message_id)
+        Attempt.objects.filter(pk=attempt.pk).update(
+            status=AttemptStatus.ACCEPTED,
+            provider_message_id=result.provider_message_id,
+            is_duplicate_reply=result.is_duplicate,
+            accepted_at=now,
+            error_code="",
+            error_detail="",
+        )
+        _record_event(
+            provider=provider_row.name,
+            kind=ProviderEvent.Kind.SEND_REPLY,
+            dedupe_parts=[str(attempt.pk), result.provider_message_id, str(result.is_duplicate)],
+            raw=result.raw,
+            provider_message_id=result.provider_message_id,
+            message=locked,
+            provider_status="duplicate" if result.is_duplicate else "accepted",
+            mapped_status=MessageStatus.ACCEPTED,
+        )
+        cost = provider_row.unit_price_centi * (get_provider(provider_row.name) or _units_one).billable_units(
+            segments=locked.billable_units
+        )
+        fields = {
+            "provider": provider_row.name,
+            "provider_message_id": result.provider_message_id,
+            "lease_until": None,
+            "cost_centi": locked.cost_centi + cost,
+        }
+        if not _set_status(
+            message=locked,
+            status=MessageStatus.ACCEPTED,
+            note=f"{provider_row.name} accepted" + (" (duplicate)" if result.is_duplicate else ""),
+            **fields,
+        ):
+            Message.objects.filter(pk=locked.pk).update(**fields)
+        if result.balance is not None:
+            Provider.objects.filter(pk=provider_row.pk).update(balance=result.balance, balance_updated_at=now)
+            if result.balance < provider_row.balance_low_threshold:
+                logger.warning(
+                    "sms provider %s balance is low: %s",
+                    provider_row.name,
+                    result.balance,
+                    extra={"provider": provider_row.name, "balance": result.balance},
+                )
+    return "duplicate" if result.is_duplicate else "accepted"
+
+
+class _UnitsOne:
+    @staticmethod
+    def billable_units(*, segments: int) -> int:
+        return segments
+
+
+_units_one = _UnitsOne()
+
+
+def _attempt_failed(*, attempt: Attempt, error: base.ProviderError, provider_row: Provider | None = None) -> str:
+    kind = error.kind
+    # Being rate limited (HTTP 429) says nothing about the provider's health.
+    is_rate_limited = error.code in RATE_LIMIT_CODES
+    if provider_row is not None and kind in (base.PROVIDER, base.TEMPORARY) and not is_rate_limited:
+        _circuit(provider_row, success=False)
+    error_code = f"{kind}:{error.code}" if kind != "not_found" else "not_found"
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=attempt.message_id)
+        Attempt.objects.filter(pk=attempt.pk).update(
+            status=AttemptStatus.REJECTED, error_code=error_code[:40], error_detail=error.detail[:300], final_at=now
+        )
+        _record_event(
+            provider=attempt.provider,
+            kind=ProviderEvent.Kind.SEND_REPLY,
+            dedupe_parts=[str(attempt.pk), "error", error.code],
+            raw={"code": error.code, **error.raw},
+            message=locked,
+            provider_status=error.code,
+            mapped_status="rejected",
+        )
+        other_open = locked.attempts.exclude(pk=attempt.pk).exclude(status__in=ATTEMPT_FINAL).exists()
+        if kind in (base.RECIPIENT, base.OPTED_OUT):
+            if kind == base.OPTED_OUT:
+                OptOut.objects.get_or_create(
+                    phone=locked.phone,
+                    defaults={"source": OptOut.Source.PROVIDER, "note": f"{attempt.provider} {error.code}"},
+                )
+            if not other_open:
+                _set_status(
+                    message=locked,
+                    status=MessageStatus.FAILED,
+                    note=error.detail,
+                    error_code=error.code[:40],
+                    error_detail=error.detail[:300],
+                    is_dead_letter=kind == base.RECIPIENT,
+                    lease_until=None,
+                )
+            return kind
+        if other_open or locked.status in (MessageStatus.ACCEPTED, *FINAL_STATUSES):
+            # A critical resend that failed: the first provider's attempt still stands.
+            return f"resend_failed:{kind}"
+        delay = datetime.timedelta(0)
+        if kind == base.TEMPORARY:
+            tries = locked.attempts.filter(provider=attempt.provider, error_code__startswith="temporary:").count()
+            delay = datetime.timedelta(seconds=min(60, 2 ** (tries - 1)))
+        _set_status(
+            message=locked,
+            status=MessageStatus.QUEUED,
+            allow_retry=True,
+            note=f"{attempt.provider}: {error.detail}"[:200],
+            lease_until=None,
+            not_before=now + delay,
+            error_code=error.code[:40],
+            error_detail=error.detail[:300],
+        )
+        _enqueue_send(locked.pk, countdown=delay.total_seconds() or None)
+    return f"retry:{kind}"
+
+
+def attempt_recover(*, attempt_id: int) -> str:
+    """After a timeout, ask the same provider whether it has the message before anything else."""
+    attempt = Attempt.objects.select_related("message").filter(pk=attempt_id).first()
+    if attempt is None or attempt.status != AttemptStatus.UNKNOWN:
+        return "nothing_to_do"
+    claimed = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.UNKNOWN).update(
+        error_detail="asking the provider"
+    )
+    if not claimed:
+        return "nothing_to_do"
+    provider_row = Provider.objects.get(name=attempt.provider)
+    return _call_provider(attempt=attempt, message=attempt.message, provider_row=provider_row, recover=True)
