@@ -66,8 +66,8 @@ def django_env(database_url: str) -> dict[str, str]:
         # persistent connection (CONN_MAX_AGE > 0) stays with a thread that is gone and is only
         # closed by the garbage collector: at 20 concurrent devices that exhausted PostgreSQL's
         # max_connections ("sorry, too many clients already", half the batches answered 503).
-        # Close each request's connection when it ends instead.
-        "DATABASE_CONN_MAX_AGE": "0",
+        # The project's settings answer that with psycopg's pool (as the deployment does).
+        "DATABASE_POOL_MAX_SIZE": os.environ.get("DATABASE_POOL_MAX_SIZE", "10"),
     }
 
 

@@ -42,10 +42,25 @@ class CeleryQueueLengthCollector(Collector):
         yield gauge
 
 
+# Collectors that compute their figures at scrape time from a shared store (Redis, the
+# database) rather than from this process's counters; apps add theirs in AppConfig.ready().
+_scrape_time_collectors: list[Collector] = []
+
+
+def register_scrape_time_collector(collector: Collector) -> None:
+    """Serve `collector` on /metrics in single-process and in gunicorn's multiprocess mode."""
+    if collector in _scrape_time_collectors:
+        return
+    _scrape_time_collectors.append(collector)
+    prometheus_client.REGISTRY.register(collector)
+
+
 def metrics(request: HttpRequest) -> HttpResponse:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = prometheus_client.CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        for collector in _scrape_time_collectors:
+            registry.register(collector)
     else:
         registry = prometheus_client.CollectorRegistry()
         registry.register(_DefaultRegistry())

@@ -97,8 +97,20 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url_config(env_secret("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# Under ASGI (uvicorn workers) Django runs each request's sync code on a thread of its own, so a
+# persistent connection (CONN_MAX_AGE > 0) is stranded with its thread until garbage collection
+# and PostgreSQL runs out of clients. Web processes use psycopg's pool instead
+# (DATABASE_POOL_MAX_SIZE connections per process); without it every request connects anew.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10.0),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Eager Celery and the dev server write from several threads; wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}

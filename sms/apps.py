@@ -11,8 +11,7 @@ class SmsConfig(AppConfig):
         from luckygas.delivery import events
         from sms import conf, hooks, metrics
 
-        # Served by /metrics from the process registry (single-process servers). With gunicorn's
-        # multiprocess mode luckygas/metrics.py must register metrics.SmsMessagesCollector too.
+        # Counts kept in Redis by the workers, read at scrape time by every web process.
         metrics.register_collector()
 
         events.subscribe(events.ORDER_STATUS_CHANGED, hooks.on_order_status_changed)

@@ -72,10 +72,10 @@ _collector: SmsMessagesCollector | None = None
 
 
 def register_collector() -> None:
-    """Put the collector in the process registry once (what /metrics serves in one process)."""
+    """Serve the collector on /metrics once (single-process and multiprocess mode)."""
     global _collector
     if _collector is None:
-        import prometheus_client
+        from luckygas.metrics import register_scrape_time_collector
 
         _collector = SmsMessagesCollector()
-        prometheus_client.REGISTRY.register(_collector)
+        register_scrape_time_collector(_collector)

@@ -43,7 +43,6 @@ from banking.services.returns import (
 from banking.services.uploads import (
     bank_client,
     bank_endpoint,
-    bank_upload_count,
     batch_mark_uploaded_manually,
     batch_upload,
 )
@@ -56,7 +55,6 @@ __all__ = [
     "bank_account_create",
     "bank_client",
     "bank_endpoint",
-    "bank_upload_count",
     "batch_approve",
     "batch_build_plain_file",
     "batch_cancel",

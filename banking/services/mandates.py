@@ -284,7 +284,7 @@ def mandate_file_upload(
     *, transfer: TransferFile, client: BankClient | None = None, actor: AbstractBaseUser | str | None = None
 ) -> TransferFile:
     """Send an ACHP02 file by SFTP (temporary name, rename, verify); a delivered file is never sent again."""
-    from banking.services.uploads import bank_client, bank_upload_count
+    from banking.services.uploads import bank_client
 
     with transaction.atomic():
         locked = TransferFile.objects.select_for_update().select_related("bank").get(pk=transfer.pk)
@@ -296,7 +296,6 @@ def mandate_file_upload(
                 data=bytes(locked.sealed_content), folder=bank.upload_folder, name=locked.file_name
             )
         except Exception as error:
-            bank_upload_count(bank=bank, result="failed")
             audit_record_append(
                 action="mandate_file.upload_failed",
                 actor=actor,
@@ -307,7 +306,6 @@ def mandate_file_upload(
             failure = error
         else:
             failure = None
-            bank_upload_count(bank=bank, result="delivered")
             locked.delivered_at = timezone.now()
             locked.save(update_fields=["delivered_at"])
             audit_record_append(

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from banking import events
 from banking import secrets as bank_secrets
 from banking.audit import audit_record_append
-from banking.metrics import BANK_UPLOADS
 from banking.models import (
     Bank,
     BatchStatus,
@@ -40,11 +39,6 @@ def bank_client(bank: Bank, **options: object) -> BankClient:
     options.setdefault("max_attempts", conf.transport_max_attempts())
     options.setdefault("backoff_base", conf.transport_backoff_seconds())
     return BankClient(bank_endpoint(bank), **options)  # type: ignore[arg-type]
-
-
-def bank_upload_count(*, bank: Bank, result: str) -> None:
-    """Count one SFTP upload attempt on `luckygas_bank_uploads_total{bank, result}`."""
-    BANK_UPLOADS.labels(bank=bank.code, result=result).inc()
 
 
 def _mark_uploaded(
@@ -95,7 +89,6 @@ def batch_upload(*, batch: CollectionBatch, client: BankClient | None = None) ->
             upload_attempts=F("upload_attempts") + 1,
             last_error="" if failure is None else f"{type(failure).__name__}: {failure}"[:2000],
         )
-        bank_upload_count(bank=locked.bank, result="delivered" if failure is None else "failed")
         if failure is not None:
             audit_record_append(
                 action="upload.failed",

@@ -67,6 +67,9 @@ def test_web_serves_probes_metrics_and_json_logs_from_secret_files(web):
     assert total >= 20
     for queue in ("default", "sms", "banking", "exports"):
         assert f'luckygas_celery_queue_length{{queue="{queue}"}}' in text
+    # the figures the workers produce (counted in Redis or the database) reach the web pods' scrape
+    assert "# TYPE luckygas_sms_messages_total counter" in text
+    assert "# TYPE luckygas_bank_uploads_total counter" in text
 
     # logs: JSON lines, access log included, phone numbers masked
     httpx.get(f"{url}/healthz", params={"phone": "0912345678"})

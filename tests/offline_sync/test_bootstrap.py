@@ -17,7 +17,7 @@ def test_bootstrap_gives_the_route_server_time_cursor_and_policy(route_a, phone_
         "purge_after_days": 7,
         "storage_budget_mb": 50,
         "gps_interval_online_seconds": 30,
-        "gps_interval_offline_seconds": 120,
+        "gps_interval_offline_seconds": 30,
         "media_max_bytes": 2 * 1024 * 1024,
         "media_max_width": 800,
         "media_max_height": 600,
