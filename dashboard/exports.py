@@ -246,8 +246,9 @@ def _orders_queryset(period: Period):
 
 
 def _orders(period: Period, audience: str) -> list[Table]:
-    statuses = dict(OrderStatus.choices)
-    methods = dict(PaymentMethod.choices)
+    # Labels translated once per export, not once per row.
+    statuses = {value: str(label) for value, label in OrderStatus.choices}
+    methods = {value: str(label) for value, label in PaymentMethod.choices}
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     queryset = _orders_queryset(period).values_list(
         "pk",
@@ -265,11 +266,11 @@ def _orders(period: Period, audience: str) -> list[Table]:
             yield [
                 pk,
                 day,
-                timezone.localtime(created_at, tz),
+                created_at.astimezone(tz),
                 code,
                 name,
-                str(statuses.get(status, status)),
-                str(methods.get(method, method)),
+                statuses.get(status, status),
+                methods.get(method, method),
                 amount,
             ]
 
@@ -301,14 +302,14 @@ def _reconciliation_queryset(period: Period):
 
 
 def _reconciliation(period: Period, audience: str) -> list[Table]:
-    statuses = dict(Invoice._meta.get_field("status").choices)
+    statuses = {value: str(label) for value, label in Invoice._meta.get_field("status").choices}
     queryset = _reconciliation_queryset(period).values_list(
         "number", "customer__code", "customer__short_name", "issue_date", "due_date", "amount", "paid", "status"
     )
 
     def rows() -> Iterator[list[Any]]:
         for number, code, name, issued, due, amount, paid, status in queryset.iterator(chunk_size=CHUNK):
-            yield [number, code, name, issued, due, amount, paid, amount - paid, str(statuses.get(status, status))]
+            yield [number, code, name, issued, due, amount, paid, amount - paid, statuses.get(status, status)]
 
     return [
         Table(
@@ -353,10 +354,10 @@ REPORT_CHOICES = [(report.name, report.title) for report in REPORTS.values()]
 ProgressCallback = Callable[[int], None]
 
 
-def _excel_value(kind: str, value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
+def _excel_value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         # Excel has no time zones: write the Asia/Taipei wall-clock time.
-        return timezone.localtime(value, zoneinfo.ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
+        return value.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
     return value
 
 
@@ -399,16 +400,24 @@ def write_xlsx(
             cell.alignment = Alignment(horizontal="center")
             header.append(cell)
         sheet.append(header)
-        kinds = [column.kind for column in table.columns]
+        # A write-only sheet serialises each row as it is appended, so one styled cell per column
+        # can carry every row's value: the number format is looked up once per column, not per cell.
+        styled_cells: list[Any] = []
+        for column in table.columns:
+            if column.kind in styles:
+                cell = WriteOnlyCell(sheet)
+                cell.style = styles[column.kind]
+                styled_cells.append(cell)
+            else:
+                styled_cells.append(None)
         for row in table.rows:
             cells = []
-            for kind, value in zip(kinds, row, strict=True):
-                if kind in styles and value is not None:
-                    cell = WriteOnlyCell(sheet, value=_excel_value(kind, value))
-                    cell.style = styles[kind]
-                    cells.append(cell)
+            for cell, value in zip(styled_cells, row, strict=True):
+                if cell is None or value is None:
+                    cells.append(_excel_value(value))
                 else:
-                    cells.append(_excel_value(kind, value))
+                    cell.value = _excel_value(value)
+                    cells.append(cell)
             sheet.append(cells)
             written += 1
             if progress and written % CHUNK == 0:
