@@ -48,7 +48,6 @@ def test_pdf_embeds_noto_cjk_and_its_chinese_text_extracts_back(chinese_customer
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
 
 
-
 def test_excel_rows_each_keep_their_own_order_values(db, django_capture_on_commit_callbacks, tmp_path):
     # given three orders of the same day, placed at different times by different customers
     orders = [
@@ -73,7 +72,7 @@ def test_excel_rows_each_keep_their_own_order_values(db, django_capture_on_commi
     assert rows == [
         [
             order.pk,
-            datetime.datetime(2026, 11, 9),
+            taipei(2026, 11, 9, 0, 0).replace(tzinfo=None),
             taipei(2026, 11, 9, hour, 3 * hour).replace(tzinfo=None),
             f"C9100{hour:02d}",
             f"福氣小吃店{hour}",
@@ -84,6 +83,7 @@ def test_excel_rows_each_keep_their_own_order_values(db, django_capture_on_commi
         for order, hour in zip(orders, (8, 12, 19), strict=True)
     ]
     assert {sheet.cell(row=index, column=3).number_format for index in (2, 3, 4)} == {"yyyy/mm/dd hh:mm"}
+
 
 def test_excel_cells_have_real_types_a_frozen_header_and_widths(chinese_customer_order, tmp_path):
     path = tmp_path / "orders.xlsx"
