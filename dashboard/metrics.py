@@ -17,12 +17,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Window
 from django.db.models.functions import ExtractIsoWeekDay
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.models import DailyRollup, ExportJob, ExportStatus, HourlyOrderCount
+from dashboard.models import CustomerDailyRollup, DailyRollup, ExportJob, ExportStatus, HourlyOrderCount
 from luckygas.delivery.models import (
     FINAL_STOP_STATUSES,
     Customer,
@@ -274,18 +274,26 @@ def compute_drivers(period: Period) -> dict[str, Any]:
 
 def compute_customers(period: Period) -> dict[str, Any]:
     """New and active customers, the top customers by volume, and when orders come in."""
-    created = Order.objects.filter(created_at__gte=period.start_moment, created_at__lt=period.end_moment)
     new_customers = Customer.objects.filter(
         created_at__gte=period.start_moment, created_at__lt=period.end_moment
     ).count()
-    active_customers = created.values("customer_id").distinct().count()
+    # One pass over the per-customer day rollups (compact, in day order; a covering index): group
+    # by customer once, and count the groups (the active customers) with a window over them.
     top = list(
-        created.values("customer_id")
-        .annotate(orders=Count("id"), amount=Sum("total_amount"))
+        CustomerDailyRollup.objects.filter(day__range=(period.start, period.end))
+        .values("customer_id")
+        .annotate(orders=Sum("orders_created"), amount=Sum("amount"), active=Window(Count("customer_id")))
         .order_by("-orders", "-amount", "customer_id")[:10]
     )
-    names = dict(Customer.objects.filter(pk__in=[row["customer_id"] for row in top]).values_list("pk", "short_name"))
-    codes = dict(Customer.objects.filter(pk__in=[row["customer_id"] for row in top]).values_list("pk", "code"))
+    active_customers = top[0]["active"] if top else 0
+    customers = {
+        pk: (code, name)
+        for pk, code, name in Customer.objects.filter(pk__in=[row["customer_id"] for row in top]).values_list(
+            "pk", "code", "short_name"
+        )
+    }
+    names = {pk: name for pk, (_code, name) in customers.items()}
+    codes = {pk: code for pk, (code, _name) in customers.items()}
     pattern = [[0] * 24 for _weekday in range(7)]
     for row in (
         HourlyOrderCount.objects.filter(day__range=(period.start, period.end))
@@ -453,6 +461,7 @@ PANELS = {
 # Which metrics each delivery event can change.
 EVENT_METRICS = {
     "order.created": ("kpis", "pipeline", "customers"),
+    "order.updated": ("pipeline", "customers"),
     "order.status_changed": ("kpis", "pipeline", "drivers", "finance"),
     "route.changed": ("drivers", "pipeline"),
     "stop.changed": ("drivers",),
