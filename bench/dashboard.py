@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import datetime
 import itertools
+import logging
 import os
 import re
 import resource
@@ -31,6 +32,9 @@ os.environ.setdefault("DJANGO_DEBUG", "1")
 import django  # noqa: E402
 
 django.setup()
+# WeasyPrint logs every layout step at INFO: the figures would drown in it.
+logging.getLogger("weasyprint").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 from django.core.cache import cache  # noqa: E402
 
