@@ -70,12 +70,10 @@ class CustomerDailyRollup(models.Model):
         verbose_name_plural = _("customer daily rollups")
         ordering = ["day", "customer"]
         constraints = [
-            # Covering: a period's rows are read from the index alone.
-            models.UniqueConstraint(
-                fields=["day", "customer"],
-                include=["orders_created", "amount"],
-                name="one_customer_rollup_per_day",
-            ),
+            # Also the index a period's rows are found by (day first). Kept without INCLUDE columns:
+            # SQLite (the embedded `make run`) would silently drop such a constraint, and the upsert
+            # needs it.
+            models.UniqueConstraint(fields=["day", "customer"], name="one_customer_rollup_per_day"),
         ]
 
     def __str__(self) -> str:
