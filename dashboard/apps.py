@@ -22,6 +22,15 @@ def _on_order_status_changed(*, event: str, order_id: int, to_status: str, **_pa
     mark_dirty(*EVENT_METRICS[event])
 
 
+def _on_order_updated(*, event: str, order_id: int, **_payload: Any) -> None:
+    from dashboard.live import mark_dirty
+    from dashboard.metrics import EVENT_METRICS
+    from dashboard.services import rollup_record_order_updated
+
+    rollup_record_order_updated(order_id=order_id)
+    mark_dirty(*EVENT_METRICS[event])
+
+
 def _on_other_event(*, event: str, **_payload: Any) -> None:
     from dashboard.live import mark_dirty
     from dashboard.metrics import EVENT_METRICS
@@ -45,6 +54,7 @@ class DashboardConfig(AppConfig):
         from luckygas.delivery import events
 
         events.subscribe(events.ORDER_CREATED, _on_order_created)
+        events.subscribe(events.ORDER_UPDATED, _on_order_updated)
         events.subscribe(events.ORDER_STATUS_CHANGED, _on_order_status_changed)
         for event in (events.ROUTE_CHANGED, events.STOP_CHANGED, events.INVOICE_PAID, events.PAYMENT_RECORDED):
             events.subscribe(event, _on_other_event)

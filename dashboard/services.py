@@ -15,12 +15,13 @@ from django.core.files import File
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Count, Sum
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from dashboard.metrics import Period
 from dashboard.models import (
+    CustomerDailyRollup,
     DailyRollup,
     ExportJob,
     ExportStatus,
@@ -71,15 +72,59 @@ def _hourly_add(*, day: datetime.date, hour: int, orders: int) -> None:
         cursor.execute(sql, [day, hour, orders])
 
 
+# Namespace of the advisory locks that serialise recounts of one customer's day (any constant).
+CUSTOMER_ROLLUP_LOCK = 7_207_001
+
+
+def customer_rollup_refresh(*, customer_id: int, day: datetime.date) -> None:
+    """Recount one customer's orders created on one Asia/Taipei day, and their amount, from the orders.
+
+    A recount, not an increment: running it twice, or after an order's lines changed, is right.
+    """
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two recounts of the same customer run one after the other, so the later one's count
+            # starts after the earlier one committed and can never overwrite it with older data.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CUSTOMER_ROLLUP_LOCK, customer_id])
+        totals = Order.objects.filter(
+            customer_id=customer_id, created_at__gte=start, created_at__lt=start + datetime.timedelta(days=1)
+        ).aggregate(orders=Count("id"), amount=Sum("total_amount"))
+        if not totals["orders"]:
+            CustomerDailyRollup.objects.filter(customer_id=customer_id, day=day).delete()
+            return
+        CustomerDailyRollup.objects.bulk_create(
+            [
+                CustomerDailyRollup(
+                    customer_id=customer_id, day=day, orders_created=totals["orders"], amount=totals["amount"] or 0
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["day", "customer"],
+            update_fields=["orders_created", "amount"],
+        )
+
+
 def rollup_record_order_created(*, order_id: int) -> None:
-    """Count a newly created order on its Asia/Taipei creation day and hour."""
-    created_at = Order.objects.filter(pk=order_id).values_list("created_at", flat=True).first()
-    if created_at is None:
+    """Count a newly created order on its Asia/Taipei creation day and hour, and on its customer's day."""
+    row = Order.objects.filter(pk=order_id).values("created_at", "customer_id").first()
+    if row is None:
         return
-    local = timezone.localtime(created_at, zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    local = timezone.localtime(row["created_at"], zoneinfo.ZoneInfo(settings.TIME_ZONE))
     with transaction.atomic():
         _rollup_add(day=local.date(), orders_created=1)
         _hourly_add(day=local.date(), hour=local.hour, orders=1)
+    customer_rollup_refresh(customer_id=row["customer_id"], day=local.date())
+
+
+def rollup_record_order_updated(*, order_id: int) -> None:
+    """An order's lines (so its amount) changed: recount its customer's day."""
+    row = Order.objects.filter(pk=order_id).values("created_at", "customer_id").first()
+    if row is None:
+        return
+    customer_rollup_refresh(customer_id=row["customer_id"], day=local_day(row["created_at"]))
 
 
 def rollup_record_status_change(*, order_id: int, to_status: str) -> None:
@@ -118,7 +163,7 @@ def rollup_rebuild(*, start: datetime.date | None = None, end: datetime.date | N
         # Locked before reading: events arriving meanwhile wait for the new rows instead of being lost.
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (DailyRollup, HourlyOrderCount):
+                for model in (DailyRollup, HourlyOrderCount, CustomerDailyRollup):
                     cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
         days: dict[datetime.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
         hourly: dict[tuple[datetime.date, int], int] = {}
@@ -154,7 +199,7 @@ def rollup_rebuild(*, start: datetime.date | None = None, end: datetime.date | N
         for row in ended:
             days[row["day"]][f"orders_{row['status']}"] = row["count"]
 
-        for model in (DailyRollup, HourlyOrderCount):
+        for model in (DailyRollup, HourlyOrderCount, CustomerDailyRollup):
             existing = model.objects.all()
             if start is not None:
                 existing = existing.filter(day__gte=start)
@@ -171,7 +216,28 @@ def rollup_rebuild(*, start: datetime.date | None = None, end: datetime.date | N
             ],
             batch_size=2000,
         )
+        _customer_rollup_insert(in_range("created_at"), tz)
     return len(days)
+
+
+def _customer_rollup_insert(orders, tz: zoneinfo.ZoneInfo) -> None:
+    """Write the per-customer day rows of `orders` in one INSERT … SELECT (a million orders never
+    pass through Python), in day order so a period's rows sit together on disk."""
+    per_customer_day = (
+        orders.annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day", "customer_id")
+        .annotate(orders_created=Count("id"), amount=Coalesce(Sum("total_amount"), 0))
+        .order_by("day", "customer_id")
+    )
+    select_sql, params = per_customer_day.query.sql_with_params()
+    table = connection.ops.quote_name(CustomerDailyRollup._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, customer_id, orders_created, amount) {select_sql}",
+            params,
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table}")
 
 
 # --- Exports ---------------------------------------------------------------------------------

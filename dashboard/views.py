@@ -43,6 +43,10 @@ def _page_strings() -> dict[str, object]:
         "stopsDone": _("Done"),
         "stopsLeft": _("Left"),
         "never": _("never"),
+        "ordersCount": _("%s orders"),
+        "pageOf": _("Page %(page)s of %(pages)s"),
+        "noOrders": _("No orders match."),
+        "loading": _("Loading…"),
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         "circuit": {"closed": _("OK"), "open": _("Down"), "half_open": _("Recovering")},
     }
@@ -64,6 +68,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "socketPath": "/ws/dashboard/",
         "snapshotUrl": reverse("dashboard:api-snapshot"),
         "metricUrl": reverse("dashboard:api-metric", args=["METRIC"]),
+        "ordersUrl": reverse("dashboard:api-orders"),
         "exportUrl": reverse("dashboard:export", args=["REPORT", "FORMAT"]),
         "intervalSeconds": DEFAULT_INTERVAL,
         "today": today.isoformat(),

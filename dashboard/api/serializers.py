@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
 from dashboard.models import DailyRollup, ExportJob
+from dashboard.selectors import ORDER_SORTS
+from luckygas.delivery.models import OrderStatus, PaymentMethod
 
 
 class DailyRollupOutputSerializer(serializers.ModelSerializer):
@@ -51,3 +53,31 @@ class ExportJobOutputSerializer(serializers.ModelSerializer):
         if job.status != "done":
             return None
         return reverse("dashboard:export-download", args=[job.pk])
+
+
+SORT_CHOICES = [*ORDER_SORTS, *(f"-{key}" for key in ORDER_SORTS)]
+
+
+class OrderListFilterSerializer(serializers.Serializer):
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=60, trim_whitespace=True)
+    sort = serializers.ChoiceField(choices=SORT_CHOICES, required=False, default="-number")
+
+
+class OrderRowOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField(source="pk")
+    delivery_date = serializers.DateField()
+    created_at = serializers.DateTimeField()
+    customer_code = serializers.CharField()
+    customer_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    status_label = serializers.SerializerMethodField()
+    payment_method_label = serializers.SerializerMethodField()
+    amount = serializers.IntegerField(source="total_amount")
+
+    def get_status_label(self, row: dict) -> str:
+        return str(OrderStatus(row["status"]).label)
+
+    def get_payment_method_label(self, row: dict) -> str:
+        return str(PaymentMethod(row["payment_method"]).label)

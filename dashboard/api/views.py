@@ -4,12 +4,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -18,15 +19,23 @@ from rest_framework.views import APIView
 
 from dashboard.api.renderers import CSVRenderer
 from dashboard.api.serializers import (
+    SORT_CHOICES,
     DailyRollupOutputSerializer,
     ExportJobOutputSerializer,
     MetricSnapshotOutputSerializer,
+    OrderListFilterSerializer,
+    OrderRowOutputSerializer,
     SnapshotOutputSerializer,
 )
 from dashboard.live import current_seq
-from dashboard.metrics import METRICS, default_period, metrics_for, snapshot_get
+from dashboard.metrics import METRICS, Period, default_period, local_today, metrics_for, snapshot_get
 from dashboard.periods import period_from_params
-from dashboard.selectors import daily_rollup_list, dashboard_audience_for_user, export_job_list_for_user
+from dashboard.selectors import (
+    daily_rollup_list,
+    dashboard_audience_for_user,
+    dashboard_order_list,
+    export_job_list_for_user,
+)
 
 PERIOD_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First day (Asia/Taipei), YYYY-MM-DD."),
@@ -139,3 +148,48 @@ class ExportJobDetailApi(DashboardApi):
     def get(self, request: Request, job_id: str) -> Response:
         job = get_object_or_404(export_job_list_for_user(request.user), pk=job_id)
         return Response(ExportJobOutputSerializer(job).data)
+
+
+ORDER_LIST_MAX_DAYS = 31
+
+
+class OrderListPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class DashboardOrderListApi(ListAPIView):
+    """Orders due in a period (today by default) for the dashboard's table: search, sort, pages."""
+
+    permission_classes = [IsDashboardViewer]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    serializer_class = OrderRowOutputSerializer
+    pagination_class = OrderListPagination
+
+    @extend_schema(
+        parameters=[
+            *PERIOD_PARAMETERS,
+            OpenApiParameter("q", OpenApiTypes.STR, description="Order number, customer code or part of a name."),
+            OpenApiParameter("sort", OpenApiTypes.STR, enum=SORT_CHOICES),
+        ],
+        operation_id="dashboard_order_list",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        filters = OrderListFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        today = local_today()
+        try:
+            period = period_from_params(self.request.query_params, default=Period(today, today))
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        if period.days > ORDER_LIST_MAX_DAYS:
+            # The table is for days and weeks; a longer list is an export.
+            message = _("Show at most %(days)d days of orders; export longer periods.")
+            raise ValidationError({"start": [message % {"days": ORDER_LIST_MAX_DAYS}]})
+        return dashboard_order_list(
+            period=period, search=filters.validated_data.get("q", ""), sort=filters.validated_data["sort"]
+        )

@@ -105,3 +105,55 @@ def test_a_tile_updates_without_reload_and_resyncs_after_a_dropped_socket(
     expect(page.locator('[data-table="drivers"] tr')).to_have_count(1)
     page.wait_for_timeout(800)
     save_screenshot(page, "dashboard-operations")
+
+
+def test_a_manager_pages_sorts_and_searches_the_orders_table(asgi_server, browser_context, manager):
+    # given 120 orders due today, of 1 to 5 cylinders each
+    product = ProductFactory()
+    orders = [
+        order_create(
+            customer=CustomerFactory(short_name=f"福氣小吃店{index:03d}", code=f"C7{index:05d}"),
+            delivery_date=timezone.localdate(),
+            lines=[OrderLineInput(product=product, quantity=1 + index % 5)],
+        )
+        for index in range(120)
+    ]
+    browser_context.add_cookies([{"name": "sessionid", "value": session_cookie(manager), "url": asgi_server}])
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 1366, "height": 1000})
+    page.goto(f"{asgi_server}/dashboard/")
+    table = page.locator('[data-table="orders"]')
+    pager = page.locator("[data-orders-page]")
+    next_page = page.locator('[data-page="next"]')
+
+    # when the operations panel opens, the table shows the first page, newest order first
+    page.locator('.tab[data-panel="operations"]').click()
+    expect(page.locator("[data-orders-count]")).to_have_text("120 筆訂單")
+    expect(pager).to_have_text("第 1 / 3 頁")
+    expect(table.locator("tr")).to_have_count(50)
+    expect(table.locator("tr").first.locator("td").first).to_have_text(str(orders[-1].pk))
+
+    # then the manager pages through to the last page
+    next_page.click()
+    expect(pager).to_have_text("第 2 / 3 頁")
+    expect(table.locator("tr").first.locator("td").first).to_have_text(str(orders[-51].pk))
+    next_page.click()
+    expect(pager).to_have_text("第 3 / 3 頁")
+    expect(table.locator("tr")).to_have_count(20)
+    expect(table.locator("tr").last.locator("td").first).to_have_text(str(orders[0].pk))
+    expect(next_page).to_be_disabled()
+
+    # sorting by amount starts again at page 1 with the largest orders
+    page.locator('[data-sort="amount"]').click()
+    expect(pager).to_have_text("第 1 / 3 頁")
+    expect(page.locator('[data-sort="amount"]')).to_have_attribute("aria-sort", "descending")
+    expect(table.locator("tr").first.locator("td").last).to_contain_text("4,750")
+
+    # and a search narrows the table to one customer
+    page.locator('[data-orders-search] input[name="q"]').fill("福氣小吃店007")
+    expect(page.locator("[data-orders-count]")).to_have_text("1 筆訂單")
+    expect(table.locator("tr")).to_have_count(1)
+    expect(table.locator("tr td").nth(4)).to_have_text("福氣小吃店007")
+    page.locator('[data-orders-search] input[name="q"]').fill("")
+    expect(page.locator("[data-orders-count]")).to_have_text("120 筆訂單")
+    save_screenshot(page, "dashboard-orders-table")

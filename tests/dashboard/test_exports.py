@@ -48,6 +48,43 @@ def test_pdf_embeds_noto_cjk_and_its_chinese_text_extracts_back(chinese_customer
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
 
 
+def test_excel_rows_each_keep_their_own_order_values(db, django_capture_on_commit_callbacks, tmp_path):
+    # given three orders of the same day, placed at different times by different customers
+    orders = [
+        delivered_order_at(
+            taipei(2026, 11, 9, hour, 3 * hour),
+            customer=CustomerFactory(short_name=f"福氣小吃店{hour}", code=f"C9100{hour:02d}"),
+            capture=django_capture_on_commit_callbacks,
+        )
+        for hour in (8, 12, 19)
+    ]
+    path = tmp_path / "orders.xlsx"
+
+    # when they are exported
+    written = report_write_file(
+        report_name="orders", period=Period(DAY, DAY), audience=ADMIN, export_format="xlsx", path=path
+    )
+
+    # then every row holds its own order (cells of a column are written one row at a time)
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert written == 3
+    assert rows == [
+        [
+            order.pk,
+            taipei(2026, 11, 9, 0, 0).replace(tzinfo=None),
+            taipei(2026, 11, 9, hour, 3 * hour).replace(tzinfo=None),
+            f"C9100{hour:02d}",
+            f"福氣小吃店{hour}",
+            "已送達",
+            order.get_payment_method_display(),
+            order.total_amount,
+        ]
+        for order, hour in zip(orders, (8, 12, 19), strict=True)
+    ]
+    assert {sheet.cell(row=index, column=3).number_format for index in (2, 3, 4)} == {"yyyy/mm/dd hh:mm"}
+
+
 def test_excel_cells_have_real_types_a_frozen_header_and_widths(chinese_customer_order, tmp_path):
     path = tmp_path / "orders.xlsx"
     report_write_file(report_name="orders", period=Period(DAY, DAY), audience=ADMIN, export_format="xlsx", path=path)

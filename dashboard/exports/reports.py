@@ -1,57 +1,20 @@
-"""Reports as tables, written to Excel (openpyxl write-only) or PDF (WeasyPrint).
-
-A report is a list of `Table`s whose rows are iterators, so a 100,000-row export streams from a
-server-side cursor to a write-only workbook and memory stays flat. Panel reports are built from
-the same cached metric snapshots the dashboard shows; row reports (orders, reconciliation) read
-the database in chunks.
-"""
+"""The reports: panel reports from the cached metric snapshots, row reports (orders,
+reconciliation) streamed from the database in chunks."""
 
 import datetime
 import zoneinfo
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dashboard.exports.tables import CHUNK, DATE, DATETIME, INTEGER, MONEY, TEXT, Column, Report, Table
 from dashboard.metrics import ADMIN, AUDIENCES, METRICS, Period, snapshot_get
 from luckygas.delivery.models import Invoice, Order, OrderStatus, PaymentMethod
-
-TEXT, INTEGER, MONEY, DATE, DATETIME, PERCENT = "text", "integer", "money", "date", "datetime", "percent"
-ASYNC_ROW_THRESHOLD = 5000
-PDF_ROW_LIMIT = 20000
-CHUNK = 2000
-
-
-@dataclass
-class Column:
-    label: str
-    kind: str = TEXT
-    width: int = 14
-
-
-@dataclass
-class Table:
-    title: str
-    columns: list[Column]
-    rows: Iterable[list[Any]]
-    row_count: int | None = None
-
-
-@dataclass
-class Report:
-    name: str
-    title: Any
-    audiences: tuple[str, ...]
-    build: Callable[[Period, str], list[Table]]
-    count_rows: Callable[[Period], int] = field(default=lambda _period: 0)
 
 
 def _date(value: str | None) -> datetime.date | None:
@@ -246,8 +209,9 @@ def _orders_queryset(period: Period):
 
 
 def _orders(period: Period, audience: str) -> list[Table]:
-    statuses = dict(OrderStatus.choices)
-    methods = dict(PaymentMethod.choices)
+    # Labels translated once per export, not once per row.
+    statuses = {value: str(label) for value, label in OrderStatus.choices}
+    methods = {value: str(label) for value, label in PaymentMethod.choices}
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     queryset = _orders_queryset(period).values_list(
         "pk",
@@ -265,11 +229,11 @@ def _orders(period: Period, audience: str) -> list[Table]:
             yield [
                 pk,
                 day,
-                timezone.localtime(created_at, tz),
+                created_at.astimezone(tz),
                 code,
                 name,
-                str(statuses.get(status, status)),
-                str(methods.get(method, method)),
+                statuses.get(status, status),
+                methods.get(method, method),
                 amount,
             ]
 
@@ -301,14 +265,14 @@ def _reconciliation_queryset(period: Period):
 
 
 def _reconciliation(period: Period, audience: str) -> list[Table]:
-    statuses = dict(Invoice._meta.get_field("status").choices)
+    statuses = {value: str(label) for value, label in Invoice._meta.get_field("status").choices}
     queryset = _reconciliation_queryset(period).values_list(
         "number", "customer__code", "customer__short_name", "issue_date", "due_date", "amount", "paid", "status"
     )
 
     def rows() -> Iterator[list[Any]]:
         for number, code, name, issued, due, amount, paid, status in queryset.iterator(chunk_size=CHUNK):
-            yield [number, code, name, issued, due, amount, paid, amount - paid, str(statuses.get(status, status))]
+            yield [number, code, name, issued, due, amount, paid, amount - paid, statuses.get(status, status)]
 
     return [
         Table(
@@ -349,139 +313,6 @@ REPORTS: dict[str, Report] = {
     ]
 }
 REPORT_CHOICES = [(report.name, report.title) for report in REPORTS.values()]
-
-ProgressCallback = Callable[[int], None]
-
-
-def _excel_value(kind: str, value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
-        # Excel has no time zones: write the Asia/Taipei wall-clock time.
-        return timezone.localtime(value, zoneinfo.ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
-    return value
-
-
-EXCEL_FORMATS = {MONEY: "#,##0", INTEGER: "#,##0", DATE: "yyyy/mm/dd", DATETIME: "yyyy/mm/dd hh:mm", PERCENT: "0.0%"}
-
-
-def write_xlsx(
-    tables: list[Table], path: Path, *, title: str, period: Period, progress: ProgressCallback | None = None
-) -> int:
-    """Write one sheet per table with typed cells, a frozen header and column widths. Returns rows written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    styles = {}
-    for kind, number_format in EXCEL_FORMATS.items():
-        style = NamedStyle(name=f"luckygas_{kind}", number_format=number_format)
-        workbook.add_named_style(style)
-        styles[kind] = style.name
-    header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="1F4E79")
-    written = 0
-    used_names: set[str] = set()
-    for table in tables:
-        name = "".join(ch for ch in table.title if ch not in "[]:*?/\\")[:28] or "Sheet"
-        while name in used_names:
-            name = f"{name[:26]}_{len(used_names)}"
-        used_names.add(name)
-        sheet = workbook.create_sheet(title=name)
-        sheet.freeze_panes = "A2"
-        for index, column in enumerate(table.columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = column.width
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=column.label)
-            cell.font = header_font
-            cell.fill = header_fill
-            cell.alignment = Alignment(horizontal="center")
-            header.append(cell)
-        sheet.append(header)
-        kinds = [column.kind for column in table.columns]
-        for row in table.rows:
-            cells = []
-            for kind, value in zip(kinds, row, strict=True):
-                if kind in styles and value is not None:
-                    cell = WriteOnlyCell(sheet, value=_excel_value(kind, value))
-                    cell.style = styles[kind]
-                    cells.append(cell)
-                else:
-                    cells.append(_excel_value(kind, value))
-            sheet.append(cells)
-            written += 1
-            if progress and written % CHUNK == 0:
-                progress(written)
-    workbook.properties.title = f"{title} {period.start:%Y/%m/%d}–{period.end:%Y/%m/%d}"
-    workbook.properties.creator = settings.LUCKYGAS_COMPANY_NAME
-    workbook.save(path)
-    if progress:
-        progress(written)
-    return written
-
-
-def _pdf_cell(kind: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if kind == MONEY:
-        return f"NT${value:,}"
-    if kind == INTEGER:
-        return f"{value:,}"
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value, zoneinfo.ZoneInfo(settings.TIME_ZONE)).strftime("%Y/%m/%d %H:%M")
-    if isinstance(value, datetime.date):
-        return value.strftime("%Y/%m/%d")
-    return str(value)
-
-
-def write_pdf(
-    tables: list[Table], path: Path, *, title: str, period: Period, progress: ProgressCallback | None = None
-) -> int:
-    """A4 PDF with the company header; fonts named explicitly so Chinese never turns into boxes."""
-    from weasyprint import HTML
-
-    rendered_tables = []
-    written = 0
-    for table in tables:
-        rows = []
-        for row in table.rows:
-            if written >= PDF_ROW_LIMIT:
-                break
-            rows.append(
-                [
-                    (_pdf_cell(column.kind, value), column.kind in (MONEY, INTEGER))
-                    for column, value in zip(table.columns, row, strict=True)
-                ]
-            )
-            written += 1
-        total_width = sum(column.width for column in table.columns) or 1
-        widths = [round(100 * column.width / total_width, 2) for column in table.columns]
-        rendered_tables.append({"title": table.title, "columns": table.columns, "widths": widths, "rows": rows})
-        if progress:
-            progress(written)
-    html = render_to_string(
-        "dashboard/report.html",
-        {
-            "company": settings.LUCKYGAS_COMPANY_NAME,
-            "title": title,
-            "period_start": period.start,
-            "period_end": period.end,
-            "generated_at": timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(settings.TIME_ZONE)),
-            "tables": rendered_tables,
-            "truncated": written >= PDF_ROW_LIMIT,
-            "row_limit": PDF_ROW_LIMIT,
-        },
-    )
-    HTML(string=html).write_pdf(path)
-    return written
-
-
-WRITERS = {"xlsx": write_xlsx, "pdf": write_pdf}
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
 
 
 def report_filename(report: Report, period: Period, export_format: str) -> str:
