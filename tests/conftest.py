@@ -24,12 +24,15 @@ def _rerun_data_migrations() -> None:
     with connection.schema_editor(atomic=True) as schema_editor:
         for key in plan:
             migration = loader.graph.nodes[key]
-            operations = [op for op in migration.operations if isinstance(op, RunPython)]
-            if key[0] not in project_apps or not operations:
+            if key[0] not in project_apps or not any(isinstance(op, RunPython) for op in migration.operations):
                 continue
+            # A data step sees the models as the schema steps before it in its migration left them.
             state = loader.project_state(key, at_end=False)
-            for operation in operations:
-                operation.code(state.apps, schema_editor)
+            for operation in migration.operations:
+                if isinstance(operation, RunPython):
+                    operation.code(state.apps, schema_editor)
+                else:
+                    operation.state_forwards(key[0], state)
 
 
 @pytest.fixture(autouse=True)
