@@ -21,12 +21,15 @@ ROUTE_CHANGED = "route.changed"
 STOP_CHANGED = "stop.changed"
 INVOICE_PAID = "invoice.paid"
 PAYMENT_RECORDED = "payment.recorded"
-# Published by banking with `publish_in_transaction`, so a subscriber's outbox row (an SMS) is
-# written in the same transaction as the debit it is about. Payload (keyword arguments):
-#   DIRECT_DEBIT_SCHEDULED: item_id (str, unique per debit item), customer_id (int), amount (int TWD),
+# Published by banking with `publish_in_transaction`, once per batch or return file, so a
+# subscriber's outbox rows (SMS) are written in the same transaction as the debits they are about.
+# Payload (keyword arguments): `items`, a list of dicts, one per debit item:
+#   DIRECT_DEBIT_SCHEDULED (the collection file reached the bank, SFTP or manual upload):
+#       item_id (str, unique per debit item), customer_id (int), amount (int TWD),
 #       collection_date (datetime.date), invoice_ids (list[int])
-#   DIRECT_DEBIT_RETURNED: item_id, customer_id, amount, collection_date, invoice_ids,
-#       return_code (str, the ACH return code such as "01"), will_retry (bool)
+#   DIRECT_DEBIT_RETURNED (a return file was applied): the same keys plus
+#       return_code (str, the ACH return code such as "01") and will_retry (bool)
+# A batch can hold 100,000 items: subscribers must write in bulk (no per-item queries).
 DIRECT_DEBIT_SCHEDULED = "direct_debit.scheduled"
 DIRECT_DEBIT_RETURNED = "direct_debit.returned"
 
