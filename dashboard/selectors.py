@@ -63,7 +63,7 @@ def dashboard_order_list(*, period: Period, search: str = "", sort: str = "-numb
     if search:
         # Codes are stored upper-case; an exact match uses their unique index.
         matches = Q(customer__code=search.upper()) | Q(customer__short_name__icontains=search)
-        if search.isdigit() and len(search) < 10:
+        if search.isascii() and search.isdecimal() and len(search) < 10:  # not '²', which int() refuses
             matches |= Q(pk=int(search))
         orders = orders.filter(matches)
     ordering = [F(column).desc() if descending else F(column).asc()]

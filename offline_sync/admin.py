@@ -307,8 +307,10 @@ class CashCollectionAdmin(ReadOnlyAdmin):
     """Cash drivers say they collected, to count in the office; never a payment by itself."""
 
     list_display = ("collected_at", "stop", "driver", "amount", "status", "reconciled_by", "reconciled_at")
-    list_filter = ("status", "stop__route__date", "stop__route__driver")
-    list_select_related = ("stop__route__driver", "reconciled_by")
+    # The driver who holds the cash is the one whose phone reported it: the stop may have moved
+    # to another driver's route since (route_stop_reassign).
+    list_filter = ("status", "stop__route__date", "action__device__driver")
+    list_select_related = ("stop__route", "action__device__driver", "reconciled_by")
     actions = ["mark_reconciled", "mark_disputed"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -319,7 +321,7 @@ class CashCollectionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("driver"))
     def driver(self, item: CashCollection) -> str:
-        return str(item.stop.route.driver)
+        return str(item.action.device.driver)
 
     @admin.action(description=_("Mark reconciled (cash counted)"), permissions=["change"])
     def mark_reconciled(self, request: HttpRequest, queryset: QuerySet[CashCollection]) -> None:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from luckygas.delivery import services as delivery_services
 from offline_sync.models import CashCollection, CashStatus, ConflictStatus, SyncConflict
 from offline_sync.selectors import sync_dashboard_summary
+from tests.offline_sync.factories import started_route
 
 
 def staff_client(client, user):
@@ -84,6 +85,28 @@ def test_cash_is_reconciled_in_the_office(client, office_clerk, route_a, phone_a
     cash.refresh_from_db()
     assert cash.status == CashStatus.RECONCILED
     assert cash.reconciled_by == office_clerk
+
+
+def test_cash_stays_with_the_driver_who_collected_it_after_the_stop_moves(
+    client, office_clerk, driver_a, driver_b, route_a, phone_a
+):
+    # given: driver A reports cash on a stop, then the office moves the stop to driver B's route
+    stop = route_a.stops.first()
+    phone_a.push(phone_a.action("collect_cash", stop, amount=950))
+    delivery_services.route_stop_reassign(stop=stop, route=started_route(driver_b, stops=1), actor=office_clerk)
+
+    # when
+    url = reverse("admin:offline_sync_cashcollection_changelist")
+    listed = staff_client(client, office_clerk).get(url)
+    filtered_a = client.get(url, {"action__device__driver__id__exact": driver_a.pk})
+    filtered_b = client.get(url, {"action__device__driver__id__exact": driver_b.pk})
+
+    # then: the cash is counted against A, who holds it
+    assert listed.status_code == 200
+    assert list(listed.context["cl"].result_list) == list(CashCollection.objects.all())
+    assert str(driver_a) in listed.content.decode()
+    assert list(filtered_a.context["cl"].result_list) == list(CashCollection.objects.all())
+    assert list(filtered_b.context["cl"].result_list) == []
 
 
 def test_admin_shows_proof_pending_for_a_delivered_stop(client, office_clerk, route_a, phone_a):
