@@ -6,6 +6,7 @@ Keys come from `SMS_BODY_KEYS` (or `SMS_BODY_KEYS_FILE`), newest first. Without 
 
 import base64
 import hashlib
+from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -42,6 +43,12 @@ def check_keys() -> None:
 
 def encrypt_body(body: str) -> str:
     return _fernet().encrypt(body.encode()).decode()
+
+
+def body_encrypter() -> Callable[[str], str]:
+    """Encrypt many bodies with one key set (a bulk write); raises BodyKeyMissingError like check_keys."""
+    fernet = _fernet()
+    return lambda body: fernet.encrypt(body.encode()).decode()
 
 
 def decrypt_body(token: str) -> str:

@@ -11,17 +11,22 @@ Banking publishes its direct-debit events inside its own transaction (`publish_i
 so those handlers write the outbox row in that very transaction: the notice commits or rolls
 back with the debit, and needs no re-scan. A notice that cannot be written for a business reason
 (no mobile number, template switched off or edited into something unrenderable) is logged and
-skipped, never allowed to undo the debit; a database error still rolls both back.
+skipped, never allowed to undo the debit, and so is a missing SMS_BODY_KEYS (logged as an error);
+a database error still rolls both back. One event carries a whole batch (up to 100,000 items),
+so its notices are written in bulk and their send tasks published in chunks after commit.
 """
 
 import datetime
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from luckygas.delivery.models import Customer, Invoice, Order, OrderStatus, OrderStatusChange
+from sms.crypto import BodyKeyMissingError
 from sms.models import Message, Template
 
 logger = logging.getLogger(__name__)
@@ -94,92 +99,91 @@ def rescan_business_events(*, now: datetime.datetime | None = None) -> int:
     return created
 
 
-# --- Direct debits (published by banking inside its transaction) ------------------------------
+# --- Direct debits (published by banking inside its transaction, one event per batch) ------------
 
 PAYMENT_DUE_TEMPLATE = "payment_due"
 PAYMENT_FAILED_TEMPLATE = "payment_failed"
+KEY_LENGTH = Message._meta.get_field("idempotency_key").max_length
 
 
 def debit_message_key(template_name: str, item_id: str) -> str:
     return f"{template_name}:debit:{item_id}"
 
 
-def _debit_context(*, amount: int, collection_date: datetime.date, invoice_ids: list[int]) -> dict[str, object]:
-    numbers = Invoice.objects.filter(pk__in=invoice_ids).order_by("number").values_list("number", flat=True)
-    shown_date = date_format(collection_date, "m/d")
-    return {
-        "invoice_number": "、".join(numbers),
-        "amount": amount,
-        "collection_date": shown_date,
-        "due_date": shown_date,
-    }
+def enqueue_for_debits(*, template_name: str, items: Sequence[Mapping[str, Any]]) -> int:
+    """Write the notices of a batch's debit items in the caller's transaction, in bulk; once per item.
 
+    Returns the number of messages queued. Never raises for a business reason or a missing
+    SMS_BODY_KEYS (the debit must not be undone for a notice); a database error still does.
+    """
+    from sms.services.enqueue import TemplatedMessage, messages_enqueue_from_template
 
-def enqueue_for_debit(
-    *,
-    template_name: str,
-    item_id: str,
-    customer_id: int,
-    amount: int,
-    collection_date: datetime.date,
-    invoice_ids: list[int],
-) -> Message | None:
-    """Write the notice of one direct-debit item in the caller's transaction (once per item)."""
-    from sms.services import message_enqueue
-
-    customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is None or not customer.mobile:
-        logger.info("sms %s for debit item skipped: the customer has no mobile number", template_name)
-        return None
-    if not Template.objects.filter(name=template_name, is_active=True).exists():
-        return None
-    try:
-        return message_enqueue(
-            idempotency_key=debit_message_key(template_name, str(item_id)),
-            customer=customer,
-            template=template_name,
-            context=_debit_context(amount=amount, collection_date=collection_date, invoice_ids=invoice_ids),
+    template = Template.objects.filter(name=template_name, is_active=True).first()
+    if template is None or not items:
+        return 0
+    customer_ids = sorted({item["customer_id"] for item in items})
+    customers: dict[int, Customer] = {}
+    for start in range(0, len(customer_ids), 5000):
+        chunk = customer_ids[start : start + 5000]
+        customers.update(
+            (customer.pk, customer)
+            for customer in Customer.objects.filter(pk__in=chunk).only("pk", "code", "short_name", "mobile")
         )
+    invoice_ids = sorted({invoice_id for item in items for invoice_id in item["invoice_ids"]})
+    numbers: dict[int, str] = {}
+    for start in range(0, len(invoice_ids), 5000):
+        numbers.update(Invoice.objects.filter(pk__in=invoice_ids[start : start + 5000]).values_list("pk", "number"))
+    shown_dates: dict[datetime.date, str] = {}
+    messages = []
+    too_long = 0
+    for item in items:
+        key = debit_message_key(template_name, str(item["item_id"]))
+        if len(key) > KEY_LENGTH:
+            too_long += 1
+            continue
+        collection_date = item["collection_date"]
+        if collection_date not in shown_dates:
+            shown_dates[collection_date] = date_format(collection_date, "m/d")
+        messages.append(
+            TemplatedMessage(
+                idempotency_key=key,
+                customer=customers.get(item["customer_id"]),
+                context={
+                    "invoice_number": "、".join(sorted(numbers[pk] for pk in item["invoice_ids"] if pk in numbers)),
+                    "amount": item["amount"],
+                    "collection_date": shown_dates[collection_date],
+                    "due_date": shown_dates[collection_date],
+                },
+            )
+        )
+    try:
+        result = messages_enqueue_from_template(template=template, messages=messages)
+    except BodyKeyMissingError:
+        # No body, phone or customer in this line: only what an operator needs to fix the setup.
+        logger.error(
+            "sms %s for %d debit items not queued: SMS_BODY_KEYS is missing or invalid", template_name, len(items)
+        )
+        return 0
     except ValidationError as error:
-        logger.warning("sms %s for a debit item not queued: %s", template_name, "; ".join(error.messages))
-        return None
-
-
-def on_direct_debit_scheduled(
-    *,
-    event: str,
-    item_id: str,
-    customer_id: int,
-    amount: int,
-    collection_date: datetime.date,
-    invoice_ids: list[int],
-    **_payload: object,
-) -> None:
-    enqueue_for_debit(
-        template_name=PAYMENT_DUE_TEMPLATE,
-        item_id=item_id,
-        customer_id=customer_id,
-        amount=amount,
-        collection_date=collection_date,
-        invoice_ids=invoice_ids,
+        logger.warning("sms %s for %d debit items not queued: %s", template_name, len(items), "; ".join(error.messages))
+        return 0
+    logger.info(
+        "sms %s for %d debit items: %d queued, %d opted out, %d already queued, "
+        "%d skipped without a mobile number, %d skipped as not renderable",
+        template_name,
+        len(items),
+        result.queued,
+        result.opted_out,
+        result.existing,
+        result.no_mobile,
+        result.not_renderable + too_long,
     )
+    return result.queued
 
 
-def on_direct_debit_returned(
-    *,
-    event: str,
-    item_id: str,
-    customer_id: int,
-    amount: int,
-    collection_date: datetime.date,
-    invoice_ids: list[int],
-    **_payload: object,
-) -> None:
-    enqueue_for_debit(
-        template_name=PAYMENT_FAILED_TEMPLATE,
-        item_id=item_id,
-        customer_id=customer_id,
-        amount=amount,
-        collection_date=collection_date,
-        invoice_ids=invoice_ids,
-    )
+def on_direct_debit_scheduled(*, event: str, items: Sequence[Mapping[str, Any]], **_payload: object) -> None:
+    enqueue_for_debits(template_name=PAYMENT_DUE_TEMPLATE, items=items)
+
+
+def on_direct_debit_returned(*, event: str, items: Sequence[Mapping[str, Any]], **_payload: object) -> None:
+    enqueue_for_debits(template_name=PAYMENT_FAILED_TEMPLATE, items=items)

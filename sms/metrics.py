@@ -26,15 +26,15 @@ def _hash_key() -> str:
     return limits.key("metrics", "messages")
 
 
-def count_status(*, provider: str, status: str) -> None:
-    """Count one message entering `status` once the current transaction commits."""
+def count_status(*, provider: str, status: str, count: int = 1) -> None:
+    """Count `count` messages entering `status` once the current transaction commits."""
     field = f"{provider or NO_PROVIDER}|{status}"
 
     def increment() -> None:
         if not conf.redis_url():
             return
         try:
-            limits.client().hincrby(_hash_key(), field, 1)
+            limits.client().hincrby(_hash_key(), field, count)
         except redis.RedisError:
             logger.warning("could not count an SMS status change in Redis")
 

@@ -11,6 +11,17 @@ def message_send(message_id: int) -> str:
 
 
 @shared_task(queue="sms", acks_late=True, ignore_result=True)
+def message_send_many(message_ids: list[int]) -> int:
+    """Publish the send task of each message of a bulk write (the writer published one task per chunk).
+
+    Each message keeps its own task (parallel, retried and claimed on its own); running this twice
+    only publishes tasks that find their message already claimed or sent."""
+    for message_id in message_ids:
+        message_send.delay(message_id)
+    return len(message_ids)
+
+
+@shared_task(queue="sms", acks_late=True, ignore_result=True)
 def attempt_recover(attempt_id: int) -> str:
     return services.attempt_recover(attempt_id=attempt_id)
 

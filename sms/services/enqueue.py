@@ -1,7 +1,9 @@
 """Writing a message to the outbox: rendering, compliance of marketing text, segments."""
 
 import datetime
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,8 +15,10 @@ from luckygas.delivery.validators import normalize_taiwan_phone
 from sms import conf, crypto, metrics, rendering
 from sms.models import (
     AllowlistEntry,
+    MarketingConsent,
     Message,
     MessageStatus,
+    OptOut,
     Priority,
     StatusChange,
     Template,
@@ -126,3 +130,192 @@ def message_enqueue(
             metrics.count_status(provider="", status=MessageStatus.QUEUED)
             _enqueue_send(message.pk)
     return message
+
+
+# --- Bulk writes (a direct-debit batch: up to 100,000 notices in the bank's transaction) -------------
+
+BULK_CHUNK = 2000
+DISPATCH_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class TemplatedMessage:
+    """One message of a bulk write: its idempotency key, its customer (may lack a mobile) and values."""
+
+    idempotency_key: str
+    customer: Customer | None
+    context: Mapping[str, object]
+
+
+@dataclass
+class BulkResult:
+    queued: int = 0
+    opted_out: int = 0
+    existing: int = 0
+    no_mobile: int = 0
+    not_renderable: int = 0
+    message_ids: list[int] = field(default_factory=list)
+
+
+def _mobile_of(customer: Customer | None, cache: dict[str, str]) -> str:
+    """The customer's mobile in E.164, or "" when there is none or it is no valid mobile."""
+    raw = customer.mobile if customer is not None else ""
+    if not raw:
+        return ""
+    if raw not in cache:
+        try:
+            cache[raw] = normalize_taiwan_phone(raw, mobile_only=True)
+        except ValidationError:
+            cache[raw] = ""
+    return cache[raw]
+
+
+def messages_enqueue_from_template(*, template: Template, messages: Sequence[TemplatedMessage]) -> BulkResult:
+    """Write many messages of one active template in bulk, in the caller's transaction; sent after commit.
+
+    The same rules as `message_enqueue`, per message: idempotent on the key, rendered and encrypted
+    one by one, more than 5 parts refused; a number on the opt-out list is written straight as
+    failed (as dispatch would mark it) unless the template is critical and critical notices may
+    reach opted-out numbers. Limits apply at dispatch. Messages without a mobile or that do not
+    render are counted, not written. Raises BodyKeyMissingError when bodies cannot be encrypted and
+    ValidationError when the template has no active variant, before writing anything.
+    """
+    encrypt = crypto.body_encrypter()
+    variants = list(template.variants.filter(is_active=True, weight__gt=0).order_by("label"))
+    weights = [item.weight for item in variants]
+    if not variants:
+        raise ValidationError({"template": _("The template has no active variant.")})
+    company = conf.company_name()
+    priority = template.priority
+    is_marketing = priority == Priority.MARKETING
+    allowlist = _allowlist() if is_marketing else ([], [])
+    opted_out_is_sent = priority == Priority.CRITICAL and conf.opted_out_allows_critical()
+    result = BulkResult()
+    phones: dict[str, str] = {}
+    unique = list({item.idempotency_key: item for item in messages}.values())
+    for start in range(0, len(unique), BULK_CHUNK):
+        chunk = unique[start : start + BULK_CHUNK]
+        keys = [item.idempotency_key for item in chunk]
+        existing = set(Message.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+        result.existing += len(existing)
+        wanted = [(item, _mobile_of(item.customer, phones)) for item in chunk if item.idempotency_key not in existing]
+        result.no_mobile += sum(1 for _item, phone in wanted if not phone)
+        wanted = [(item, phone) for item, phone in wanted if phone]
+        opted_out = set()
+        if not opted_out_is_sent:
+            opted_out = set(
+                OptOut.objects.filter(phone__in={phone for _item, phone in wanted}).values_list("phone", flat=True)
+            )
+        consenting = set()
+        if is_marketing:
+            consenting = set(
+                MarketingConsent.objects.filter(
+                    phone__in={phone for _item, phone in wanted}, revoked_at__isnull=True
+                ).values_list("phone", flat=True)
+            )
+        now = timezone.now()
+        rows: list[Message] = []
+        refusals: dict[uuid.UUID, str] = {}
+        for item, phone in wanted:
+            customer = item.customer
+            variant = rendering.choose_variant(
+                variants, weights, recipient_key=customer.code if customer else phone, template_name=template.name
+            )
+            context = {"company_name": company, **item.context}
+            if customer is not None:
+                context.setdefault("customer_name", customer.short_name)
+            try:
+                body = rendering.render(variant.body, context)
+                if is_marketing:
+                    body = rendering.marketing_body(body)
+                    if rendering.unregistered_links_and_numbers(body, links=allowlist[0], phones=allowlist[1]):
+                        raise ValidationError("unregistered link or number")
+            except ValidationError:
+                result.not_renderable += 1
+                continue
+            count = count_segments(body)
+            if not body.strip() or count.segments > 5:
+                result.not_renderable += 1
+                continue
+            refusal = None
+            if phone in opted_out:
+                refusal = ("opted out", "opted_out", "The recipient opted out.")
+            elif is_marketing and phone not in consenting:
+                refusal = ("no marketing consent", "no_consent", "No recorded marketing consent.")
+            rows.append(
+                Message(
+                    idempotency_key=item.idempotency_key,
+                    customer=customer,
+                    phone=phone,
+                    template=template,
+                    variant=variant,
+                    body_encrypted=encrypt(body),
+                    priority=priority,
+                    encoding=count.encoding,
+                    billable_units=count.segments,
+                    not_before=now,
+                    **(
+                        {}
+                        if refusal is None
+                        else {
+                            "status": MessageStatus.FAILED,
+                            "error_code": refusal[1],
+                            "error_detail": refusal[2],
+                            "final_at": now,
+                        }
+                    ),
+                )
+            )
+            if refusal is not None:
+                refusals[rows[-1].uuid] = refusal[0]
+        if not rows:
+            continue
+        # A concurrent writer of the same keys wins quietly; only the rows inserted here (found
+        # again by their fresh uuids) get a history and a send task.
+        Message.objects.bulk_create(rows, ignore_conflicts=True)
+        inserted = list(
+            Message.objects.filter(uuid__in=[row.uuid for row in rows]).order_by("pk").values_list("pk", "uuid")
+        )
+        result.existing += len(rows) - len(inserted)
+        history: list[StatusChange] = []
+        for pk, row_uuid in inserted:
+            history.append(
+                StatusChange(
+                    message_id=pk, from_status=MessageStatus.QUEUED, to_status=MessageStatus.QUEUED, note="enqueued"
+                )
+            )
+            if row_uuid in refusals:
+                history.append(
+                    StatusChange(
+                        message_id=pk,
+                        from_status=MessageStatus.QUEUED,
+                        to_status=MessageStatus.FAILED,
+                        note=refusals[row_uuid],
+                    )
+                )
+                result.opted_out += 1
+            else:
+                result.message_ids.append(pk)
+        StatusChange.objects.bulk_create(history)
+    result.queued = len(result.message_ids)
+    if result.queued or result.opted_out:
+        metrics.count_status(provider="", status=MessageStatus.QUEUED, count=result.queued + result.opted_out)
+    if result.opted_out:
+        metrics.count_status(provider="", status=MessageStatus.FAILED, count=result.opted_out)
+    if result.message_ids:
+        _enqueue_send_many(result.message_ids)
+    return result
+
+
+def _enqueue_send_many(message_ids: list[int]) -> None:
+    """After commit, publish one task per DISPATCH_CHUNK messages (the reconcile re-dispatches any lost)."""
+    from sms.tasks import message_send_many
+
+    chunks = [message_ids[start : start + DISPATCH_CHUNK] for start in range(0, len(message_ids), DISPATCH_CHUNK)]
+
+    def publish() -> None:
+        for chunk in chunks:
+            message_send_many.delay(chunk)
+
+    # robust: a broker outage after the bank's commit must not turn into an error for the caller.
+    transaction.on_commit(publish, robust=True)

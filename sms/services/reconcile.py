@@ -38,6 +38,12 @@ def message_resend(*, message: Message, provider: str, operator: str = "") -> Me
         message = Message.objects.select_for_update().get(pk=message.pk)
         if message.status not in (MessageStatus.FAILED, MessageStatus.EXPIRED, MessageStatus.UNKNOWN):
             raise ValidationError({"status": _("Only failed, expired or unknown messages can be resent.")})
+        # A second click (or a second operator) after the first resend must not send another copy:
+        # only once every earlier copy has failed or expired may the office try again.
+        if message.resends.exclude(status__in=[MessageStatus.FAILED, MessageStatus.EXPIRED]).exists():
+            raise ValidationError(
+                {"status": _("This message was already resent and that copy has not failed; it is not resent again.")}
+            )
         resend_count = message.resends.count()
         copy = message_enqueue(
             idempotency_key=f"resend:{message.pk}:{resend_count + 1}",

@@ -3,8 +3,10 @@
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from sms import services
 from sms.demo import seed_demo_data
 from sms.models import AllowlistEntry, Message, MessageStatus, OptOut, Template
 from tests.sms.helpers import enqueue_and_dispatch, taipei
@@ -55,12 +57,46 @@ def test_dead_letter_resend_via_another_provider(client, office_clerk, sms_rig, 
 
     assert response.status_code == 302
     copy = Message.objects.get(resend_of=dead)
-    from sms import services
-
     assert services.message_dispatch(message_id=copy.pk, now=copy.not_before) == "accepted"
     copy.refresh_from_db()
     assert copy.provider == "every8d"
     assert sms_rig["every8d"].handset_count("0912345678") == 1
+
+
+def test_two_resends_in_a_row_give_one_copy_and_the_second_is_refused_naming_the_status(
+    client, office_clerk, sms_rig, customer
+):
+    # given: a dead message, resent once
+    sms_rig["mitake"].script.extend(["code:v"])
+    dead, _result = enqueue_and_dispatch(now=NOW, idempotency_key="adm:4", customer=customer, body="hi")
+    client.force_login(office_clerk)
+    url = reverse("admin:sms_message_resend", args=[dead.pk, "every8d"])
+    assert client.post(url).status_code == 302
+
+    # when: a double click (or a second operator with the page still open) resends it again
+    response = client.post(url, follow=True)
+
+    # then: still one copy, and the office is told why
+    assert Message.objects.filter(resend_of=dead).count() == 1
+    shown = [str(item) for item in response.context["messages"]]
+    assert any("already resent" in text or "已重送" in text for text in shown), shown
+    with pytest.raises(ValidationError) as refused:
+        services.message_resend(message=dead, provider="every8d")
+    assert "status" in refused.value.message_dict
+    assert Message.objects.filter(resend_of=dead).count() == 1
+
+
+def test_a_message_whose_copy_failed_can_be_resent_again(sms_rig, customer):
+    sms_rig["mitake"].script.extend(["code:v"])
+    dead, _result = enqueue_and_dispatch(now=NOW, idempotency_key="adm:5", customer=customer, body="hi")
+    first = services.message_resend(message=dead, provider="every8d")
+    Message.objects.filter(pk=first.pk).update(status=MessageStatus.FAILED)
+
+    second = services.message_resend(message=dead, provider="twilio")
+
+    assert second.pk != first.pk
+    assert second.idempotency_key == f"resend:{dead.pk}:2"
+    assert Message.objects.filter(resend_of=dead).count() == 2
 
 
 def test_template_editor_has_the_live_counter_and_refuses_bad_bodies(client, admin_user, sms_rig):
