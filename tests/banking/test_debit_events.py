@@ -103,28 +103,40 @@ def test_the_manual_upload_schedules_every_debit_in_one_event(uploaded, outbox: 
     assert [row["item_id"] for row in outbox_rows()] == [items[0].note, items[1].note]
 
 
-def test_the_sftp_upload_schedules_every_debit_in_one_event_with_few_queries(
-    sshd, bank_keys, business_day_today, office_clerk, manager, outbox: OutboxSubscriber, django_assert_max_num_queries
+def test_the_sftp_upload_schedules_every_debit_in_one_event_in_as_many_queries_for_30_items_as_for_3(
+    sshd, bank_keys, business_day_today, office_clerk, manager, outbox: OutboxSubscriber
 ) -> None:
-    # given: an approved batch of 30 debits with its file generated, for a bank reached by SFTP
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     bank = make_bank(server=sshd)
-    invoices = [make_debtor(bank=bank, index=index, amount=1000 + index)[0] for index in range(1, 31)]
-    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=office_clerk).batch
-    services.batch_approve(batch=batch, approver=manager)
-    services.batch_generate_file(batch=batch)
-    assert outbox.calls == []
-    # when: the worker uploads it; the subscriber keeps what it got and writes nothing, so the
-    # queries counted are banking's own, which must not grow with the items
+    # the subscriber keeps what it got and writes nothing, so the queries counted are banking's own
     outbox.writes_rows = False
-    with django_assert_max_num_queries(15):
-        services.batch_upload(batch=batch, client=services.bank_client(bank, max_attempts=1))
-    # then: one event holding every item, in sequence
-    assert [call["event"] for call in outbox.calls] == [events.DIRECT_DEBIT_SCHEDULED]
-    items = outbox.calls[0]["items"]
-    assert [(item["customer_id"], item["amount"], item["invoice_ids"]) for item in items] == [
-        (invoice.customer_id, invoice.amount, [invoice.pk]) for invoice in invoices
-    ]
-    assert [item["item_id"] for item in items] == list(batch.items.order_by("sequence").values_list("note", flat=True))
+
+    def upload_a_batch_of(indexes: range) -> tuple[list, int]:
+        invoices = [make_debtor(bank=bank, index=index, amount=1000 + index)[0] for index in indexes]
+        batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=office_clerk).batch
+        services.batch_approve(batch=batch, approver=manager)
+        services.batch_generate_file(batch=batch)
+        assert outbox.calls == []
+        with CaptureQueriesContext(connection) as queries:
+            services.batch_upload(batch=batch, client=services.bank_client(bank, max_attempts=1))
+        assert [call["event"] for call in outbox.calls] == [events.DIRECT_DEBIT_SCHEDULED]
+        items = outbox.calls.pop()["items"]
+        assert [(item["customer_id"], item["amount"], item["invoice_ids"]) for item in items] == [
+            (invoice.customer_id, invoice.amount, [invoice.pk]) for invoice in invoices
+        ]
+        assert [item["item_id"] for item in items] == list(
+            batch.items.order_by("sequence").values_list("note", flat=True)
+        )
+        return items, len(queries)
+
+    # when: a batch of 3 debits, then one of 30, is uploaded by the worker
+    small, small_queries = upload_a_batch_of(range(1, 4))
+    large, large_queries = upload_a_batch_of(range(4, 34))
+    # then: each went out as one event holding every item, and 30 items cost no more queries than 3
+    assert (len(small), len(large)) == (3, 30)
+    assert large_queries == small_queries
 
 
 def test_a_refused_upload_schedules_nothing(approved, office_clerk, outbox: OutboxSubscriber) -> None:
