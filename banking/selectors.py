@@ -101,3 +101,17 @@ def large_transaction_batches(*, start: datetime.date, end: datetime.date) -> Qu
         .select_related("bank", "prepared_by", "approved_by")
         .order_by("collection_date", "pk")
     )
+
+
+def batch_debit_event_items(*, batch: CollectionBatch) -> list[dict[str, Any]]:
+    """The batch's items as the `DIRECT_DEBIT_SCHEDULED` payload (`luckygas.delivery.events`), in one query."""
+    return [
+        {
+            "item_id": row["note"],
+            "customer_id": row["invoice__customer_id"],
+            "amount": row["amount"],
+            "collection_date": batch.collection_date,
+            "invoice_ids": [row["invoice_id"]],
+        }
+        for row in batch.items.order_by("sequence").values("note", "invoice__customer_id", "amount", "invoice_id")
+    ]

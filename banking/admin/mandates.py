@@ -235,7 +235,11 @@ class MandateAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda mandate: services.mandate_record_reply(mandate=mandate, reply_code="0", actor=request.user),
+            # Only a new authorisation that went out to the bank: a cancel or change, or a request
+            # never sent, cannot have been verified.
+            lambda mandate: services.mandate_record_reply(
+                mandate=mandate, reply_code="0", actor=request.user, reply_action=MandateAction.NEW, sent_only=True
+            ),
             _("%(count)s mandates verified."),
         )
 

@@ -158,21 +158,8 @@ def batch_approve(
             details={"large_acknowledged": batch.is_large, "total": batch.total_amount},
         )
         events.publish_on_commit(events.BATCH_CHANGED, batch_id=batch.pk)
-        # Each customer's payment-due notice commits (or not) with the approval.
-        for note, customer_id, amount, invoice_id in (
-            CollectionItem.objects.filter(batch_id=batch.pk)
-            .order_by("sequence")
-            .values_list("note", "invoice__customer_id", "amount", "invoice_id")
-            .iterator(chunk_size=5000)
-        ):
-            events.publish_in_transaction(
-                events.DIRECT_DEBIT_SCHEDULED,
-                item_id=note,
-                customer_id=customer_id,
-                amount=amount,
-                collection_date=batch.collection_date,
-                invoice_ids=[invoice_id],
-            )
+        # The customers' payment-due notices go out when the file reaches the bank (`_mark_uploaded`),
+        # not here: a batch cancelled after approval is never debited.
         from banking.tasks import generate_batch_file
 
         transaction.on_commit(lambda: generate_batch_file.delay(batch.pk))

@@ -142,11 +142,21 @@ def mandate_request_change(
     return mandate
 
 
-def mandate_record_reply(*, mandate: Mandate, reply_code: str, actor: AbstractBaseUser | str | None = None) -> Mandate:
+def mandate_record_reply(
+    *,
+    mandate: Mandate,
+    reply_code: str,
+    actor: AbstractBaseUser | str | None = None,
+    reply_action: str | None = None,
+    sent_only: bool = False,
+) -> Mandate:
     """Apply the bank's ACHP02 reply to the mandate's pending request: `0` carries it out, anything else refuses it.
 
     New: verified or rejected. Cancel: cancelled, or still verified. Change: the requested limit and
     end date apply, or the old ones stay. The reply code is kept either way (shown in admin).
+    A reply from the bank names the request it answers (`reply_action`, its A/D/M mark) and can only
+    answer a request that was sent (`sent_only`); both are checked under the lock, and a reply that
+    does not fit is refused, changing nothing.
     """
     if reply_code not in codec.MANDATE_REPLY_CODES:
         raise ValidationError({"reply_code": _("Unknown mandate reply code.")})
@@ -155,6 +165,16 @@ def mandate_record_reply(*, mandate: Mandate, reply_code: str, actor: AbstractBa
         if locked.pending_action == MandateAction.NONE:
             raise ValidationError({"status": _("This mandate has no request waiting for the bank's reply.")})
         action = locked.pending_action
+        if reply_action is not None and reply_action != action:
+            raise ValidationError(
+                {
+                    "status": _("The reply answers a “%(reply)s” request, but the request waiting is “%(pending)s”.")
+                    % {"reply": MandateAction(reply_action).label, "pending": locked.get_pending_action_display()}
+                }
+            )
+        if sent_only and locked.request_file_id is None:
+            unsent = _("This mandate's request has not been sent to the bank yet, so the bank cannot have replied.")
+            raise ValidationError({"status": unsent})
         accepted = reply_code == "0"
         now = timezone.now()
         if action == MandateAction.NEW:
@@ -398,26 +418,57 @@ def mandate_replies_import(
             record_count=len(parsed.file.details),
             delivered_at=timezone.now(),
         )
-        for detail in parsed.file.details:
+        unmatched: list[dict[str, object]] = []
+        for line_number, detail in enumerate(parsed.file.details, start=2):
             note = detail["note"]
             mandate = None
-            if note.startswith("LGM") and note[3:].isdigit():
+            if note.startswith("LGM") and note[3:].isdigit() and detail["admark"] in MandateAction.values:
+                # A reply answers the request that was sent with the same A/D/M mark, nothing else:
+                # an old reply re-imported must not apply to a newer request still waiting to go out.
                 mandate = (
-                    Mandate.objects.filter(pk=int(note[3:]), bank=bank, customer_number=detail["cno"])
+                    Mandate.objects.filter(
+                        pk=int(note[3:]),
+                        bank=bank,
+                        customer_number=detail["cno"],
+                        pending_action=detail["admark"],
+                        request_file__isnull=False,
+                    )
                     .exclude(pending_action=MandateAction.NONE)
                     .first()
                 )
-            if mandate is None or detail["reply"] not in codec.MANDATE_REPLY_CODES:
+            problem = ""
+            if mandate is None:
+                problem = "no sent request with this note, customer number and mark"
+            elif detail["reply"] not in codec.MANDATE_REPLY_CODES:
+                problem = "unknown reply code"
+            else:
+                try:
+                    mandate_record_reply(
+                        mandate=mandate,
+                        reply_code=detail["reply"],
+                        actor=actor,
+                        reply_action=detail["admark"],
+                        sent_only=True,
+                    )
+                except ValidationError:
+                    # The request changed after the lookup (a concurrent reply or import).
+                    problem = "the request changed before the reply applied"
+            if problem:
                 counts["unmatched"] += 1
+                unmatched.append({"line": line_number, "note": note, "mark": detail["admark"], "problem": problem})
                 continue
-            mandate_record_reply(mandate=mandate, reply_code=detail["reply"], actor=actor)
             counts["accepted" if detail["reply"] == "0" else "refused"] += 1
         audit_record_append(
             action="mandate_replies.imported",
             actor=actor,
             bank_code=bank.code,
             file_sha256=transfer.sha256,
-            details={"file": file_name, "method": "sftp" if sealed else "manual", **counts},
+            details={
+                "file": file_name,
+                "method": "sftp" if sealed else "manual",
+                **counts,
+                "unmatched_records": unmatched,
+            },
         )
     return MandateReplyResult(transfer, counts)
 

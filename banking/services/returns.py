@@ -116,6 +116,7 @@ def returns_import(
         batch_ids: set[int] = set()
         matched = unmatched = 0
         records = []
+        returned: list[CollectionItem] = []
         for line_number, detail in enumerate(ach_file.details, start=2):
             code = codec.return_code_text(detail["rcode"])
             item = items.get(detail["note"])
@@ -151,21 +152,35 @@ def returns_import(
             item.next_action = NextAction.RETRY if code in codec.RETRYABLE_RETURN_CODES else NextAction.FIX_MANDATE
             item.is_open = False
             item.resolved_at = timezone.now()
-            item.save(update_fields=["status", "return_code", "next_action", "is_open", "resolved_at"])
+            returned.append(item)
+        CollectionItem.objects.bulk_update(
+            returned, ["status", "return_code", "next_action", "is_open", "resolved_at"], batch_size=5000
+        )
+        suspended_by_code: dict[str, list[int]] = {}
+        for item in returned:
+            if item.next_action == NextAction.FIX_MANDATE:
+                suspended_by_code.setdefault(item.return_code, []).append(item.mandate_id)
+        for code, mandate_ids in sorted(suspended_by_code.items()):
+            Mandate.objects.filter(pk__in=mandate_ids, status=MandateStatus.VERIFIED).update(
+                status=MandateStatus.SUSPENDED, note=f"return {code}: {codec.RETURN_REASONS.get(code, '')}"[:200]
+            )
+        if returned:
+            # The customers' returned-debit notices commit (or not) with the import: once per file.
             events.publish_in_transaction(
                 events.DIRECT_DEBIT_RETURNED,
-                item_id=item.note,
-                customer_id=item.mandate.customer_id,
-                amount=item.amount,
-                collection_date=item.batch.collection_date,
-                invoice_ids=[item.invoice_id],
-                return_code=code,
-                will_retry=item.next_action == NextAction.RETRY,
+                items=[
+                    {
+                        "item_id": item.note,
+                        "customer_id": item.mandate.customer_id,
+                        "amount": item.amount,
+                        "collection_date": item.batch.collection_date,
+                        "invoice_ids": [item.invoice_id],
+                        "return_code": item.return_code,
+                        "will_retry": item.next_action == NextAction.RETRY,
+                    }
+                    for item in returned
+                ],
             )
-            if item.next_action == NextAction.FIX_MANDATE:
-                Mandate.objects.filter(pk=item.mandate_id, status=MandateStatus.VERIFIED).update(
-                    status=MandateStatus.SUSPENDED, note=f"return {code}: {codec.RETURN_REASONS.get(code, '')}"[:200]
-                )
         ReturnRecord.objects.bulk_create(records)
         # The return file answers for the batches submitted on its previous business day (YDATE),
         # including batches with no returns at all.

@@ -19,6 +19,7 @@ from banking.models import (
     Direction,
     UploadMethod,
 )
+from banking.selectors import batch_debit_event_items
 from banking.transport import BankClient, DeliveryResult, Endpoint, load_private_key
 
 
@@ -62,6 +63,8 @@ def _mark_uploaded(
         details={"method": method, "case_number": case_number, **details},
     )
     events.publish_on_commit(events.BATCH_CHANGED, batch_id=batch.pk)
+    # The customers' payment-due notices commit (or not) with the upload: once per batch, every item.
+    events.publish_in_transaction(events.DIRECT_DEBIT_SCHEDULED, items=batch_debit_event_items(batch=batch))
 
 
 def batch_upload(*, batch: CollectionBatch, client: BankClient | None = None) -> DeliveryResult | None:

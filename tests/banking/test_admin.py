@@ -175,3 +175,71 @@ def test_large_transactions_report_lists_flagged_batches(client, bank, office_cl
     assert lines[1].startswith(f"{batch.pk},822,{today.isoformat()},2,3000,")
     assert lines[1].endswith(",clerk,boss,yes")
     assert "total NT$3,000 over NT$2,000" in lines[1]
+
+
+def test_recording_a_verified_reply_applies_only_to_a_sent_new_mandate(client, bank, office_clerk) -> None:
+    from django.contrib.messages import get_messages
+
+    from banking.models import Mandate, MandateAction, MandateStatus
+    from tests.banking.factories import valid_national_id
+    from tests.delivery.factories import CustomerFactory
+
+    def new_mandate(index: int) -> Mandate:
+        customer = CustomerFactory(payment_method="direct_debit")
+        account = services.bank_account_create(
+            customer=customer,
+            bank_branch="0040037",
+            account_number=f"66{index:08d}",
+            holder_id=valid_national_id(index),
+        )
+        return services.mandate_create(
+            customer=customer,
+            bank=bank,
+            account=account,
+            customer_number=f"V{index:04d}",
+            start_date=timezone.localdate(),
+            limit_amount=5000,
+        )
+
+    # given: a verified mandate whose cancel went to the bank, a new one sent with it, a new one not sent yet
+    _invoice, cancelling = make_debtor(bank=bank, index=11)
+    services.mandate_request_cancel(mandate=cancelling)
+    sent_new = new_mandate(12)
+    services.mandate_file_prepare(bank=bank)
+    unsent_new = new_mandate(13)
+    # when: the clerk records "verified (0)" for all three
+    client.force_login(office_clerk)
+    response = client.post(
+        "/admin/banking/mandate/",
+        {"action": "record_verified", "_selected_action": [cancelling.pk, sent_new.pk, unsent_new.pk]},
+        follow=True,
+    )
+    # then: only the sent new mandate is verified; each refusal names its mandate
+    assert response.status_code == 200
+    for mandate in (cancelling, sent_new, unsent_new):
+        mandate.refresh_from_db()
+    assert (sent_new.status, sent_new.pending_action, sent_new.reply_code) == (
+        MandateStatus.VERIFIED,
+        MandateAction.NONE,
+        "0",
+    )
+    assert (cancelling.status, cancelling.pending_action, cancelling.reply_code) == (
+        MandateStatus.VERIFIED,
+        MandateAction.CANCEL,
+        "0",
+    )
+    assert cancelling.request_file is not None
+    assert (unsent_new.status, unsent_new.pending_action, unsent_new.reply_code) == (
+        MandateStatus.PENDING,
+        MandateAction.NEW,
+        "",
+    )
+    shown = [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
+    errors = [text for level, text in shown if level == "error"]
+    assert len(errors) == 2
+    assert errors[0].startswith(f"{cancelling}: ")
+    assert "此回覆對應的是「新增授權」申請，但目前待回覆的申請是「終止」。" in errors[0]
+    assert errors[1].startswith(f"{unsent_new}: ")
+    assert "此授權的申請尚未送交銀行，銀行不可能已回覆。" in errors[1]
+    assert ("success", "已核印 1 筆授權。") in shown
+    assert AuditRecord.objects.filter(action="mandate.reply").count() == 2  # the debtor's own, and sent_new's

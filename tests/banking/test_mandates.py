@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from banking import codec, services
-from banking.models import MandateStatus
+from banking.models import AuditRecord, MandateAction, MandateStatus
 from tests.banking.factories import make_bank, valid_national_id
 from tests.delivery.factories import CustomerFactory
 
@@ -29,11 +29,20 @@ def pending_mandate(bank, index: int):
     )
 
 
+def bank_reply(transfer, replies: dict[int, str], **fields: str) -> bytes:
+    """The bank's ACHP02 reply to one of our files: the reply code for each sequence number."""
+    parsed = codec.parse_file(services.transfer_file_plain(transfer=transfer))
+    for detail in parsed.file.details:
+        detail["reply"] = replies[detail["seq"]]
+        detail.update(fields)
+    return codec.write_file(parsed.file)
+
+
 def test_mandate_file_and_replies(bank_keys) -> None:
     bank = make_bank()
     first, second = pending_mandate(bank, 1), pending_mandate(bank, 2)
-    data = services.mandate_file_build(bank=bank, on=datetime.date(2026, 8, 4))
-    parsed = codec.parse_file(data)
+    sent = services.mandate_file_prepare(bank=bank, on=datetime.date(2026, 8, 4))
+    parsed = codec.parse_file(services.transfer_file_plain(transfer=sent))
     assert parsed.errors == []
     assert [(d["admark"], d["cno"], d["limit"], d["enddate"]) for d in parsed.file.details] == [
         ("A", "C0001", 8000, 1201231),
@@ -75,3 +84,63 @@ def test_account_numbers_are_encrypted_at_rest_and_masked(bank_keys) -> None:
     assert account.account_number == "123456785678"
     assert account.masked_account == "****5678"
     assert str(account) == "0040037 ****5678"
+
+
+def test_an_old_new_reply_reimported_while_a_cancel_waits_unsent_cancels_nothing(bank_keys) -> None:
+    # given: a new mandate sent to the bank and verified by its reply
+    bank = make_bank()
+    mandate = pending_mandate(bank, 3)
+    sent = services.mandate_file_prepare(bank=bank, on=datetime.date(2026, 8, 4))
+    old_reply = bank_reply(sent, {1: "0"})
+    services.mandate_replies_import(bank=bank, data=old_reply, file_name="ACHP02_reply_1")
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.pending_action) == (MandateStatus.VERIFIED, MandateAction.NONE)
+    # and: a cancel (D) is requested, not sent yet
+    services.mandate_request_cancel(mandate=mandate)
+    # when: the old "A … 0" reply comes in again under another name
+    result = services.mandate_replies_import(bank=bank, data=old_reply, file_name="ACHP02_reply_1_again")
+    # then: it matches nothing, the mandate stays verified with its cancel still waiting to be sent
+    assert result.counts == {"accepted": 0, "refused": 0, "unmatched": 1}
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.pending_action, mandate.request_file) == (
+        MandateStatus.VERIFIED,
+        MandateAction.CANCEL,
+        None,
+    )
+    audit = AuditRecord.objects.filter(action="mandate_replies.imported").order_by("pk").last()
+    assert audit.details["unmatched"] == 1
+    assert audit.details["unmatched_records"] == [
+        {
+            "line": 2,
+            "note": f"LGM{mandate.pk:012d}",
+            "mark": "A",
+            "problem": "no sent request with this note, customer number and mark",
+        }
+    ]
+
+
+def test_a_reply_with_another_mark_than_the_sent_request_applies_nothing(bank_keys) -> None:
+    # given: a verified mandate whose cancel (D) went out to the bank
+    bank = make_bank()
+    mandate = pending_mandate(bank, 4)
+    services.mandate_replies_import(
+        bank=bank, data=bank_reply(services.mandate_file_prepare(bank=bank), {1: "0"}), file_name="reply_new"
+    )
+    services.mandate_request_cancel(mandate=mandate)
+    cancel_file = services.mandate_file_prepare(bank=bank)
+    # when: a reply marked "A" (new) comes back for it
+    result = services.mandate_replies_import(
+        bank=bank, data=bank_reply(cancel_file, {1: "0"}, admark="A"), file_name="reply_wrong_mark"
+    )
+    # then: unmatched; the cancel still waits for its own reply, which then applies
+    assert result.counts == {"accepted": 0, "refused": 0, "unmatched": 1}
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.pending_action, mandate.request_file) == (
+        MandateStatus.VERIFIED,
+        MandateAction.CANCEL,
+        cancel_file,
+    )
+    result = services.mandate_replies_import(bank=bank, data=bank_reply(cancel_file, {1: "0"}), file_name="reply_d")
+    assert result.counts == {"accepted": 1, "refused": 0, "unmatched": 0}
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.pending_action) == (MandateStatus.CANCELLED, MandateAction.NONE)
