@@ -36,6 +36,33 @@ def bank_keys_audited(
     return keys
 
 
+def incoming_file_open(
+    *, bank: Bank, keys: crypto.BankKeys, file_name: str, data: bytes, sealed: bool
+) -> tuple[bytes, bytes]:
+    """A file from the bank as (plain, sealed envelope): a sealed one is verified and opened; a plain
+    one (uploaded by hand from the bank's portal) is sealed with our keys so it is stored like the rest."""
+    if sealed:
+        if keys.bank_public_key is None:
+            raise ValidationError({"file": _("The bank's public key is not configured.")})
+        try:
+            plain = crypto.open_envelope(
+                envelope=data, file_name=file_name, file_key=keys.file_key, sender_public_key=keys.bank_public_key
+            )
+        except crypto.EnvelopeError as error:
+            raise ValidationError({"file": str(error)}) from error
+        envelope = data
+    else:
+        plain = data
+        envelope = crypto.seal(
+            plain=plain,
+            file_name=file_name,
+            file_key=keys.file_key,
+            signing_key=keys.signing_key,
+            algorithm=bank.signature_algorithm,
+        )
+    return plain, envelope
+
+
 def batch_file_name(batch: CollectionBatch) -> str:
     return batch.bank.file_name_pattern.format(
         sending_unit=batch.bank.sending_unit, date=codec.roc_date(batch.collection_date), batch=batch.pk

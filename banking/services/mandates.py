@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from banking import codec, crypto
 from banking.audit import audit_record_append
 from banking.models import Bank, BankAccount, Direction, Mandate, MandateAction, MandateStatus, TransferFile
-from banking.services.files import bank_keys_audited
+from banking.services.files import bank_keys_audited, incoming_file_open
 from banking.transport import BankClient
 from luckygas.delivery.models import Customer
 
@@ -380,25 +380,7 @@ def mandate_replies_import(
     keys = bank_keys_audited(
         bank, actor=actor, batch_id=None, purpose="open ACHP02 reply" if sealed else "seal ACHP02 reply copy"
     )
-    if sealed:
-        if keys.bank_public_key is None:
-            raise ValidationError({"file": _("The bank's public key is not configured.")})
-        try:
-            plain = crypto.open_envelope(
-                envelope=data, file_name=file_name, file_key=keys.file_key, sender_public_key=keys.bank_public_key
-            )
-        except crypto.EnvelopeError as error:
-            raise ValidationError({"file": str(error)}) from error
-        envelope = data
-    else:
-        plain = data
-        envelope = crypto.seal(
-            plain=plain,
-            file_name=file_name,
-            file_key=keys.file_key,
-            signing_key=keys.signing_key,
-            algorithm=bank.signature_algorithm,
-        )
+    plain, envelope = incoming_file_open(bank=bank, keys=keys, file_name=file_name, data=data, sealed=sealed)
     parsed = codec.parse_file(plain)
     if not parsed.is_valid or parsed.file is None or parsed.file.kind != codec.ACHP02:
         raise ValidationError({"file": [str(error) for error in parsed.errors] or [_("This is not an ACHP02 file.")]})

@@ -28,7 +28,7 @@ from banking.models import (
     ReturnRecord,
     TransferFile,
 )
-from banking.services.files import bank_keys_audited
+from banking.services.files import bank_keys_audited, incoming_file_open
 from luckygas.delivery.models import PaymentChannel
 from luckygas.delivery.services import invoice_record_payment
 from luckygas.masking import mask_account
@@ -63,25 +63,7 @@ def returns_import(
     if existing is not None:
         return ImportResult(existing, 0, 0, [], created=False)
     keys = bank_keys_audited(bank, actor=actor, batch_id=None, purpose="open ACHR01" if sealed else "seal ACHR01 copy")
-    if sealed:
-        if keys.bank_public_key is None:
-            raise ValidationError({"file": _("The bank's public key is not configured.")})
-        try:
-            plain = crypto.open_envelope(
-                envelope=data, file_name=file_name, file_key=keys.file_key, sender_public_key=keys.bank_public_key
-            )
-        except crypto.EnvelopeError as error:
-            raise ValidationError({"file": str(error)}) from error
-        envelope = data
-    else:
-        plain = data
-        envelope = crypto.seal(
-            plain=plain,
-            file_name=file_name,
-            file_key=keys.file_key,
-            signing_key=keys.signing_key,
-            algorithm=bank.signature_algorithm,
-        )
+    plain, envelope = incoming_file_open(bank=bank, keys=keys, file_name=file_name, data=data, sealed=sealed)
     parsed = codec.parse_file(plain)
     if not parsed.is_valid or parsed.file is None:
         raise ValidationError({"file": [str(error) for error in parsed.errors]})
