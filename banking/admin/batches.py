@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import codec, reports, services
-from banking.admin.common import error_text
+from banking.admin.common import apply_to_each, error_text
 from banking.models import (
     Bank,
     BatchStatus,
@@ -128,16 +128,15 @@ class CollectionBatchAdmin(admin.ModelAdmin):
         return format_html(" · ".join(['<a href="{}">{}</a>'] * len(links)), *[part for link in links for part in link])
 
     def _run(self, request: HttpRequest, queryset: QuerySet[CollectionBatch], operation: Any, done: str) -> None:
-        succeeded = 0
-        for batch in queryset.order_by("pk"):
-            try:
-                operation(batch)
-            except (ValidationError, PermissionDenied, codec.CodecError) as error:
-                self.message_user(request, f"#{batch.pk}: {error_text(error)}", messages.ERROR)
-            else:
-                succeeded += 1
-        if succeeded:
-            self.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            operation,
+            done,
+            label=lambda batch: f"#{batch.pk}",
+            refusals=(ValidationError, PermissionDenied, codec.CodecError),
+        )
 
     @admin.action(description=_("Approve selected batches"), permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:

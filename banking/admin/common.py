@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 
@@ -24,3 +26,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def apply_to_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    operation: Callable[[Any], object],
+    done: str,
+    *,
+    label: Callable[[Any], str] = str,
+    refusals: tuple[type[Exception], ...] = (ValidationError,),
+) -> None:
+    """Run an admin action's service call per object in pk order: each refusal is its own error
+    message naming the object, the successes are counted in one message."""
+    succeeded = 0
+    for obj in queryset.order_by("pk"):
+        try:
+            operation(obj)
+        except refusals as error:
+            model_admin.message_user(request, f"{label(obj)}: {error_text(error)}", messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        model_admin.message_user(request, done % {"count": succeeded}, messages.SUCCESS)

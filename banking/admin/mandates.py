@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import services
-from banking.admin.common import error_text
+from banking.admin.common import apply_to_each
 from banking.models import Bank, BankAccount, Mandate, MandateAction, MandateStatus
 from luckygas.masking import mask_national_id
 
@@ -192,16 +192,7 @@ class MandateAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Request a new limit or end date"))
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Mandate], operation: Any, done: str) -> None:
-        succeeded = 0
-        for mandate in queryset.order_by("pk"):
-            try:
-                operation(mandate)
-            except ValidationError as error:
-                self.message_user(request, f"{mandate}: {error_text(error)}", messages.ERROR)
-            else:
-                succeeded += 1
-        if succeeded:
-            self.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
+        apply_to_each(self, request, queryset, operation, done)
 
     @admin.action(description=_("Ask the bank to cancel the selected mandates"), permissions=["change"])
     def request_cancel(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:
