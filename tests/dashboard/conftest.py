@@ -1,7 +1,9 @@
 import asyncio
 import contextlib
+import copy
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -26,6 +28,28 @@ def clean_dashboard_redis(settings) -> Iterator[None]:
     wipe()
     yield
     wipe()
+
+
+@pytest.fixture(autouse=True)
+def own_channel_layer(settings, monkeypatch) -> Iterator[None]:
+    """Each test talks through a channel layer of its own (a fresh Redis key prefix and layer object).
+
+    The layer is a process-wide object whose receive state is tied to one event loop, and its Redis
+    groups outlive the sockets of earlier tests (a browser's socket dropped with its server never
+    leaves its group). A push sent to such leftovers fills the shared per-process inbox to its
+    capacity, after which channels-redis drops new messages silently, a flaky "no message at all".
+    """
+    layer_settings = copy.deepcopy(settings.CHANNEL_LAYERS)
+    prefix = f"asgi-test-{uuid.uuid4().hex[:12]}"
+    if "CONFIG" in layer_settings["default"]:
+        layer_settings["default"]["CONFIG"]["prefix"] = prefix
+    settings.CHANNEL_LAYERS = layer_settings  # channels resets its layer objects on setting_changed
+    monkeypatch.setenv("CHANNELS_PREFIX", prefix)  # and the servers a browser test starts
+    yield
+    if settings.REDIS_URL:  # the sync client: a browser test's thread holds Playwright's event loop
+        keys = list(redis_client().scan_iter(f"{prefix}*"))
+        if keys:
+            redis_client().delete(*keys)
 
 
 @pytest.fixture(autouse=True)
