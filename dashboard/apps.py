@@ -13,12 +13,12 @@ def _on_order_created(*, event: str, order_id: int, **_payload: Any) -> None:
     mark_dirty(*EVENT_METRICS[event])
 
 
-def _on_order_status_changed(*, event: str, order_id: int, to_status: str, **_payload: Any) -> None:
+def _on_order_status_changes(*, event: str, payloads: list[dict[str, Any]]) -> None:
     from dashboard.live import mark_dirty
     from dashboard.metrics import EVENT_METRICS
-    from dashboard.services import rollup_record_status_change
+    from dashboard.services import rollup_record_status_changes
 
-    rollup_record_status_change(order_id=order_id, to_status=to_status)
+    rollup_record_status_changes(changes=[(payload["order_id"], payload["to_status"]) for payload in payloads])
     mark_dirty(*EVENT_METRICS[event])
 
 
@@ -31,11 +31,11 @@ def _on_order_updated(*, event: str, order_id: int, **_payload: Any) -> None:
     mark_dirty(*EVENT_METRICS[event])
 
 
-def _on_other_event(*, event: str, **_payload: Any) -> None:
+def _on_other_events(*, event: str, payloads: list[dict[str, Any]]) -> None:
     from dashboard.live import mark_dirty
     from dashboard.metrics import EVENT_METRICS
 
-    mark_dirty(*EVENT_METRICS[event])
+    mark_dirty(*EVENT_METRICS[event])  # once for all the facts published together
 
 
 def _on_task_failure(sender: Any = None, exception: BaseException | None = None, **_kwargs: Any) -> None:
@@ -55,8 +55,8 @@ class DashboardConfig(AppConfig):
 
         events.subscribe(events.ORDER_CREATED, _on_order_created)
         events.subscribe(events.ORDER_UPDATED, _on_order_updated)
-        events.subscribe(events.ORDER_STATUS_CHANGED, _on_order_status_changed)
+        events.subscribe_many(events.ORDER_STATUS_CHANGED, _on_order_status_changes)
         for event in (events.ROUTE_CHANGED, events.STOP_CHANGED, events.INVOICE_PAID, events.PAYMENT_RECORDED):
-            events.subscribe(event, _on_other_event)
+            events.subscribe_many(event, _on_other_events)
         # Celery's own signal (not our logic): failures feed the system-health panel.
         task_failure.connect(_on_task_failure, weak=False)

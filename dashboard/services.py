@@ -6,7 +6,7 @@ import logging
 import tempfile
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -35,6 +35,7 @@ from luckygas.delivery.models import Order, OrderStatus
 logger = logging.getLogger(__name__)
 
 ROLLUP_COUNTERS = ("orders_created", "orders_delivered", "orders_failed", "orders_cancelled", "revenue")
+FINAL_ORDER_STATUSES = {OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED}
 
 
 def local_day(moment: datetime.datetime) -> datetime.date:
@@ -44,22 +45,28 @@ def local_day(moment: datetime.datetime) -> datetime.date:
 
 def _rollup_add(*, day: datetime.date, **increments: int) -> None:
     """Add to a day's counters in one statement (INSERT … ON CONFLICT DO UPDATE), safe under concurrency."""
-    columns = [name for name in ROLLUP_COUNTERS if increments.get(name)]
-    if not columns:
+    _rollup_add_days({day: increments})
+
+
+def _rollup_add_days(increments_by_day: dict[datetime.date, dict[str, int]]) -> None:
+    """Add to several days' counters in one INSERT … ON CONFLICT DO UPDATE (a row per day)."""
+    rows = [(day, increments) for day, increments in sorted(increments_by_day.items()) if any(increments.values())]
+    if not rows:
         return
     table = connection.ops.quote_name(DailyRollup._meta.db_table)
-    column_sql = ", ".join(columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    updates = ", ".join(f"{column} = {table}.{column} + EXCLUDED.{column}" for column in columns)
-    defaults = ", ".join(f"{name}" for name in ROLLUP_COUNTERS if name not in columns)
-    default_values = ", ".join("0" for name in ROLLUP_COUNTERS if name not in columns)
+    columns = ", ".join(ROLLUP_COUNTERS)
+    updates = ", ".join(f"{column} = {table}.{column} + EXCLUDED.{column}" for column in ROLLUP_COUNTERS)
+    row_sql = "(" + ", ".join(["%s"] * (len(ROLLUP_COUNTERS) + 2)) + ")"
     sql = (
-        f"INSERT INTO {table} (day, {column_sql}{', ' + defaults if defaults else ''}, updated_at) "  # noqa: S608
-        f"VALUES (%s, {placeholders}{', ' + default_values if default_values else ''}, %s) "
+        f"INSERT INTO {table} (day, {columns}, updated_at) VALUES {', '.join([row_sql] * len(rows))} "  # noqa: S608
         f"ON CONFLICT (day) DO UPDATE SET {updates}, updated_at = EXCLUDED.updated_at"
     )
+    now = timezone.now()
+    params: list[object] = []
+    for day, increments in rows:
+        params += [day, *(increments.get(name, 0) for name in ROLLUP_COUNTERS), now]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day, *(increments[column] for column in columns), timezone.now()])
+        cursor.execute(sql, params)
 
 
 def _hourly_add(*, day: datetime.date, hour: int, orders: int) -> None:
@@ -127,20 +134,30 @@ def rollup_record_order_updated(*, order_id: int) -> None:
     customer_rollup_refresh(customer_id=row["customer_id"], day=local_day(row["created_at"]))
 
 
-def rollup_record_status_change(*, order_id: int, to_status: str) -> None:
-    """Count an order that reached a final status (delivered, failed, cancelled) on the day it did."""
-    row = (
-        Order.objects.filter(pk=order_id).values("status", "total_amount", "status_changed_at", "delivered_at").first()
-    )
-    if row is None or row["status"] != to_status:
-        # A later change already superseded this one; the rollup counts the order's current state only once.
+def rollup_record_status_changes(*, changes: Sequence[tuple[int, str]]) -> None:
+    """Count orders that reached a final status (delivered, failed, cancelled) on the day they did.
+
+    Takes every change of one commit together (a sync batch delivers ten stops): one read of the
+    orders and one upsert of the days they touch, whatever the number of orders.
+    """
+    wanted = {(order_id, to_status) for order_id, to_status in changes if to_status in FINAL_ORDER_STATUSES}
+    if not wanted:
         return
-    if to_status == OrderStatus.DELIVERED:
-        _rollup_add(day=local_day(row["delivered_at"]), orders_delivered=1, revenue=row["total_amount"])
-    elif to_status == OrderStatus.FAILED:
-        _rollup_add(day=local_day(row["status_changed_at"]), orders_failed=1)
-    elif to_status == OrderStatus.CANCELLED:
-        _rollup_add(day=local_day(row["status_changed_at"]), orders_cancelled=1)
+    rows = Order.objects.filter(pk__in={order_id for order_id, _status in wanted}).values(
+        "pk", "status", "total_amount", "status_changed_at", "delivered_at"
+    )
+    by_day: dict[datetime.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
+    for row in rows:
+        if (row["pk"], row["status"]) not in wanted:
+            # A later change already superseded this one; the rollup counts the order's current state only once.
+            continue
+        if row["status"] == OrderStatus.DELIVERED:
+            day = by_day[local_day(row["delivered_at"])]
+            day["orders_delivered"] += 1
+            day["revenue"] += row["total_amount"]
+        else:
+            by_day[local_day(row["status_changed_at"])][f"orders_{row['status']}"] += 1
+    _rollup_add_days(by_day)
 
 
 def rollup_rebuild(*, start: datetime.date | None = None, end: datetime.date | None = None) -> int:

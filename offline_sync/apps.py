@@ -4,10 +4,12 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _on_stop_changed(*, event: str, stop_id: int, **payload: Any) -> None:
+def _on_stops_changed(*, event: str, payloads: list[dict[str, Any]]) -> None:
     from offline_sync import services
 
-    services.change_feed_record_stop(stop_id=stop_id)
+    services.change_feed_record_stops(
+        stop_ids=[payload["stop_id"] for payload in payloads if payload.get("source") != services.PUSH_SOURCE]
+    )
 
 
 def _on_route_changed(*, event: str, route_id: int, **payload: Any) -> None:
@@ -16,10 +18,18 @@ def _on_route_changed(*, event: str, route_id: int, **payload: Any) -> None:
     services.stop_assignments_sync(route_id=route_id)
 
 
-def _on_order_status_changed(*, event: str, order_id: int, to_status: str, **payload: Any) -> None:
+def _on_order_status_changes(*, event: str, payloads: list[dict[str, Any]]) -> None:
     from offline_sync import services
 
-    services.change_feed_record_order(order_id=order_id, to_status=to_status)
+    # A cancel reaches the feed as a stop change; a delivery or failure came from a phone.
+    services.change_feed_record_orders(
+        order_ids=[
+            payload["order_id"]
+            for payload in payloads
+            if payload.get("source") != services.PUSH_SOURCE
+            and payload["to_status"] not in {"cancelled", "delivered", "failed"}
+        ]
+    )
 
 
 class OfflineSyncConfig(AppConfig):
@@ -31,6 +41,6 @@ class OfflineSyncConfig(AppConfig):
         from offline_sync import metrics  # noqa: F401  (registers the sync lag histogram for /metrics)
 
         # Office changes reach the change feed (and the phones) after their transaction commits.
-        events.subscribe(events.STOP_CHANGED, _on_stop_changed)
+        events.subscribe_many(events.STOP_CHANGED, _on_stops_changed)
         events.subscribe(events.ROUTE_CHANGED, _on_route_changed)
-        events.subscribe(events.ORDER_STATUS_CHANGED, _on_order_status_changed)
+        events.subscribe_many(events.ORDER_STATUS_CHANGED, _on_order_status_changes)

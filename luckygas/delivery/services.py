@@ -307,8 +307,10 @@ class RouteStopBatch:
     out after it commits.
     """
 
-    def __init__(self, *, actor: AbstractBaseUser | None = None) -> None:
+    def __init__(self, *, actor: AbstractBaseUser | None = None, source: str = "") -> None:
         self.actor = actor
+        # Passed on in the events, so an app that records its own changes can tell them apart.
+        self.source = source
         self._stops: dict[int, RouteStop] = {}
         self._orders: dict[int, Order] = {}
         self._status_changes: list[OrderStatusChange] = []
@@ -358,7 +360,7 @@ class RouteStopBatch:
             self._events.append(
                 (
                     events.ORDER_STATUS_CHANGED,
-                    {"order_id": order.pk, "from_status": order.status, "to_status": to_status},
+                    {"order_id": order.pk, "from_status": order.status, "to_status": to_status, "source": self.source},
                 )
             )
             order.status = to_status
@@ -373,7 +375,9 @@ class RouteStopBatch:
         stop.empties_collected += empties_collected
         stop.outcome_note = note[:200]
         self._bump(stop)
-        self._events.append((events.STOP_CHANGED, {"stop_id": stop.pk, "route_id": stop.route_id}))
+        self._events.append(
+            (events.STOP_CHANGED, {"stop_id": stop.pk, "route_id": stop.route_id, "source": self.source})
+        )
         return stop
 
     def add_cash(self, *, stop: RouteStop, amount: int) -> RouteStop:
@@ -418,8 +422,11 @@ class RouteStopBatch:
                     "updated_at",
                 ],
             )
+            by_event: dict[str, list[dict]] = {}
             for event, payload in self._events:
-                events.publish_on_commit(event, **payload)
+                by_event.setdefault(event, []).append(payload)
+            for event, payloads in by_event.items():  # one publication per kind: subscribers work in bulk
+                events.publish_many_on_commit(event, payloads)
         self._stops, self._orders, self._status_changes, self._events = {}, {}, [], []
 
 

@@ -10,8 +10,9 @@ services; services.sync_push(...)`).
 
 from offline_sync.services.changes import (
     CHANGE_LOG_LOCK_KEY,
-    change_feed_record_order,
-    change_feed_record_stop,
+    PUSH_SOURCE,
+    change_feed_record_orders,
+    change_feed_record_stops,
     change_log_append,
     stop_assignments_record,
     stop_assignments_sync,
@@ -40,6 +41,7 @@ from offline_sync.services.push import (
 
 __all__ = [
     "CHANGE_LOG_LOCK_KEY",
+    "PUSH_SOURCE",
     "ActionIdReusedError",
     "ActionInput",
     "ActionRejectedError",
@@ -51,8 +53,8 @@ __all__ = [
     "SeqGapError",
     "action_body_hash",
     "cash_collection_set_status",
-    "change_feed_record_order",
-    "change_feed_record_stop",
+    "change_feed_record_orders",
+    "change_feed_record_stops",
     "change_log_append",
     "conflict_resolve",
     "device_register",

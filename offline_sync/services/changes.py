@@ -1,6 +1,5 @@
 """The change feed the phones pull, and which stops each driver's phone was given."""
 
-import contextvars
 from collections.abc import Sequence
 
 from django.db import connection, transaction
@@ -18,10 +17,8 @@ from offline_sync.models import (
 # One key for the transaction-level advisory lock that serializes change-feed writers.
 CHANGE_LOG_LOCK_KEY = 0x4C47_5359_4E43  # "LGSYNC"
 
-# Stops whose feed entries the running push writes itself; the event handlers skip them.
-_stops_logged_by_push: contextvars.ContextVar[frozenset[int] | set[int]] = contextvars.ContextVar(
-    "stops_logged_by_push", default=frozenset()
-)
+# The `source` of the stop and order events of a driver's push: the push writes its own feed entries.
+PUSH_SOURCE = "driver_sync"
 
 
 # --- Change feed ---------------------------------------------------------------------------
@@ -114,29 +111,28 @@ def stop_assignments_record(*, driver: Driver, stop_ids: Sequence[int]) -> None:
     )
 
 
-def change_feed_record_stop(*, stop_id: int) -> list[ChangeLogEntry]:
-    """After an office change of a stop (cancelled, edited): tell its driver's phones."""
-    if stop_id in _stops_logged_by_push.get():
+def change_feed_record_stops(*, stop_ids: Sequence[int]) -> list[ChangeLogEntry]:
+    """After office changes of stops (cancelled, edited): tell their drivers' phones, in one append."""
+    if not stop_ids:
         return []
-    stop = RouteStop.objects.select_related("route").filter(pk=stop_id).first()
-    if stop is None:
-        return []
-    kind = ChangeKind.STOP_CANCELLED if stop.status == StopStatus.CANCELLED else ChangeKind.STOP_CHANGED
-    entry = ChangeLogEntry(
-        driver_id=stop.route.driver_id,
-        route_id=stop.route_id,
-        stop=stop,
-        kind=kind,
-        data={"status": stop.status, "version": stop.version},
+    stops = RouteStop.objects.select_related("route").filter(pk__in=set(stop_ids)).order_by("pk")
+    return change_log_append(
+        entries=[
+            ChangeLogEntry(
+                driver_id=stop.route.driver_id,
+                route_id=stop.route_id,
+                stop=stop,
+                kind=ChangeKind.STOP_CANCELLED if stop.status == StopStatus.CANCELLED else ChangeKind.STOP_CHANGED,
+                data={"status": stop.status, "version": stop.version},
+            )
+            for stop in stops
+        ]
     )
-    return change_log_append(entries=[entry])
 
 
-def change_feed_record_order(*, order_id: int, to_status: str) -> list[ChangeLogEntry]:
-    """An order on a route changed status outside a driver's push (a cancel comes as a stop change)."""
-    if to_status in {"cancelled", "delivered", "failed"}:
+def change_feed_record_orders(*, order_ids: Sequence[int]) -> list[ChangeLogEntry]:
+    """Orders on routes changed status outside a driver's push: tell the phones about their stops."""
+    if not order_ids:
         return []
-    stop_id = RouteStop.objects.filter(order_id=order_id).values_list("pk", flat=True).first()
-    if stop_id is None:
-        return []
-    return change_feed_record_stop(stop_id=stop_id)
+    stop_ids = list(RouteStop.objects.filter(order_id__in=set(order_ids)).values_list("pk", flat=True))
+    return change_feed_record_stops(stop_ids=stop_ids)

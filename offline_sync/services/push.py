@@ -31,7 +31,7 @@ from offline_sync.models import (
     SyncAction,
     SyncConflict,
 )
-from offline_sync.services.changes import _stops_logged_by_push, change_log_append
+from offline_sync.services.changes import PUSH_SOURCE, change_log_append
 
 # --- Push ----------------------------------------------------------------------------------
 
@@ -133,149 +133,143 @@ def sync_push(
     received_at = timezone.now()
     clock_offset = _clamp_seconds((received_at - sent_at).total_seconds()) if sent_at else None
     touched_stop_ids: set[int] = set()
-    context_token = _stops_logged_by_push.set(touched_stop_ids)
-    try:
-        with transaction.atomic():
-            _set_lock_timeout()
-            locked = DriverDevice.objects.select_for_update().select_related("driver__user").get(pk=device.pk)
-            if locked.is_revoked:
-                raise DeviceRevokedError
-            hashes = [action_body_hash(action.body) for action in actions]
-            known = {
-                action.id: action
-                for action in SyncAction.objects.filter(id__in=[action.id for action in actions]).only(
-                    "id", "device_id", "body_hash", "response"
-                )
-            }
-            _check_sequence(locked, actions, hashes, known)
-
-            new_actions = [action for action in actions if action.id not in known]
-            stop_ids = {action.stop_id for action in new_actions if action.stop_id is not None and not action.errors}
-            stops = delivery_services.route_stops_lock(stop_ids=stop_ids)
-            foreign = [stop.pk for stop in stops.values() if stop.route.driver_id != locked.driver_id]
-            handed_to_me = (
-                set(
-                    StopAssignment.objects.filter(stop_id__in=foreign, driver_id=locked.driver_id).values_list(
-                        "stop_id", flat=True
-                    )
-                )
-                if foreign
-                else set()
+    with transaction.atomic():
+        _set_lock_timeout()
+        locked = DriverDevice.objects.select_for_update().select_related("driver__user").get(pk=device.pk)
+        if locked.is_revoked:
+            raise DeviceRevokedError
+        hashes = [action_body_hash(action.body) for action in actions]
+        known = {
+            action.id: action
+            for action in SyncAction.objects.filter(id__in=[action.id for action in actions]).only(
+                "id", "device_id", "body_hash", "response"
             )
-            context = _BatchContext(
-                device=locked,
-                stops=delivery_services.RouteStopBatch(actor=locked.driver.user),
-                handed_to_me=handed_to_me,
-                notes=_notes_of(new_actions),
-                known_media=_known_media(new_actions),
-            )
+        }
+        _check_sequence(locked, actions, hashes, known)
 
-            results: list[dict[str, Any]] = []
-            rows: list[SyncAction] = []
-            children: dict[type, list[Any]] = {}
-            conflicts: list[SyncConflict] = []
-            latest_occurred = locked.last_occurred_at
-            queue_lag = None
-            applied_in_batch: dict[uuid.UUID, dict[str, Any]] = {}
-            lags: list[int] = []
-            for action, body_hash in zip(actions, hashes, strict=True):
-                stored = known.get(action.id)
-                if stored is None and action.id in applied_in_batch:
-                    stored_response = applied_in_batch[action.id]
-                elif stored is not None:
-                    stored_response = stored.response
-                else:
-                    stored_response = None
-                if stored_response is not None:
-                    results.append(
-                        {**stored_response, "result": "duplicate", "first_result": stored_response["result"]}
-                    )
-                    continue
-                flags: list[str] = []
-                effective_at = None
-                if action.occurred_at is not None:
-                    if action.occurred_at > received_at + datetime.timedelta(seconds=conf.FUTURE_TOLERANCE_SECONDS):
-                        flags.append(ClockFlag.FUTURE)
-                    if latest_occurred is not None and action.occurred_at < latest_occurred:
-                        flags.append(ClockFlag.OUT_OF_ORDER)
-                    latest_occurred = max(latest_occurred or action.occurred_at, action.occurred_at)
-                    try:
-                        corrected = action.occurred_at + datetime.timedelta(seconds=clock_offset or 0)
-                    except OverflowError:  # an absurd phone clock: fall back to the server's time
-                        corrected = received_at
-                    effective_at = min(corrected, received_at)
-                    lag = _clamp_seconds((received_at - effective_at).total_seconds())
-                    queue_lag = max(queue_lag or 0, lag)
-                    lags.append(lag)
-                outcome = _apply_action(
-                    context=context,
-                    action=action,
-                    stop=stops.get(action.stop_id) if action.stop_id is not None else None,
-                    effective_at=effective_at or received_at,
+        new_actions = [action for action in actions if action.id not in known]
+        stop_ids = {action.stop_id for action in new_actions if action.stop_id is not None and not action.errors}
+        stops = delivery_services.route_stops_lock(stop_ids=stop_ids)
+        foreign = [stop.pk for stop in stops.values() if stop.route.driver_id != locked.driver_id]
+        handed_to_me = (
+            set(
+                StopAssignment.objects.filter(stop_id__in=foreign, driver_id=locked.driver_id).values_list(
+                    "stop_id", flat=True
                 )
-                response = {"id": str(action.id), "seq": action.seq, **outcome.response, "flags": flags}
-                results.append(response)
-                applied_in_batch[action.id] = response
-                if outcome.touched and action.stop_id is not None:
-                    touched_stop_ids.add(action.stop_id)
-                rows.append(
-                    SyncAction(
-                        id=action.id,
-                        device=locked,
-                        seq=action.seq,
-                        action_type=(action.action_type or str(_body_get(action.body, "type")))[:20],
-                        stop_id=action.stop_id if action.stop_id in stops else None,
-                        base_version=action.base_version,
-                        body=action.body,
-                        body_hash=body_hash,
-                        occurred_at=action.occurred_at,
-                        received_at=received_at,
-                        clock_offset_seconds=clock_offset,
-                        effective_at=effective_at,
-                        clock_flags=flags,
-                        result=outcome.result,
-                        response=response,
-                    )
-                )
-                for child in outcome.children:
-                    children.setdefault(type(child), []).append(child)
-                if outcome.conflict is not None:
-                    conflicts.append(outcome.conflict)
-
-            context.stops.save()
-            transaction.on_commit(lambda: metrics.observe_sync_lag(lags))
-            # Foreign keys are deferred to commit, so children can go in after their action.
-            SyncAction.objects.bulk_create(rows)
-            for model, objects in children.items():
-                model.objects.bulk_create(objects)
-            SyncConflict.objects.bulk_create(conflicts)
-            next_seq = locked.next_seq + len(rows)
-            DriverDevice.objects.filter(pk=locked.pk).update(
-                next_seq=next_seq,
-                last_sync_at=received_at,
-                last_occurred_at=latest_occurred,
-                queue_lag_seconds=queue_lag if rows else locked.queue_lag_seconds,
-                clock_offset_seconds=clock_offset if clock_offset is not None else locked.clock_offset_seconds,
             )
-            if touched_stop_ids:
-                change_log_append(
-                    entries=[
-                        ChangeLogEntry(
-                            driver_id=stops[stop_id].route.driver_id,
-                            route_id=stops[stop_id].route_id,
-                            stop_id=stop_id,
-                            kind=ChangeKind.STOP_CHANGED,
-                            data={
-                                "status": stops[stop_id].status,
-                                "version": stops[stop_id].version,
-                                "device_id": str(locked.device_id),
-                            },
-                        )
-                        for stop_id in sorted(touched_stop_ids)
-                    ]
+            if foreign
+            else set()
+        )
+        context = _BatchContext(
+            device=locked,
+            stops=delivery_services.RouteStopBatch(actor=locked.driver.user, source=PUSH_SOURCE),
+            handed_to_me=handed_to_me,
+            notes=_notes_of(new_actions),
+            known_media=_known_media(new_actions),
+        )
+
+        results: list[dict[str, Any]] = []
+        rows: list[SyncAction] = []
+        children: dict[type, list[Any]] = {}
+        conflicts: list[SyncConflict] = []
+        latest_occurred = locked.last_occurred_at
+        queue_lag = None
+        applied_in_batch: dict[uuid.UUID, dict[str, Any]] = {}
+        lags: list[int] = []
+        for action, body_hash in zip(actions, hashes, strict=True):
+            stored = known.get(action.id)
+            if stored is None and action.id in applied_in_batch:
+                stored_response = applied_in_batch[action.id]
+            elif stored is not None:
+                stored_response = stored.response
+            else:
+                stored_response = None
+            if stored_response is not None:
+                results.append({**stored_response, "result": "duplicate", "first_result": stored_response["result"]})
+                continue
+            flags: list[str] = []
+            effective_at = None
+            if action.occurred_at is not None:
+                if action.occurred_at > received_at + datetime.timedelta(seconds=conf.FUTURE_TOLERANCE_SECONDS):
+                    flags.append(ClockFlag.FUTURE)
+                if latest_occurred is not None and action.occurred_at < latest_occurred:
+                    flags.append(ClockFlag.OUT_OF_ORDER)
+                latest_occurred = max(latest_occurred or action.occurred_at, action.occurred_at)
+                try:
+                    corrected = action.occurred_at + datetime.timedelta(seconds=clock_offset or 0)
+                except OverflowError:  # an absurd phone clock: fall back to the server's time
+                    corrected = received_at
+                effective_at = min(corrected, received_at)
+                lag = _clamp_seconds((received_at - effective_at).total_seconds())
+                queue_lag = max(queue_lag or 0, lag)
+                lags.append(lag)
+            outcome = _apply_action(
+                context=context,
+                action=action,
+                stop=stops.get(action.stop_id) if action.stop_id is not None else None,
+                effective_at=effective_at or received_at,
+            )
+            response = {"id": str(action.id), "seq": action.seq, **outcome.response, "flags": flags}
+            results.append(response)
+            applied_in_batch[action.id] = response
+            if outcome.touched and action.stop_id is not None:
+                touched_stop_ids.add(action.stop_id)
+            rows.append(
+                SyncAction(
+                    id=action.id,
+                    device=locked,
+                    seq=action.seq,
+                    action_type=(action.action_type or str(_body_get(action.body, "type")))[:20],
+                    stop_id=action.stop_id if action.stop_id in stops else None,
+                    base_version=action.base_version,
+                    body=action.body,
+                    body_hash=body_hash,
+                    occurred_at=action.occurred_at,
+                    received_at=received_at,
+                    clock_offset_seconds=clock_offset,
+                    effective_at=effective_at,
+                    clock_flags=flags,
+                    result=outcome.result,
+                    response=response,
                 )
-    finally:
-        _stops_logged_by_push.reset(context_token)
+            )
+            for child in outcome.children:
+                children.setdefault(type(child), []).append(child)
+            if outcome.conflict is not None:
+                conflicts.append(outcome.conflict)
+
+        context.stops.save()
+        transaction.on_commit(lambda: metrics.observe_sync_lag(lags))
+        # Foreign keys are deferred to commit, so children can go in after their action.
+        SyncAction.objects.bulk_create(rows)
+        for model, objects in children.items():
+            model.objects.bulk_create(objects)
+        SyncConflict.objects.bulk_create(conflicts)
+        next_seq = locked.next_seq + len(rows)
+        DriverDevice.objects.filter(pk=locked.pk).update(
+            next_seq=next_seq,
+            last_sync_at=received_at,
+            last_occurred_at=latest_occurred,
+            queue_lag_seconds=queue_lag if rows else locked.queue_lag_seconds,
+            clock_offset_seconds=clock_offset if clock_offset is not None else locked.clock_offset_seconds,
+        )
+        if touched_stop_ids:
+            change_log_append(
+                entries=[
+                    ChangeLogEntry(
+                        driver_id=stops[stop_id].route.driver_id,
+                        route_id=stops[stop_id].route_id,
+                        stop_id=stop_id,
+                        kind=ChangeKind.STOP_CHANGED,
+                        data={
+                            "status": stops[stop_id].status,
+                            "version": stops[stop_id].version,
+                            "device_id": str(locked.device_id),
+                        },
+                    )
+                    for stop_id in sorted(touched_stop_ids)
+                ]
+            )
     return PushResult(results=results, next_seq=next_seq, server_time=received_at)
 
 

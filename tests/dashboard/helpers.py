@@ -5,7 +5,6 @@ from django.db import transaction
 
 from dashboard.services import (
     rollup_record_order_created,
-    rollup_record_status_change,
 )
 from luckygas.delivery.models import Order, OrderStatus
 from luckygas.delivery.services import OrderLineInput, order_create, order_transition
@@ -42,4 +41,4 @@ def delivered_order_at(moment: datetime.datetime, *, customer=None, capture=None
     return order
 
 
-__all__ = ["delivered_order_at", "rollup_record_order_created", "rollup_record_status_change", "taipei"]
+__all__ = ["delivered_order_at", "rollup_record_order_created", "taipei"]

@@ -9,8 +9,10 @@ import pytest
 from dashboard.exports import REPORTS
 from dashboard.metrics import ADMIN, METRICS, Period, snapshot_get
 from dashboard.models import DailyRollup, HourlyOrderCount
-from dashboard.services import report_write_file, rollup_rebuild
+from dashboard.services import report_write_file, rollup_rebuild, rollup_record_status_changes
+from luckygas.delivery.models import Order, OrderStatus
 from tests.dashboard.helpers import delivered_order_at, taipei
+from tests.delivery.factories import OrderFactory
 
 MONDAY = datetime.date(2026, 11, 9)
 
@@ -86,3 +88,42 @@ def test_exports_split_the_two_days(orders_around_midnight, tmp_path):
     assert rows[0][1] == naive(2026, 11, 9)
     assert rows[0][2] == naive(2026, 11, 9, 23, 59)
     assert "orders" in REPORTS
+
+
+def test_status_changes_of_one_commit_are_counted_per_day_in_one_upsert(db, django_assert_max_num_queries):
+    # given orders that reached final states on two Taipei days, and one whose change was superseded
+    def order_in(status: str, moment: datetime.datetime, amount: int) -> Order:
+        order = OrderFactory()
+        Order.objects.filter(pk=order.pk).update(
+            status=status,
+            total_amount=amount,
+            status_changed_at=moment,
+            delivered_at=moment if status == OrderStatus.DELIVERED else None,
+        )
+        return order
+
+    late = order_in(OrderStatus.DELIVERED, taipei(2026, 11, 9, 23, 59), 950)
+    early = order_in(OrderStatus.DELIVERED, taipei(2026, 11, 10, 0, 1), 1900)
+    failed = order_in(OrderStatus.FAILED, taipei(2026, 11, 10, 9, 0), 700)
+    cancelled = order_in(OrderStatus.CANCELLED, taipei(2026, 11, 10, 10, 0), 500)
+    superseded = order_in(OrderStatus.CANCELLED, taipei(2026, 11, 10, 11, 0), 800)
+    changes = [
+        (late.pk, OrderStatus.OUT_FOR_DELIVERY),  # not final: not counted
+        (late.pk, OrderStatus.DELIVERED),
+        (early.pk, OrderStatus.DELIVERED),
+        (early.pk, OrderStatus.DELIVERED),  # the same fact twice counts once
+        (failed.pk, OrderStatus.FAILED),
+        (cancelled.pk, OrderStatus.CANCELLED),
+        (superseded.pk, OrderStatus.DELIVERED),  # the order was cancelled afterwards
+    ]
+    # when they are recorded together: one read and one upsert
+    with django_assert_max_num_queries(2):
+        rollup_record_status_changes(changes=changes)
+    # then
+    rows = DailyRollup.objects.order_by("day").values_list(
+        "day", "orders_delivered", "revenue", "orders_failed", "orders_cancelled"
+    )
+    assert list(rows) == [(MONDAY, 1, 950, 0, 0), (TUESDAY, 1, 1900, 1, 1)]
+    # and recording them again adds to the same rows (an increment, as each event is counted once)
+    rollup_record_status_changes(changes=[(failed.pk, OrderStatus.FAILED)])
+    assert DailyRollup.objects.get(day=TUESDAY).orders_failed == 2

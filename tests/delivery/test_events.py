@@ -66,3 +66,27 @@ def test_a_failing_in_transaction_subscriber_rolls_back_the_business_change() ->
     finally:
         events.unsubscribe("test.failing", failing)
     assert not Group.objects.filter(name="business change").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_facts_published_together_reach_a_many_subscriber_in_one_call(recorded: list[dict[str, Any]]) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def many(**publication: Any) -> None:
+        calls.append(publication)
+
+    events.subscribe_many("test.event", many)
+    try:
+        with transaction.atomic():
+            events.publish_many_on_commit("test.event", [{"value": 1}, {"value": 2}])
+            events.publish_on_commit("test.event", value=3)
+            assert calls == []
+    finally:
+        events.unsubscribe("test.event", many)
+    # then the batch arrives as one call, a single fact as a list of one
+    assert calls == [
+        {"event": "test.event", "payloads": [{"value": 1}, {"value": 2}]},
+        {"event": "test.event", "payloads": [{"value": 3}]},
+    ]
+    # and a per-fact subscriber still gets each fact on its own
+    assert recorded == [{"event": "test.event", "value": value} for value in (1, 2, 3)]

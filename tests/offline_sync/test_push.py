@@ -4,10 +4,12 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import timezone
 
+from dashboard.models import DailyRollup
 from luckygas.delivery.models import Order, OrderStatus, OrderStatusChange, RouteStop, StopStatus
 from offline_sync import services
-from offline_sync.models import CashCollection, SyncAction
+from offline_sync.models import CashCollection, ChangeLogEntry, SyncAction
 from tests.offline_sync.factories import phone_for, started_route
 
 
@@ -272,3 +274,22 @@ def test_huge_json_is_refused_with_413(route_a, phone_a):
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
     assert not SyncAction.objects.exists()
+
+
+def test_after_commit_work_of_a_push_does_not_grow_with_the_batch(
+    driver_a, phone_a, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    # given a full batch of ten deliveries, pushed
+    route = started_route(driver_a, stops=10)
+    entries_before = ChangeLogEntry.objects.filter(driver=driver_a).count()
+    actions = [phone_a.action("complete", stop, cash_collected=950) for stop in route.stops.order_by("sequence")]
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = phone_a.push(*actions)
+    assert response.status_code == 200
+    # when what waits for the commit runs (the subscribers of the ten deliveries' events)
+    with django_assert_max_num_queries(2):  # the dashboard: one read of the orders, one upsert of the day
+        for callback in callbacks:
+            callback()
+    # then the day counts all ten, and the feed holds the push's own entries only (none doubled by events)
+    assert DailyRollup.objects.get(day=timezone.localdate()).orders_delivered == 10
+    assert ChangeLogEntry.objects.filter(driver=driver_a).count() == entries_before + 10
