@@ -161,8 +161,13 @@ def order_confirm(*, order: Order, actor: AbstractBaseUser | None = None) -> Ord
 def order_cancel(*, order: Order, actor: AbstractBaseUser | None = None, reason: str = "") -> Order:
     """Cancel an order; its route stop (if any) is cancelled too and its version raised."""
     with transaction.atomic():
+        # The stop first, then its order: the lock order of a driver's push (`route_stops_lock`),
+        # so a cancel and a push of the same stop wait for each other instead of deadlocking.
+        stop_id = RouteStop.objects.filter(order=order).values_list("pk", flat=True).first()
+        stop = route_stops_lock(stop_ids=[stop_id]).get(stop_id) if stop_id is not None else None
         order = order_transition(order=order, to_status=OrderStatus.CANCELLED, actor=actor, reason=reason)
-        stop = RouteStop.objects.select_for_update().filter(order=order).first()
+        if stop is None:  # put on a route meanwhile: that stop is new, no phone has it yet
+            stop = RouteStop.objects.select_for_update().filter(order=order).first()
         if stop is not None and not stop.is_final:
             _stop_set_status(stop=stop, status=StopStatus.CANCELLED, note=reason)
     return order
@@ -215,8 +220,11 @@ def route_start(*, route: Route, actor: AbstractBaseUser | None = None) -> Route
     """The driver leaves the depot: scheduled orders on the route go out for delivery."""
     with transaction.atomic():
         Route.objects.select_for_update().filter(pk=route.pk).update(status="in_progress")
-        for stop in route.stops.select_related("order").filter(order__status=OrderStatus.SCHEDULED):
-            order_transition(order=stop.order, to_status=OrderStatus.OUT_FOR_DELIVERY, actor=actor)
+        # Stops and their orders locked in the push's order (stop pk, a stop before its order).
+        stops = route_stops_lock(stop_ids=route.stops.values_list("pk", flat=True))
+        for stop in stops.values():
+            if stop.order.status == OrderStatus.SCHEDULED:
+                order_transition(order=stop.order, to_status=OrderStatus.OUT_FOR_DELIVERY, actor=actor)
         events.publish_on_commit(events.ROUTE_CHANGED, route_id=route.pk)
     route.refresh_from_db()
     return route
