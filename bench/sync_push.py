@@ -5,7 +5,8 @@ gunicorn + uvicorn workers on a free loopback port, and pushes every driver's da
 per stop, in batches of 10) from CONCURRENCY devices at once. Then, on the same database in
 the same run, inserts the same number of rows with plain psycopg `INSERT … ON CONFLICT DO
 NOTHING` in batches of 10 (one transaction per batch, same concurrency). Prints actions/s,
-batch latency percentiles and the raw rows/s.
+batch latency percentiles and the raw rows/s, and, as a ceiling for the ratio, the rate at which
+the same server and client answer GET /healthz (nothing but HTTP and Django's request handling).
 
 The closed-loop figures (every device sends its next batch the moment the previous answer
 arrives) are the issue's goal. A second, clearly separate figure measures latency when PACED
@@ -239,6 +240,27 @@ async def run_paced(base_url: str, devices: list[dict], pace: float) -> tuple[fl
     return elapsed, latencies, counts
 
 
+async def run_http_floor(base_url: str, requests: int, concurrency: int) -> float:
+    """Requests/s of GET /healthz (no database, no authentication) through the same server and client.
+
+    What the HTTP stack and this client alone can serve on this machine: a push can never be
+    answered faster, so ten times this rate bounds the actions/s any sync code could reach here.
+    """
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    remaining = [requests]
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+
+        async def worker() -> None:
+            while remaining[0] > 0:
+                remaining[0] -= 1
+                response = await client.get("/healthz")
+                response.raise_for_status()
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return requests / (time.perf_counter() - began)
+
+
 def latency_line(latencies: list[float]) -> str:
     return (
         f"p50 {percentile(latencies, 0.50) * 1000:.0f} ms · p95 {percentile(latencies, 0.95) * 1000:.0f} ms · "
@@ -346,6 +368,8 @@ def main() -> None:
         print(f"pushing through gunicorn ({args.workers} uvicorn workers) with {args.concurrency} devices…", flush=True)
         elapsed, latencies, counts = asyncio.run(run_api(base_url, devices, args.concurrency))
         load_after_api = load_average()
+        print(f"HTTP floor: GET /healthz with {args.concurrency} clients…", flush=True)
+        floor_rate = asyncio.run(run_http_floor(base_url, len(latencies), args.concurrency))
         paced = None
         if paced_devices:
             print(f"paced: {len(paced_devices)} devices, one batch each every {args.pace:g} s…", flush=True)
@@ -367,6 +391,10 @@ def main() -> None:
     print(f"  closed-loop floor:        mean ≥ {args.concurrency / (len(latencies) / elapsed) * 1000:.0f} ms")
     print(f"raw INSERT … ON CONFLICT: {raw_rate:,.0f} rows/s ({rows:,} rows, batches of 10, {raw_elapsed:.1f} s)")
     print(f"API / raw:                {api_rate / raw_rate:.2f} (goal ≥ 0.33)")
+    print(
+        f"HTTP floor:               {floor_rate:,.0f} GET /healthz per s (no database, same server and client) "
+        f"→ at most {floor_rate * 10:,.0f} actions/s in batches of 10 = {floor_rate * 10 / raw_rate:.2f} of raw"
+    )
     if paced is not None:
         _elapsed, paced_latencies, paced_counts = paced
         print(
