@@ -21,13 +21,11 @@ def _on_route_changed(*, event: str, route_id: int, **payload: Any) -> None:
 def _on_order_status_changes(*, event: str, payloads: list[dict[str, Any]]) -> None:
     from offline_sync import services
 
-    # A cancel reaches the feed as a stop change; a delivery or failure came from a phone.
     services.change_feed_record_orders(
-        order_ids=[
-            payload["order_id"]
+        changes=[
+            (payload["order_id"], payload["to_status"])
             for payload in payloads
             if payload.get("source") != services.PUSH_SOURCE
-            and payload["to_status"] not in {"cancelled", "delivered", "failed"}
         ]
     )
 

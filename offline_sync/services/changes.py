@@ -130,9 +130,13 @@ def change_feed_record_stops(*, stop_ids: Sequence[int]) -> list[ChangeLogEntry]
     )
 
 
-def change_feed_record_orders(*, order_ids: Sequence[int]) -> list[ChangeLogEntry]:
-    """Orders on routes changed status outside a driver's push: tell the phones about their stops."""
+def change_feed_record_orders(*, changes: Sequence[tuple[int, str]]) -> list[ChangeLogEntry]:
+    """Orders on routes changed status outside a driver's push: tell the phones about their stops.
+
+    A cancel reaches the feed as a stop change, and a delivery or failure came from a phone.
+    """
+    order_ids = {order_id for order_id, to_status in changes if to_status not in {"cancelled", "delivered", "failed"}}
     if not order_ids:
         return []
-    stop_ids = list(RouteStop.objects.filter(order_id__in=set(order_ids)).values_list("pk", flat=True))
+    stop_ids = list(RouteStop.objects.filter(order_id__in=order_ids).values_list("pk", flat=True))
     return change_feed_record_stops(stop_ids=stop_ids)
