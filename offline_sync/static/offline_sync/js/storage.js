@@ -34,6 +34,11 @@ function recordBytes(record) {
 // everything the app keeps (the shell cache, IndexedDB with its own overhead); our count covers
 // the day's encrypted records only; the larger of the two is the honest figure. The warning
 // also comes when the browser's own quota is nearly used up, on a phone short of space.
+// A photo or signature as stored: its metadata in the clear, the bytes sealed with the day key.
+function mediaRecord(day, { id, stop, actionId, kind, blob, sha256, width, height }, sealed, createdAt) {
+  return { id, day, stop, actionId, kind, sha256, width, height, size: blob.size, uploaded: false, createdAt, ...sealed };
+}
+
 export const STORAGE_WARNING_FRACTION = 0.8;
 
 export function storageStatus({ dayBytes = 0, estimate = null, budgetMb = 50 } = {}) {
@@ -212,23 +217,8 @@ export class LocalStore {
         ...sealedActions[index],
       }),
     );
-    media.forEach(({ id, stop, actionId, kind, blob, sha256, width, height }, index) => {
-      writes.push(
-        tx.objectStore("media").put({
-          id,
-          day,
-          stop,
-          actionId,
-          kind,
-          sha256,
-          width,
-          height,
-          size: blob.size,
-          uploaded: false,
-          createdAt,
-          ...sealedMedia[index],
-        }),
-      );
+    media.forEach((item, index) => {
+      writes.push(tx.objectStore("media").put(mediaRecord(day, item, sealedMedia[index], createdAt)));
     });
     writes.push(meta.put({ name: "next_seq", value: first + actions.length }));
     try {
@@ -332,23 +322,9 @@ export class LocalStore {
   }
 
   // --- media (photos and signatures, encrypted Blobs) -------------------------------------
-  async putMedia(day, { id, stop, actionId, kind, blob, sha256, width, height }) {
+  async putMedia(day, item) {
     const key = await this.dayKey(day, { create: true });
-    const sealed = await encryptBlob(key, blob);
-    await this.db.put("media", {
-      id,
-      day,
-      stop,
-      actionId,
-      kind,
-      sha256,
-      width,
-      height,
-      size: blob.size,
-      uploaded: false,
-      createdAt: this.now(),
-      ...sealed,
-    });
+    await this.db.put("media", mediaRecord(day, item, await encryptBlob(key, item.blob), this.now()));
   }
 
   async getMedia(id) {
