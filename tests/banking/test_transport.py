@@ -21,6 +21,7 @@ from banking.transport import (
     load_private_key,
 )
 from tests.banking.conftest import SshServer, running_sshd
+from tests.threads import Worker, start_all
 
 pytestmark = pytest.mark.django_db  # the breaker's state lives in the shared cache (Redis)
 
@@ -190,11 +191,9 @@ def test_at_most_five_sessions_per_bank_each_borrower_with_its_own(sshd: SshServ
             with lock:
                 active.remove(id(session))
 
-    threads = [threading.Thread(target=borrower) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    borrowers = start_all(Worker(borrower, name=f"borrower {index}") for index in range(12))
+    for worker in borrowers:
+        worker.result(timeout=60)
     assert shared == []  # nobody ever borrowed a session another borrower held
     assert peak == MAX_SESSIONS
     assert len(seen_sessions) <= MAX_SESSIONS  # idle sessions are reused, never more than five opened

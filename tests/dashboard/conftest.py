@@ -2,7 +2,6 @@ import asyncio
 import contextlib
 import copy
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 
@@ -12,6 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from dashboard.live import Ticker, redis_client
+from tests.threads import Worker
 
 
 @pytest.fixture(autouse=True)
@@ -84,13 +84,12 @@ def socket_headers(cookie: str | None) -> list[tuple[bytes, bytes]]:
 def running_ticker(interval: float) -> Iterator[Ticker]:
     """The real ticker, on its own thread, pushing through channels-redis."""
     ticker = Ticker(interval=interval)
-    thread = threading.Thread(target=ticker.run, daemon=True)
-    thread.start()
+    worker = Worker(ticker.run, name="ticker").start()
     try:
         yield ticker
     finally:
         ticker.stop()
-        thread.join(timeout=30)
+        worker.result(timeout=30)
 
 
 class SocketClient(ApplicationCommunicator):

@@ -1,9 +1,6 @@
 """The dashboard in a real Chromium against uvicorn: live tile updates, and resync after a dropped socket."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -20,6 +17,7 @@ from luckygas.delivery.services import (
 from tests.dashboard.conftest import session_cookie
 from tests.delivery.factories import CustomerFactory, ProductFactory
 from tests.servers import save_screenshot
+from tests.threads import run_in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,16 +36,7 @@ def place_orders(count: int) -> list:
 
 def tick(ticker: Ticker) -> None:
     """One real tick, on a thread of its own (Playwright's sync API keeps an event loop on this one)."""
-
-    def run() -> None:
-        try:
-            ticker.tick()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=60)
+    run_in_thread(ticker.tick, timeout=60, name="tick")
 
 
 def a_morning_of_work(driver) -> None:

@@ -1,7 +1,6 @@
 """Live pushes over /ws/dashboard/: real channels-redis, the real ticker, real PostgreSQL."""
 
 import asyncio
-import threading
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from luckygas.asgi import application
 from luckygas.delivery.services import OrderLineInput, order_create
 from tests.dashboard.conftest import SocketClient, running_ticker, session_cookie, socket_headers
 from tests.delivery.factories import CustomerFactory, ProductFactory
+from tests.threads import run_in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,19 +72,7 @@ async def drain(communicator: SocketClient, seconds: float) -> list[dict]:
 
 def run_on_own_loop(coroutine) -> None:
     """Run a scenario on a fresh event loop in its own thread, whatever loop this thread holds (Playwright's)."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(coroutine)
-        except BaseException as error:  # re-raised in the test's thread
-            failure.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=240)
-    if failure:
-        raise failure[0]
+    run_in_thread(asyncio.run, coroutine, timeout=240, name="scenario")
 
 
 def create_orders(count: int, *, in_one_transaction: bool = False) -> None:

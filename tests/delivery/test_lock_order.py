@@ -18,6 +18,7 @@ from luckygas.delivery import services
 from luckygas.delivery.models import Order, OrderStatus, RouteStop, StopStatus
 from tests.delivery.factories import DriverFactory, OrderFactory
 from tests.servers import wait_for
+from tests.threads import Worker, start_all, wait_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,28 +53,19 @@ def order_is_free(order_id: int) -> bool:
 
 def run_while_the_stop_is_held(stop: RouteStop, service: Callable[[], object]) -> bool:
     """Hold `stop` (as a push that locked it), run `service` until it waits; is the order free then?"""
-    failures: list[BaseException] = []
 
     def run_service() -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET application_name = 'lock-order-test'")
-            service()
-        except BaseException as error:  # re-raised in the test's thread
-            failures.append(error)
-        finally:
-            connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SET application_name = 'lock-order-test'")
+        service()
 
     with psycopg.connect(dsn()) as holder:
         holder.execute("SELECT 1 FROM delivery_routestop WHERE id = %s FOR UPDATE", [stop.pk])
-        thread = threading.Thread(target=run_service)
-        thread.start()
+        office = Worker(run_service, name="office service").start()
         wait_for(lambda: waiting_for_a_stop("lock-order-test"), timeout=15, what="the service to wait for the stop")
         free = order_is_free(stop.order_id)
         holder.rollback()  # the "push" ends; the service goes on
-    thread.join(30)
-    if failures:
-        raise failures[0]
+    office.result(timeout=30)
     return free
 
 
@@ -109,35 +101,22 @@ def test_a_cancel_and_a_push_of_the_same_stop_both_complete():
     # given a started stop, cancelled by the office and delivered by a push at the same moment
     stop = scheduled_stop(start=True)
     start = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def office() -> None:
-        try:
-            start.wait(5)
-            services.order_cancel(order=Order.objects.get(pk=stop.order_id), reason="客戶取消")
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
+        start.wait(5)
+        services.order_cancel(order=Order.objects.get(pk=stop.order_id), reason="客戶取消")
 
     def push() -> None:
-        try:
-            start.wait(5)
-            with transaction.atomic():
-                locked = services.route_stops_lock(stop_ids=[stop.pk])[stop.pk]
-                batch = services.RouteStopBatch()
-                batch.record_outcome(stop=locked, status=StopStatus.DELIVERED, completed_at=timezone.now())
-                batch.save()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
+        start.wait(5)
+        with transaction.atomic():
+            locked = services.route_stops_lock(stop_ids=[stop.pk])[stop.pk]
+            batch = services.RouteStopBatch()
+            batch.record_outcome(stop=locked, status=StopStatus.DELIVERED, completed_at=timezone.now())
+            batch.save()
 
-    threads = [threading.Thread(target=office), threading.Thread(target=push)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    workers = start_all([Worker(office), Worker(push)])
+    wait_all(workers, timeout=30)
+    errors = [worker.error for worker in workers if worker.error is not None]
     # then whichever came second was refused by the rules (never by a deadlock), and the two agree
     assert not [error for error in errors if "deadlock" in str(error).lower()], errors
     assert len(errors) == 1, errors

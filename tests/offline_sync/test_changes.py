@@ -4,7 +4,7 @@ import json
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -13,6 +13,7 @@ from offline_sync import services
 from offline_sync.models import ChangeKind, ChangeLogEntry
 from offline_sync.selectors import change_feed_for_driver
 from tests.offline_sync.factories import phone_for, started_route
+from tests.threads import Worker, start_all
 
 
 def test_changes_since_the_cursor_in_server_order(route_a, phone_a, office_clerk, django_capture_on_commit_callbacks):
@@ -67,7 +68,6 @@ def test_feed_never_skips_an_entry_that_commits_after_a_later_one_started(role_g
             ids["first"] = created[0].pk
             first_inserted.set()
             release_first.wait(10)
-        connection.close()
 
     def second_writer() -> None:
         first_inserted.wait(10)
@@ -77,12 +77,9 @@ def test_feed_never_skips_an_entry_that_commits_after_a_later_one_started(role_g
             )
             ids["second"] = created[0].pk
         second_done.set()
-        connection.close()
 
     cursor = max((entry.pk for entry in change_feed_for_driver(driver=driver_a, cursor=0)), default=0)
-    threads = [threading.Thread(target=first_writer), threading.Thread(target=second_writer)]
-    for thread in threads:
-        thread.start()
+    writers = start_all([Worker(first_writer), Worker(second_writer)])
     try:
         assert first_inserted.wait(10)
         # while the first writer is open the second cannot commit, and a reader sees neither
@@ -90,8 +87,8 @@ def test_feed_never_skips_an_entry_that_commits_after_a_later_one_started(role_g
         assert change_feed_for_driver(driver=driver_a, cursor=cursor) == []
     finally:
         release_first.set()
-        for thread in threads:
-            thread.join(10)
+        for writer in writers:
+            writer.result(timeout=10)
     # then the ids are in commit order and the reader that kept its cursor misses nothing
     assert ids["first"] < ids["second"]
     after = [entry.pk for entry in change_feed_for_driver(driver=driver_a, cursor=cursor)]

@@ -3,12 +3,12 @@
 import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from luckygas.delivery.models import OrderStatus, OrderStatusChange, StopStatus
 from offline_sync.models import CashCollection, SyncAction
 from tests.offline_sync.factories import phone_for, started_route
+from tests.threads import Worker, start_all
 
 
 @pytest.mark.django_db(transaction=True)
@@ -25,13 +25,9 @@ def test_two_threads_pushing_the_same_batch_for_one_device_apply_it_once(role_gr
         client.credentials(HTTP_AUTHORIZATION=f"Device {phone.token}")
         start.wait(5)
         responses[index] = client.post("/api/v1/driver/sync", {"actions": batch}, format="json")
-        connection.close()
 
-    threads = [threading.Thread(target=push, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    for pusher in start_all(Worker(push, index) for index in range(2)):
+        pusher.result(timeout=30)
     # then one push applied everything and the other got the stored results
     assert [response.status_code for response in responses] == [200, 200]
     outcomes = sorted(tuple(r["result"] for r in response.json()["results"]) for response in responses)
@@ -58,16 +54,9 @@ def test_two_threads_pushing_consecutive_batches_never_interleave(role_groups, d
         client.credentials(HTTP_AUTHORIZATION=f"Device {phone.token}")
         start.wait(5)
         statuses[name] = client.post("/api/v1/driver/sync", {"actions": batch}, format="json").status_code
-        connection.close()
 
-    threads = [
-        threading.Thread(target=push, args=("first", first)),
-        threading.Thread(target=push, args=("second", second)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    for pusher in start_all([Worker(push, "first", first), Worker(push, "second", second)]):
+        pusher.result(timeout=30)
     # either the second waited for the first (device row lock), or it came first and got 409
     assert statuses["first"] == 200
     assert statuses["second"] in {200, 409}

@@ -3,12 +3,13 @@
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from luckygas.delivery.models import OrderStatus, OrderStatusChange, RouteStop, StopStatus
 from offline_sync import conf
 from offline_sync.models import CashCollection, DriverDevice, SyncAction
 from tests.offline_sync.factories import phone_for, started_route
+from tests.threads import Worker
 
 
 class HeldLock:
@@ -18,25 +19,22 @@ class HeldLock:
         self.lock = lock
         self.locked = threading.Event()
         self.release = threading.Event()
-        self.thread = threading.Thread(target=self._hold)
+        self.holder = Worker(self._hold, name="lock holder")
 
     def _hold(self) -> None:
-        try:
-            with transaction.atomic():
-                self.lock()
-                self.locked.set()
-                self.release.wait(30)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            self.lock()
+            self.locked.set()
+            self.release.wait(30)
 
     def __enter__(self) -> "HeldLock":
-        self.thread.start()
+        self.holder.start()
         assert self.locked.wait(10)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.release.set()
-        self.thread.join(30)
+        self.holder.result(timeout=30)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,11 +2,10 @@
 
 import time
 
-from django.db import connection
-
 from luckygas.delivery import services as delivery_services
 from luckygas.delivery.models import Order
 from tests.offline_sync.factories import PASSWORD
+from tests.threads import run_in_thread
 
 API = "**/api/v1/driver/**"
 COUNT_STORES = """async () => {
@@ -93,7 +92,10 @@ def wait_until(page, expression: str, timeout: float = 20.0):
 
 
 def cancel_in_office(order_id: int) -> None:
-    try:
-        delivery_services.order_cancel(order=Order.objects.get(pk=order_id), reason="客戶取消")
-    finally:
-        connection.close()
+    """The office cancels an order, on a thread of its own: Playwright's event loop owns the test's
+    thread, and the websocket nudge (async_to_sync) refuses to run beside it."""
+    run_in_thread(
+        lambda: delivery_services.order_cancel(order=Order.objects.get(pk=order_id), reason="客戶取消"),
+        timeout=60,
+        name="office cancel",
+    )

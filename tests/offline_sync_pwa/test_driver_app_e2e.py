@@ -8,7 +8,6 @@ import datetime
 import io
 import json
 import re
-import threading
 
 import pytest
 from django.utils import timezone
@@ -225,11 +224,8 @@ def test_a_stop_the_office_cancels_disappears_within_seconds(driver_app_server, 
     assert page.locator("li.stop", has_text=name).count() == 1
     page.wait_for_function("document.body.dataset.live === 'true'", timeout=20_000)  # websocket authenticated
 
-    # The office cancels it. In a thread of its own: Playwright's event loop owns this one, and
-    # the websocket nudge (async_to_sync) refuses to run beside it.
-    worker = threading.Thread(target=cancel_in_office, args=(stop.order_id,))
-    worker.start()
-    worker.join()
+    # The office cancels it.
+    cancel_in_office(stop.order_id)
 
     page.locator("li.stop", has_text=name).wait_for(state="detached", timeout=15_000)
     assert page.locator("li.stop").count() == 3
