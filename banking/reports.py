@@ -227,3 +227,21 @@ def overdue_returns_email(*, batch: CollectionBatch) -> bool:
     ) % {"due": batch_returns_due_on(batch).isoformat(), "count": batch.item_count, "amount": f"{batch.total_amount:,}"}
     EmailMessage(subject=subject, body=body, to=recipients).send()
     return True
+
+
+def calendar_missing_email(*, years: list[int]) -> bool:
+    """Tell finance the business-day calendar lacks a coming year's holidays; False when nobody is configured."""
+    recipients = conf.finance_emails()
+    if not recipients:
+        logger.warning("the bank calendar lacks %s but no finance address is configured", years)
+        return False
+    listed = ", ".join(map(str, years))
+    subject = _("Bank calendar: holidays for %(years)s not entered") % {"years": listed}
+    body = _(
+        "The business-day calendar has no holidays for %(years)s. Until they are entered, every weekday of "
+        "that year counts as a bank business day: collection dates and return windows would fall on holidays.\n"
+        "Enter the closures of the DGPA's published calendar (行政機關辦公日曆表) under "
+        "Banking › Business day overrides in admin."
+    ) % {"years": listed}
+    EmailMessage(subject=subject, body=body, to=recipients).send()
+    return True

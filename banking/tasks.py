@@ -223,3 +223,20 @@ def email_overdue_returns(batch_id: int) -> bool:
     from banking.reports import overdue_returns_email
 
     return overdue_returns_email(batch=CollectionBatch.objects.select_related("bank").get(pk=batch_id))
+
+
+@shared_task(queue=QUEUE, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def check_calendar() -> list[int]:
+    """09:00: years coming within the horizon whose holidays nobody entered (log, and email finance)."""
+    from banking.calendar import CALENDAR_HORIZON_DAYS, years_without_holidays
+    from banking.reports import calendar_missing_email
+
+    years = years_without_holidays(timezone.localdate())
+    if years:
+        logger.error(
+            "the bank calendar has no holidays for %s, which starts within %s days: enter them in admin",
+            ", ".join(map(str, years)),
+            CALENDAR_HORIZON_DAYS,
+        )
+        calendar_missing_email(years=years)
+    return years

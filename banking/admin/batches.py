@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import codec, reports, services
-from banking.admin.common import apply_to_each, error_text
+from banking.admin.common import CalendarWarningMixin, apply_to_each, error_text
 from banking.models import (
     Bank,
     BatchStatus,
@@ -76,7 +76,7 @@ class JournalForm(forms.Form):
 
 
 @admin.register(CollectionBatch)
-class CollectionBatchAdmin(admin.ModelAdmin):
+class CollectionBatchAdmin(CalendarWarningMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "bank",

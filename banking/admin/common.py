@@ -8,7 +8,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def error_text(error: ValidationError | PermissionDenied) -> str:
@@ -50,3 +52,27 @@ def apply_to_each(
             succeeded += 1
     if succeeded:
         model_admin.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
+
+
+class CalendarWarningMixin:
+    """A list screen that says which coming year's holidays are missing (batches and the calendar itself)."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if request.method == "GET":
+            warn_if_calendar_incomplete(request)
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+
+def warn_if_calendar_incomplete(request: HttpRequest) -> None:
+    from banking.calendar import years_without_holidays
+
+    years = years_without_holidays(timezone.localdate())
+    if years:
+        messages.warning(
+            request,
+            _(
+                "The bank calendar has no holidays for %(years)s: until they are entered under Business day "
+                "overrides, every weekday of that year counts as a bank business day."
+            )
+            % {"years": ", ".join(map(str, years))},
+        )

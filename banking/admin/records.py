@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import codec
-from banking.admin.common import ReadOnlyAdmin
+from banking.admin.common import CalendarWarningMixin, ReadOnlyAdmin
 from banking.models import (
     AuditRecord,
     Bank,
@@ -110,7 +110,7 @@ class ReconciliationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BusinessDayOverride)
-class BusinessDayOverrideAdmin(admin.ModelAdmin):
+class BusinessDayOverrideAdmin(CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["date", "is_business_day", "reason"]
     list_filter = ["is_business_day"]
     date_hierarchy = "date"
