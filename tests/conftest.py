@@ -1,11 +1,5 @@
 """Shared personas: an office clerk, a manager, an admin and two drivers."""
 
-import os
-import sys
-import threading
-import time
-import traceback
-
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -14,6 +8,8 @@ from django.db.migrations.operations.special import RunPython
 
 from luckygas.delivery import roles
 from tests.delivery.factories import DriverFactory, UserFactory
+
+pytest_plugins = ["tests.exit_guard"]
 
 
 def _rerun_data_migrations() -> None:
@@ -52,50 +48,6 @@ def _migration_data_after_flush(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("transactional_db")
     if Group.objects.filter(name__in=roles.ALL_ROLES).count() < len(roles.ALL_ROLES):
         _rerun_data_migrations()
-
-
-def _is_idle_pool_worker(frame) -> bool:
-    """A thread-pool worker waiting for work ends by itself when the interpreter exits."""
-    return frame.f_code.co_name == "_worker" and frame.f_code.co_filename.endswith(os.path.join("futures", "thread.py"))
-
-
-def _stuck_threads(grace: float) -> list[threading.Thread]:
-    """Non-daemon threads that would keep the interpreter from exiting, after `grace` seconds to end."""
-    deadline = time.monotonic() + grace
-    while True:
-        frames = sys._current_frames()
-        stuck = [
-            thread
-            for thread in threading.enumerate()
-            if thread is not threading.main_thread()
-            and not thread.daemon
-            and thread.ident in frames
-            and not _is_idle_pool_worker(frames[thread.ident])
-        ]
-        if not stuck or time.monotonic() > deadline:
-            return stuck
-        time.sleep(0.2)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """A test that leaves a thread blocked forever must fail the run, not hang it at interpreter exit.
-
-    Python joins every non-daemon thread before it exits; one waiting on a lock or a socket that
-    never answers would hold the whole run until CI kills it, with no word of where. Name the
-    threads with their stacks and end the process.
-    """
-    stuck = _stuck_threads(grace=15)
-    if not stuck:
-        return
-    frames = sys._current_frames()
-    lines = [f"\n{len(stuck)} thread(s) left running after the tests; the run fails instead of hanging:\n"]
-    for thread in stuck:
-        lines.append(f"--- thread {thread.name!r}\n")
-        lines.extend(traceback.format_stack(frames[thread.ident]))
-    sys.stdout.flush()
-    sys.stderr.write("".join(lines))
-    sys.stderr.flush()
-    os._exit(3)
 
 
 def _user_in(role: str, username: str, *, is_staff: bool = True) -> User:
