@@ -4,6 +4,7 @@ import copy
 import json
 import uuid
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
@@ -96,10 +97,17 @@ class SocketClient(ApplicationCommunicator):
     """A websocket client speaking ASGI to the real application (channels' own needs daphne).
 
     Unlike asgiref's `receive_output`, a receive that times out leaves the consumer running, so a
-    test can wait for "nothing more arrives" and keep listening.
+    test can wait for "nothing more arrives" and keep listening. `run_scenario` disconnects every
+    socket a scenario left open, as a browser leaving would. Until then `open` holds them: asgiref's
+    communicator cancels its application when garbage-collected, and a consumer cancelled in the
+    middle of channels-redis' blocking receive has been seen never to finish (or to end on a
+    "connection closed" error).
     """
 
+    open: ClassVar[set["SocketClient"]] = set()
+
     def __init__(self, application, path: str, headers: list[tuple[bytes, bytes]]) -> None:
+        SocketClient.open.add(self)
         super().__init__(
             application,
             {
@@ -126,7 +134,47 @@ class SocketClient(ApplicationCommunicator):
         assert event["type"] == "websocket.send", event
         return json.loads(event["text"])
 
-    async def disconnect(self, code: int = 1000) -> None:
+    async def disconnect(self, code: int = 1000, timeout: float = 2) -> None:
+        """Tell the consumer the socket went away and give it `timeout` s to end by itself.
+
+        The consumer then cancels its pending channels-redis receive, a blocking BZPOPMIN; redis-py
+        sometimes swallows that cancellation and the receive goes on (redis/redis-py#2028), so the
+        consumer may never end. asgiref's `wait` would then wait for it without a limit; here the
+        scenario's runner abandons it with its event loop.
+        """
+        SocketClient.open.discard(self)
+        if self.future.done():
+            return
         await self.send_input({"type": "websocket.disconnect", "code": code})
-        with contextlib.suppress(asyncio.TimeoutError):
-            await self.wait(2)
+        await asyncio.wait({self.future}, timeout=timeout)
+
+
+def run_scenario(coroutine, *, leftover_timeout: float = 5) -> None:
+    """Run an async scenario on a new event loop of this thread, and close that loop within bounds.
+
+    `asyncio.run` would cancel whatever is left and wait for it without a limit; a consumer left
+    receiving from channels-redis has been seen never to finish that cancellation, holding the
+    test (and the interpreter's exit) forever. Sockets left open are disconnected first; anything
+    still running after that is cancelled and given `leftover_timeout` seconds.
+    """
+
+    async def with_sockets_closed() -> None:
+        try:
+            await coroutine
+        finally:
+            left_open = [client for client in SocketClient.open if client.future.get_loop() is loop]
+            await asyncio.gather(*(client.disconnect() for client in left_open))
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(with_sockets_closed())
+    finally:
+        leftovers = asyncio.all_tasks(loop)
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            loop.run_until_complete(asyncio.wait(leftovers, timeout=leftover_timeout))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        asyncio.set_event_loop(None)
+        loop.close()

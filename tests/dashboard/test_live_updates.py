@@ -11,7 +11,7 @@ from dashboard.live import Ticker, current_seq, mark_dirty
 from dashboard.metrics import ADMIN, MANAGER, METRICS, metrics_for
 from luckygas.asgi import application
 from luckygas.delivery.services import OrderLineInput, order_create
-from tests.dashboard.conftest import SocketClient, running_ticker, session_cookie, socket_headers
+from tests.dashboard.conftest import SocketClient, run_scenario, running_ticker, session_cookie, socket_headers
 from tests.delivery.factories import CustomerFactory, ProductFactory
 from tests.threads import run_in_thread
 
@@ -72,7 +72,7 @@ async def drain(communicator: SocketClient, seconds: float) -> list[dict]:
 
 def run_on_own_loop(coroutine) -> None:
     """Run a scenario on a fresh event loop in its own thread, whatever loop this thread holds (Playwright's)."""
-    run_in_thread(asyncio.run, coroutine, timeout=240, name="scenario")
+    run_in_thread(run_scenario, coroutine, timeout=240, name="scenario")
 
 
 def create_orders(count: int, *, in_one_transaction: bool = False) -> None:
