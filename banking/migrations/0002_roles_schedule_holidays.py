@@ -53,8 +53,8 @@ WINDOWS = [
 # approved by 行政院 114年6月13日 院授人培字第1143024631號函 (as forwarded by 彰化縣政府
 # 府人考字第1140235450號函, https://gsps.chc.edu.tw/index.php/posts/1041): 120 days off in all,
 # i.e. 104 weekend days and these 16 weekdays. There are no make-up workdays: the 2025 rules
-# dropped 補行上班. Checked again 2026-11; the 2027 (116年) calendar was not found in the sources
-# searched, so 2027 closures are added in admin once confirmed. Typhoon days are added there too.
+# dropped 補行上班. Checked 2026-12 against the DGPA's open-data calendar; 2027 is seeded by 0004.
+# Typhoon days are added in admin.
 HOLIDAYS_2026 = [
     ("2026-01-01", "元旦 New Year's Day"),
     ("2026-02-16", "春節 Lunar New Year"),
