@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+from collections.abc import Iterable
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -29,6 +30,25 @@ from banking.transport import CircuitOpenError, TransportError
 logger = logging.getLogger(__name__)
 QUEUE = "banking"
 
+# A task that talks to one bank's SFTP server: redelivered if its worker dies, retried with
+# backoff (1 to 15 minutes) while the bank is unreachable.
+BANK_TRANSFER = {
+    "queue": QUEUE,
+    "acks_late": True,
+    "autoretry_for": (TransportError,),
+    "retry_backoff": 60,
+    "retry_backoff_max": 900,
+    "max_retries": 5,
+}
+
+
+def _one_task_per_bank(bank_ids: Iterable[int], task) -> list[int]:
+    """A window's fan-out: one task per bank, so one bank's outage never delays another's."""
+    ordered = sorted(set(bank_ids))
+    for bank_id in ordered:
+        task.delay(bank_id)
+    return ordered
+
 
 @shared_task(queue=QUEUE, acks_late=True)
 def generate_batch_file(batch_id: int) -> str:
@@ -42,27 +62,15 @@ def generate_batch_file(batch_id: int) -> str:
 @shared_task(queue=QUEUE)
 def upload_window() -> list[int]:
     """06:00 and 18:00: one upload task per bank that has generated files waiting."""
-    bank_ids = sorted(
-        set(
-            CollectionBatch.objects.filter(status=BatchStatus.GENERATED, bank__is_active=True).values_list(
-                "bank_id", flat=True
-            )
-        )
+    return _one_task_per_bank(
+        CollectionBatch.objects.filter(status=BatchStatus.GENERATED, bank__is_active=True).values_list(
+            "bank_id", flat=True
+        ),
+        upload_bank_batches,
     )
-    for bank_id in bank_ids:
-        upload_bank_batches.delay(bank_id)
-    return bank_ids
 
 
-@shared_task(
-    queue=QUEUE,
-    bind=True,
-    acks_late=True,
-    autoretry_for=(TransportError,),
-    retry_backoff=60,
-    retry_backoff_max=900,
-    max_retries=5,
-)
+@shared_task(bind=True, **BANK_TRANSFER)
 def upload_bank_batches(self, bank_id: int) -> list[int]:
     """Upload this bank's generated batches in order; stop at the first failure (retried with backoff)."""
     uploaded = []
@@ -80,20 +88,10 @@ def upload_bank_batches(self, bank_id: int) -> list[int]:
 @shared_task(queue=QUEUE)
 def returns_window() -> list[int]:
     """22:00: one returns-fetch task per active bank, then settle what the window allows."""
-    bank_ids = list(Bank.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
-    for bank_id in bank_ids:
-        fetch_bank_returns.delay(bank_id)
-    return bank_ids
+    return _one_task_per_bank(Bank.objects.filter(is_active=True).values_list("pk", flat=True), fetch_bank_returns)
 
 
-@shared_task(
-    queue=QUEUE,
-    acks_late=True,
-    autoretry_for=(TransportError,),
-    retry_backoff=60,
-    retry_backoff_max=900,
-    max_retries=5,
-)
+@shared_task(**BANK_TRANSFER)
 def fetch_bank_returns(bank_id: int) -> list[str]:
     """Download and import every new return file of a bank; already imported names are skipped."""
     bank = Bank.objects.get(pk=bank_id)
@@ -153,31 +151,18 @@ def email_reconciliation(reconciliation_id: int) -> bool:
 @shared_task(queue=QUEUE)
 def mandate_window() -> list[int]:
     """17:00: one task per active bank that has mandate requests (new, cancel, change) to send."""
-    bank_ids = sorted(
-        set(
-            Mandate.objects.filter(bank__is_active=True)
-            .exclude(pending_action=MandateAction.NONE)
-            .values_list("bank_id", flat=True)
-        )
-        | set(
-            TransferFile.objects.filter(
-                bank__is_active=True, direction=Direction.OUTGOING, kind=codec.ACHP02, delivered_at__isnull=True
-            ).values_list("bank_id", flat=True)
-        )
+    waiting_requests = (
+        Mandate.objects.filter(bank__is_active=True)
+        .exclude(pending_action=MandateAction.NONE)
+        .values_list("bank_id", flat=True)
     )
-    for bank_id in bank_ids:
-        send_bank_mandates.delay(bank_id)
-    return bank_ids
+    undelivered_files = TransferFile.objects.filter(
+        bank__is_active=True, direction=Direction.OUTGOING, kind=codec.ACHP02, delivered_at__isnull=True
+    ).values_list("bank_id", flat=True)
+    return _one_task_per_bank([*waiting_requests, *undelivered_files], send_bank_mandates)
 
 
-@shared_task(
-    queue=QUEUE,
-    acks_late=True,
-    autoretry_for=(TransportError,),
-    retry_backoff=60,
-    retry_backoff_max=900,
-    max_retries=5,
-)
+@shared_task(**BANK_TRANSFER)
 def send_bank_mandates(bank_id: int) -> list[str]:
     """Write the bank's ACHP02 of waiting requests and upload every undelivered mandate file, in order."""
     bank = Bank.objects.get(pk=bank_id)
@@ -187,26 +172,15 @@ def send_bank_mandates(bank_id: int) -> list[str]:
 @shared_task(queue=QUEUE)
 def mandate_replies_window() -> list[int]:
     """08:00: one task per active bank with mandate files sent and not yet answered."""
-    bank_ids = sorted(
-        set(
-            Mandate.objects.filter(bank__is_active=True, request_file__delivered_at__isnull=False).values_list(
-                "bank_id", flat=True
-            )
-        )
+    return _one_task_per_bank(
+        Mandate.objects.filter(bank__is_active=True, request_file__delivered_at__isnull=False).values_list(
+            "bank_id", flat=True
+        ),
+        fetch_bank_mandate_replies,
     )
-    for bank_id in bank_ids:
-        fetch_bank_mandate_replies.delay(bank_id)
-    return bank_ids
 
 
-@shared_task(
-    queue=QUEUE,
-    acks_late=True,
-    autoretry_for=(TransportError,),
-    retry_backoff=60,
-    retry_backoff_max=900,
-    max_retries=5,
-)
+@shared_task(**BANK_TRANSFER)
 def fetch_bank_mandate_replies(bank_id: int) -> list[str]:
     bank = Bank.objects.get(pk=bank_id)
     return [result.transfer.file_name for result in services.mandate_replies_fetch(bank=bank)]
