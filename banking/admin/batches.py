@@ -11,14 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import codec, reports, services
-from banking.admin.common import CalendarWarningMixin, apply_to_each, error_text
+from banking.admin.common import CalendarWarningMixin, FormPageMixin, apply_to_each, error_text
 from banking.models import (
     Bank,
     BatchStatus,
@@ -76,7 +75,7 @@ class JournalForm(forms.Form):
 
 
 @admin.register(CollectionBatch)
-class CollectionBatchAdmin(CalendarWarningMixin, admin.ModelAdmin):
+class CollectionBatchAdmin(CalendarWarningMixin, FormPageMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "bank",
@@ -187,16 +186,6 @@ class CollectionBatchAdmin(CalendarWarningMixin, admin.ModelAdmin):
             path("<int:pk>/report.<str:file_format>", view(self.report_view), name="banking_collectionbatch_report"),
             *super().get_urls(),
         ]
-
-    def _form_page(self, request: HttpRequest, form: forms.Form, title: str, submit: str) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            "form": form,
-            "submit_label": submit,
-        }
-        return TemplateResponse(request, "admin/banking/form.html", context)
 
     def prepare_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request) or not request.user.has_perm("banking.add_collectionbatch"):

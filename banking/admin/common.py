@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +54,20 @@ def apply_to_each(
             succeeded += 1
     if succeeded:
         model_admin.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
+
+
+class FormPageMixin:
+    """An admin's own one-form pages (prepare a batch, import a file, request a change)."""
+
+    def _form_page(self, request: HttpRequest, form: forms.Form, title: str, submit: str) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "opts": self.model._meta,  # type: ignore[attr-defined]
+            "title": title,
+            "form": form,
+            "submit_label": submit,
+        }
+        return TemplateResponse(request, "admin/banking/form.html", context)
 
 
 class CalendarWarningMixin:

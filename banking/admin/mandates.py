@@ -10,13 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import services
-from banking.admin.common import apply_to_each
+from banking.admin.common import FormPageMixin, apply_to_each
 from banking.models import Bank, BankAccount, Mandate, MandateAction, MandateStatus
 from luckygas.masking import mask_national_id
 
@@ -118,7 +117,7 @@ class MandateReplyFileForm(forms.Form):
 
 
 @admin.register(Mandate)
-class MandateAdmin(admin.ModelAdmin):
+class MandateAdmin(FormPageMixin, admin.ModelAdmin):
     list_display = [
         "customer",
         "bank",
@@ -241,16 +240,6 @@ class MandateAdmin(admin.ModelAdmin):
             path("<int:pk>/change-request/", view(self.change_request_view), name="banking_mandate_change_request"),
             *super().get_urls(),
         ]
-
-    def _form_page(self, request: HttpRequest, form: forms.Form, title: str, submit: str) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": title,
-            "form": form,
-            "submit_label": submit,
-        }
-        return TemplateResponse(request, "admin/banking/form.html", context)
 
     def change_request_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_change_permission(request):
