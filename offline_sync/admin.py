@@ -310,7 +310,7 @@ class CashCollectionAdmin(ReadOnlyAdmin):
     # The driver who holds the cash is the one whose phone reported it: the stop may have moved
     # to another driver's route since (route_stop_reassign).
     list_filter = ("status", "stop__route__date", "action__device__driver")
-    list_select_related = ("stop__route", "action__device__driver", "reconciled_by")
+    list_select_related = ("stop__route__driver", "action__device__driver", "reconciled_by")
     actions = ["mark_reconciled", "mark_disputed"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
