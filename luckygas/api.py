@@ -1,11 +1,92 @@
-"""Shared DRF pieces: every error is a machine-readable 4xx with the field named."""
+"""Shared DRF pieces: every error is a machine-readable 4xx with the field named.
 
+Every API parses JSON through `JSONParser` below: a body larger than its view allows is refused
+with 413 before it is read, and a malformed one (invalid UTF-8, nesting deeper than any of our
+requests needs, anything the JSON decoder refuses) is a 400, never a 500.
+"""
+
+import json
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# No request of ours nests deeper than a handful of levels; 32 leaves room and stops a
+# hostile body long before Python's recursion limit.
+MAX_JSON_DEPTH = 32
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
+
+
+def max_body_bytes(parser_context: dict[str, Any] | None) -> int:
+    """The view's `max_body_bytes`, else API_MAX_BODY_BYTES (64 KB)."""
+    view = (parser_context or {}).get("view")
+    limit = getattr(view, "max_body_bytes", None)
+    return limit or getattr(settings, "API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+
+
+def json_depth(value: Any) -> int:
+    """How deep lists and objects nest in a parsed JSON value (iterative: no recursion limit)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+def read_limited(stream: Any, limit: int, declared_length: int | None) -> bytes:
+    if declared_length is not None and declared_length > limit:
+        raise RequestTooLarge(_("The request body may be at most %(size)s KB.") % {"size": limit // 1024})
+    data = stream.read(limit + 1) if stream is not None else b""
+    if len(data) > limit:
+        raise RequestTooLarge(_("The request body may be at most %(size)s KB.") % {"size": limit // 1024})
+    return data
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with a size limit per view, strict UTF-8 and a nesting limit."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+        request = (parser_context or {}).get("request")
+        declared = None
+        if request is not None:
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0) or None
+            except ValueError:
+                declared = None
+        data = read_limited(stream, max_body_bytes(parser_context), declared)
+        try:
+            decoded = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+        except UnicodeDecodeError as error:
+            raise exceptions.ParseError(_("The request body is not valid UTF-8.")) from error
+        except RecursionError as error:
+            raise exceptions.ParseError(_("The JSON nests too deeply.")) from error
+        except ValueError as error:
+            message = _("The request body is not valid JSON: %(error)s") % {"error": error}
+            raise exceptions.ParseError(message) from error
+        if json_depth(decoded) > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(_("The JSON nests too deeply."))
+        return decoded
+
+
+def _refuse_constant(name: str) -> None:
+    # NaN and Infinity are not JSON; Python's decoder accepts them unless told otherwise.
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -191,6 +191,12 @@ MEDIA_URL = "/media/"
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every API parses JSON with a size and nesting limit (a hostile body is a 4xx, never a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "luckygas.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",

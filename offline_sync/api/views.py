@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from luckygas.api import JSONParser
 from offline_sync import conf, selectors, services
 from offline_sync.api import serializers as s
 from offline_sync.api.authentication import DeviceTokenAuthentication, HasDevice
@@ -103,6 +103,8 @@ class DeviceApiView(ErrorShapeMixin, APIView):
     authentication_classes = [DeviceTokenAuthentication]
     permission_classes = [HasDevice]
     parser_classes = [JSONParser]
+    # A body larger than this is refused (413) before it is read; see luckygas.api.JSONParser.
+    max_body_bytes = 8 * 1024
 
     def device(self, request: Request) -> DriverDevice:
         return request.auth
@@ -114,6 +116,7 @@ class DeviceLoginApi(ErrorShapeMixin, APIView):
     authentication_classes: list = []
     permission_classes: list = []
     parser_classes = [JSONParser]
+    max_body_bytes = 4 * 1024
 
     @extend_schema(
         tags=[TAG],
@@ -188,6 +191,8 @@ class RouteBootstrapApi(DeviceApiView):
 class SyncPushApi(DeviceApiView):
     """Push at most 10 queued actions; every action gets its own result, each applied at most once."""
 
+    max_body_bytes = MAX_PUSH_BODY_BYTES
+
     @extend_schema(
         tags=[TAG],
         request=s.PushInputSchemaSerializer,
@@ -201,8 +206,6 @@ class SyncPushApi(DeviceApiView):
         },
     )
     def post(self, request: Request) -> Response:
-        if content_length(request) > MAX_PUSH_BODY_BYTES:
-            return error_response(413, "too_large", _("A batch may be at most 256 KB."))
         batch = s.PushInputSerializer(data=request.data)
         if not batch.is_valid():
             return error_response(400, "invalid", _("The batch is malformed."), batch.errors)
@@ -342,14 +345,14 @@ class MediaApi(DeviceApiView):
 class LocationAppendApi(DeviceApiView):
     """Append a batch of GPS points; points the device sent before are ignored."""
 
+    max_body_bytes = MAX_PUSH_BODY_BYTES
+
     @extend_schema(
         tags=[TAG],
         request=s.LocationsInputSerializer,
         responses={200: s.LocationsOutputSerializer, **ERRORS, 413: OpenApiResponse(s.ErrorSerializer)},
     )
     def post(self, request: Request) -> Response:
-        if content_length(request) > MAX_PUSH_BODY_BYTES:
-            return error_response(413, "too_large", _("A batch may be at most 256 KB."))
         data = s.LocationsInputSerializer(data=request.data)
         if not data.is_valid():
             return error_response(400, "invalid", _("The points are malformed."), data.errors)

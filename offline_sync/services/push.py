@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from luckygas import text
 from luckygas.delivery import services as delivery_services
 from luckygas.delivery.models import RouteStop, StopStatus
 from offline_sync import conf, metrics
@@ -62,7 +63,12 @@ class ActionRejectedError(Exception):
 def action_body_hash(body: Any) -> str:
     """SHA-256 of the action as sent, with keys sorted: the same action resent hashes the same."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # A lone surrogate (a note cut in the middle of an emoji) is hashed too, not refused.
+    return hashlib.sha256(text.utf8(canonical)).hexdigest()
+
+
+def _unstorable_message() -> str:
+    return _("Contains a character that cannot be saved (a NUL or a broken emoji); remove it and save again.")
 
 
 @dataclass
@@ -203,13 +209,18 @@ def sync_push(
                 lag = _clamp_seconds((received_at - effective_at).total_seconds())
                 queue_lag = max(queue_lag or 0, lag)
                 lags.append(lag)
+            if not action.errors and (unstorable := text.unstorable_paths(action.body)):
+                # Refused, never a 500: the phone's queue moves on past it (see luckygas.text).
+                action.errors = {path: [_unstorable_message()] for path in unstorable}
             outcome = _apply_action(
                 context=context,
                 action=action,
                 stop=stops.get(action.stop_id) if action.stop_id is not None else None,
                 effective_at=effective_at or received_at,
             )
-            response = {"id": str(action.id), "seq": action.seq, **outcome.response, "flags": flags}
+            response = text.replace_unstorable(
+                {"id": str(action.id), "seq": action.seq, **outcome.response, "flags": flags}
+            )
             results.append(response)
             applied_in_batch[action.id] = response
             if outcome.touched and action.stop_id is not None:
@@ -219,10 +230,10 @@ def sync_push(
                     id=action.id,
                     device=locked,
                     seq=action.seq,
-                    action_type=(action.action_type or str(_body_get(action.body, "type")))[:20],
+                    action_type=text.replace_unstorable(action.action_type or str(_body_get(action.body, "type")))[:20],
                     stop_id=action.stop_id if action.stop_id in stops else None,
                     base_version=action.base_version,
-                    body=action.body,
+                    body=text.storable_json(action.body),
                     body_hash=body_hash,
                     occurred_at=action.occurred_at,
                     received_at=received_at,
