@@ -76,9 +76,12 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(_("The request body is not valid UTF-8.")) from error
         except RecursionError as error:
             raise exceptions.ParseError(_("The JSON nests too deeply.")) from error
-        except ValueError as error:
-            message = _("The request body is not valid JSON: %(error)s") % {"error": error}
+        except json.JSONDecodeError as error:
+            where = {"line": error.lineno, "column": error.colno}
+            message = _("The request body is not valid JSON (line %(line)s, column %(column)s).") % where
             raise exceptions.ParseError(message) from error
+        except ValueError as error:  # NaN, Infinity
+            raise exceptions.ParseError(_("The request body is not valid JSON.")) from error
         if json_depth(decoded) > MAX_JSON_DEPTH:
             raise exceptions.ParseError(_("The JSON nests too deeply."))
         return decoded
