@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dashboard.exports.tables import CHUNK, DATE, DATETIME, INTEGER, MONEY, TEXT, Column, Report, Table
+from dashboard.exports.tables import CHUNK, DATE, DATETIME, IDENTIFIER, INTEGER, MONEY, TEXT, Column, Report, Table
 from dashboard.metrics import ADMIN, AUDIENCES, METRICS, Period, snapshot_get
 from luckygas.delivery.models import Invoice, Order, OrderStatus, PaymentMethod
 
@@ -241,7 +241,7 @@ def _orders(period: Period, audience: str) -> list[Table]:
         Table(
             _("Orders"),
             [
-                Column(_("Order number"), INTEGER, 10),
+                Column(_("Order number"), IDENTIFIER, 10),
                 Column(_("Delivery date"), DATE, 12),
                 Column(_("Created at"), DATETIME, 18),
                 Column(_("Customer code"), TEXT, 12),
@@ -278,7 +278,7 @@ def _reconciliation(period: Period, audience: str) -> list[Table]:
         Table(
             _("Invoices and payments"),
             [
-                Column(_("Invoice"), TEXT, 14),
+                Column(_("Invoice"), TEXT, 18),
                 Column(_("Customer code"), TEXT, 12),
                 Column(_("Customer"), TEXT, 22),
                 Column(_("Issue date"), DATE, 12),

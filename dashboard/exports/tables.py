@@ -7,6 +7,9 @@ from typing import Any
 from dashboard.metrics import Period
 
 TEXT, INTEGER, MONEY, DATE, DATETIME, PERCENT = "text", "integer", "money", "date", "datetime", "percent"
+# A number that names something (an order number): no thousands separator, in Excel or the PDF.
+IDENTIFIER = "identifier"
+NUMERIC_KINDS = (INTEGER, MONEY, IDENTIFIER, PERCENT)
 ASYNC_ROW_THRESHOLD = 5000
 PDF_ROW_LIMIT = 20000
 CHUNK = 2000

@@ -13,8 +13,10 @@ from dashboard.exports.tables import (
     CHUNK,
     DATE,
     DATETIME,
+    IDENTIFIER,
     INTEGER,
     MONEY,
+    NUMERIC_KINDS,
     PDF_ROW_LIMIT,
     PERCENT,
     ProgressCallback,
@@ -30,7 +32,17 @@ def _excel_value(value: Any) -> Any:
     return value
 
 
-EXCEL_FORMATS = {MONEY: "#,##0", INTEGER: "#,##0", DATE: "yyyy/mm/dd", DATETIME: "yyyy/mm/dd hh:mm", PERCENT: "0.0%"}
+EXCEL_FORMATS = {
+    MONEY: "#,##0",
+    INTEGER: "#,##0",
+    IDENTIFIER: "0",
+    DATE: "yyyy/mm/dd",
+    DATETIME: "yyyy/mm/dd hh:mm",
+    PERCENT: "0.0%",
+}
+# Column widths are in Excel's character units. Up to this many a table fits A4 portrait with
+# every value whole; a wider report is printed landscape (and its long values wrap, never cut).
+PORTRAIT_WIDTH_UNITS = 100
 
 
 def write_xlsx(
@@ -99,13 +111,16 @@ def write_xlsx(
     return written
 
 
-def _pdf_cell(kind: str, value: Any) -> str:
+def pdf_cell(kind: str, value: Any) -> str:
+    """A value as the PDF prints it: as its Excel twin shows it, whole."""
     if value is None:
         return ""
     if kind == MONEY:
         return f"NT${value:,}"
     if kind == INTEGER:
         return f"{value:,}"
+    if kind == PERCENT:
+        return f"{value:.1%}"
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value, zoneinfo.ZoneInfo(settings.TIME_ZONE)).strftime("%Y/%m/%d %H:%M")
     if isinstance(value, datetime.date):
@@ -116,7 +131,11 @@ def _pdf_cell(kind: str, value: Any) -> str:
 def write_pdf(
     tables: list[Table], path: Path, *, title: str, period: Period, progress: ProgressCallback | None = None
 ) -> int:
-    """A4 PDF with the company header; fonts named explicitly so Chinese never turns into boxes."""
+    """A4 PDF with the company header; fonts named explicitly so Chinese never turns into boxes.
+
+    Every value is printed whole: long text wraps inside its column, and a report whose tables
+    are too wide for portrait is printed landscape.
+    """
     from weasyprint import HTML
 
     rendered_tables = []
@@ -128,7 +147,7 @@ def write_pdf(
                 break
             rows.append(
                 [
-                    (_pdf_cell(column.kind, value), column.kind in (MONEY, INTEGER))
+                    (pdf_cell(column.kind, value), column.kind in NUMERIC_KINDS)
                     for column, value in zip(table.columns, row, strict=True)
                 ]
             )
@@ -138,6 +157,7 @@ def write_pdf(
         rendered_tables.append({"title": table.title, "columns": table.columns, "widths": widths, "rows": rows})
         if progress:
             progress(written)
+    widest = max((sum(column.width for column in table.columns) for table in tables), default=0)
     html = render_to_string(
         "dashboard/report.html",
         {
@@ -147,6 +167,7 @@ def write_pdf(
             "period_end": period.end,
             "generated_at": timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(settings.TIME_ZONE)),
             "tables": rendered_tables,
+            "landscape": widest > PORTRAIT_WIDTH_UNITS,
             "truncated": written >= PDF_ROW_LIMIT,
             "row_limit": PDF_ROW_LIMIT,
         },

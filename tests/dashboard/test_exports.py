@@ -45,7 +45,9 @@ def test_pdf_embeds_noto_cjk_and_its_chinese_text_extracts_back(chinese_customer
                     0
                 ].get_object()["/FontDescriptor"].get_object().get("/FontFile2")
     assert any("Noto-Sans-CJK-TC" in name for name in fonts), fonts
-    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    # A4, landscape: the hour-by-weekday table has 25 columns
+    box = reader.pages[0].mediabox
+    assert (box.width, box.height) == (pytest.approx(841.89, abs=1), pytest.approx(595.28, abs=1))
 
 
 def test_excel_rows_each_keep_their_own_order_values(db, django_capture_on_commit_callbacks, tmp_path):
