@@ -55,7 +55,12 @@ def generate_batch_file(batch_id: int) -> str:
     batch = CollectionBatch.objects.get(pk=batch_id)
     if batch.status != BatchStatus.APPROVED:
         return batch.status
-    transfer = services.batch_generate_file(batch=batch, actor="system")
+    try:
+        transfer = services.batch_generate_file(batch=batch, actor="system")
+    except ValidationError as error:
+        # A missing key (or a bad field): the batch stays approved, and "Generate the file now" retries.
+        logger.error("batch %s: no file generated: %s", batch_id, "; ".join(error.messages))
+        return batch.status
     return transfer.file_name
 
 
@@ -77,6 +82,10 @@ def upload_bank_batches(self, bank_id: int) -> list[int]:
     for batch in CollectionBatch.objects.filter(bank_id=bank_id, status=BatchStatus.GENERATED).order_by("pk"):
         try:
             result = services.batch_upload(batch=batch)
+        except ValidationError as error:
+            # Not retried: a missing key waits for the operator (recorded on the batch and in the audit).
+            logger.error("bank %s: batch %s not uploaded: %s", bank_id, batch.pk, "; ".join(error.messages))
+            break
         except CircuitOpenError:
             logger.warning("bank %s: circuit open, batch %s waits for the next attempt", bank_id, batch.pk)
             raise

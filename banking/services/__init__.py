@@ -9,6 +9,8 @@
 
 from banking.services.batches import PrepareResult, batch_approve, batch_cancel, batch_prepare
 from banking.services.files import (
+    BankKeyMissingError,
+    bank_missing_secrets,
     batch_build_plain_file,
     batch_download_file,
     batch_file_name,
@@ -49,12 +51,14 @@ from banking.services.uploads import (
 
 __all__ = [
     "MANDATE_FILE_PREFIX",
+    "BankKeyMissingError",
     "ImportResult",
     "MandateReplyResult",
     "PrepareResult",
     "bank_account_create",
     "bank_client",
     "bank_endpoint",
+    "bank_missing_secrets",
     "batch_approve",
     "batch_build_plain_file",
     "batch_cancel",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from banking import codec, crypto
 from banking.audit import audit_record_append
 from banking.models import Bank, BankAccount, Direction, Mandate, MandateAction, MandateStatus, TransferFile
-from banking.services.files import bank_keys_audited, incoming_file_open
+from banking.services.files import bank_keys_audited, incoming_file_open, transfer_file_store
 from banking.transport import BankClient
 from luckygas.delivery.models import Customer
 
@@ -284,16 +284,13 @@ def mandate_file_prepare(
             signing_key=keys.signing_key,
             algorithm=bank.signature_algorithm,
         )
-        transfer = TransferFile.objects.create(
+        transfer = transfer_file_store(
             bank=bank,
             direction=Direction.OUTGOING,
             kind=codec.ACHP02,
             file_name=name,
-            size=len(plain),
-            sha256=crypto.sha256_hex(plain),
-            sealed_size=len(sealed),
-            sealed_sha256=crypto.sha256_hex(sealed),
-            sealed_content=sealed,
+            plain=plain,
+            sealed=sealed,
             record_count=len(mandates),
         )
         Mandate.objects.filter(pk__in=[mandate.pk for mandate in mandates]).update(request_file=transfer)
@@ -386,16 +383,13 @@ def mandate_replies_import(
         raise ValidationError({"file": [str(error) for error in parsed.errors] or [_("This is not an ACHP02 file.")]})
     counts = {"accepted": 0, "refused": 0, "unmatched": 0}
     with transaction.atomic():
-        transfer = TransferFile.objects.create(
+        transfer = transfer_file_store(
             bank=bank,
             direction=Direction.INCOMING,
             kind=codec.ACHP02,
             file_name=file_name,
-            size=len(plain),
-            sha256=crypto.sha256_hex(plain),
-            sealed_size=len(envelope),
-            sealed_sha256=crypto.sha256_hex(envelope),
-            sealed_content=envelope,
+            plain=plain,
+            sealed=envelope,
             sealed_by_bank=sealed,
             record_count=len(parsed.file.details),
             delivered_at=timezone.now(),

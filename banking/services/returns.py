@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from banking import calendar, codec, crypto, events
+from banking import calendar, codec, events
 from banking.audit import audit_record_append
 from banking.models import (
     Bank,
@@ -28,7 +28,7 @@ from banking.models import (
     ReturnRecord,
     TransferFile,
 )
-from banking.services.files import bank_keys_audited, incoming_file_open
+from banking.services.files import bank_keys_audited, incoming_file_open, transfer_file_store
 from luckygas.delivery.models import PaymentChannel
 from luckygas.delivery.services import invoice_record_payment
 from luckygas.masking import mask_account
@@ -72,16 +72,13 @@ def returns_import(
     ach_file = parsed.file
     today = today or timezone.localdate()
     with transaction.atomic():
-        transfer = TransferFile.objects.create(
+        transfer = transfer_file_store(
             bank=bank,
             direction=Direction.INCOMING,
             kind=codec.ACHR01,
             file_name=file_name,
-            size=len(plain),
-            sha256=crypto.sha256_hex(plain),
-            sealed_size=len(envelope),
-            sealed_sha256=crypto.sha256_hex(envelope),
-            sealed_content=envelope,
+            plain=plain,
+            sealed=envelope,
             sealed_by_bank=sealed,
             record_count=len(ach_file.details),
             total_amount=ach_file.total_amount,
