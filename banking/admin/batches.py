@@ -25,7 +25,6 @@ from banking.models import (
     CollectionItem,
     Reconciliation,
 )
-from banking.transport import TransportError
 
 
 class CollectionItemInline(admin.TabularInline):
@@ -186,15 +185,7 @@ class CollectionBatchAdmin(CalendarWarningMixin, FormPageMixin, admin.ModelAdmin
 
         bank_ids = sorted(set(queryset.filter(status=BatchStatus.GENERATED).values_list("bank_id", flat=True)))
         for bank_id in bank_ids:
-            try:
-                upload_bank_batches.delay(bank_id)
-            except TransportError as error:
-                # Only without a broker (tasks run in the request): the failure is already on the batch.
-                self.message_user(
-                    request,
-                    _("Upload failed (%(error)s); the upload window retries it.") % {"error": error},
-                    messages.ERROR,
-                )
+            upload_bank_batches.delay(bank_id)
         self.message_user(
             request, _("Upload queued for %(count)s banks; see each batch's status.") % {"count": len(bank_ids)}
         )

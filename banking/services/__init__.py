@@ -40,6 +40,7 @@ from banking.services.returns import (
     batches_flag_overdue_returns,
     masked,
     reconciliation_mark_emailed,
+    returns_fetch,
     returns_import,
 )
 from banking.services.uploads import (
@@ -84,6 +85,7 @@ __all__ = [
     "mandate_request_change",
     "masked",
     "reconciliation_mark_emailed",
+    "returns_fetch",
     "returns_import",
     "transfer_file_plain",
 ]

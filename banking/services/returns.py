@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import posixpath
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -33,6 +35,9 @@ from luckygas.delivery.models import PaymentChannel
 from luckygas.delivery.services import invoice_record_payment
 from luckygas.masking import mask_account
 
+if TYPE_CHECKING:
+    from banking.transport import BankClient
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,6 +48,37 @@ class ImportResult:
     unmatched: int
     batches: list[int]
     created: bool = True
+
+
+def returns_fetch(*, bank: Bank, client: BankClient | None = None) -> list[str]:
+    """Download and import every new return file in the bank's returns folder; names already imported
+    (and mandate replies, which share the folder) are skipped. A refused file is logged and audited,
+    and the others still import. Transport errors are raised for the caller to retry."""
+    from banking.services.mandates import MANDATE_FILE_PREFIX
+    from banking.services.uploads import bank_client
+
+    client = client or bank_client(bank)
+    known = set(
+        TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING).values_list("file_name", flat=True)
+    )
+    imported = []
+    for name in client.list_folder(bank.returns_folder):
+        if name in known or name.startswith((".", MANDATE_FILE_PREFIX)):
+            continue
+        data = client.download(posixpath.join(bank.returns_folder, name))
+        try:
+            returns_import(bank=bank, file_name=name, data=data, sealed=True, actor="system")
+        except ValidationError as error:
+            logger.error("bank %s: return file %s refused: %s", bank.code, name, "; ".join(error.messages))
+            audit_record_append(
+                action="returns.refused",
+                actor="system",
+                bank_code=bank.code,
+                details={"file": name, "error": "; ".join(error.messages)},
+            )
+            continue
+        imported.append(name)
+    return imported
 
 
 def returns_import(
