@@ -52,9 +52,10 @@ def test_a_missing_file_key_names_the_secret_leaves_the_batch_approved_and_the_r
         services.batch_generate_file(batch=batch, actor=manager)
     # then the refusal names the secret and nothing changed
     assert refused.value.message_dict["key_reference"] == [
-        f"The secret {FILE_KEY_NAME} of bank 822 is not configured: set it (or {FILE_KEY_NAME}_FILE, or the file "
-        f"$BANKING_SECRETS_DIR/{FILE_KEY_NAME}), then try again."
+        f"銀行 822 的密鑰 {FILE_KEY_NAME} 尚未設定：請設定它（或 {FILE_KEY_NAME}_FILE，或檔案 "
+        f"$BANKING_SECRETS_DIR/{FILE_KEY_NAME}）後再試一次。"
     ]
+    assert refused.value.secret_name == FILE_KEY_NAME
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPROVED
     assert not TransferFile.objects.exists()
@@ -80,7 +81,7 @@ def test_approving_and_generating_in_admin_without_the_key_are_messages_not_500s
 
     assert response.status_code == 200
     texts = [str(message) for message in response.context["messages"]]
-    assert any(FILE_KEY_NAME in text and "Generate the file now" in text for text in texts)
+    assert f"銀行 822：在設定 {FILE_KEY_NAME} 之前無法產生檔案；批次維持已核准，設定後請使用「立即產生檔案」。" in texts
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPROVED
 
@@ -106,7 +107,7 @@ def test_ach_import_returns_without_the_key_is_a_command_error_naming_it(
     path.write_bytes(b"anything")
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("ach_import_returns", "--bank", "822", str(path))
-    assert f"error: The secret {FILE_KEY_NAME} of bank 822 is not configured" in capsys.readouterr().err
+    assert f"error: 銀行 822 的密鑰 {FILE_KEY_NAME} 尚未設定" in capsys.readouterr().err
     assert not TransferFile.objects.exists()
 
 
@@ -123,8 +124,8 @@ def test_ach_build_refuses_a_sunday_naming_the_next_business_day(bank, office_cl
     with pytest.raises(CommandError) as refused:
         call_command("ach_build", "--date", sunday.isoformat(), "--out", str(out), "--user", "clerk")
     assert str(refused.value) == (
-        f"collection_date: {sunday.isoformat()} is not a business day of bank 822 (a weekend, a holiday, or a past "
-        f"day); the next valid collection date is {expected.isoformat()}."
+        f"collection_date: {sunday.isoformat()} 不是銀行 822 的營業日（週末、假日或已過的日期）；"
+        f"下一個可用的扣款日是 {expected.isoformat()}。"
     )
     assert not out.exists()
     assert not CollectionBatch.objects.exists()
@@ -136,7 +137,7 @@ def test_ach_build_refuses_a_weekday_holiday(bank, office_clerk, tmp_path: Path)
         date=holiday, defaults={"is_business_day": False, "reason": "test holiday"}
     )
     make_debtor(bank=bank, index=1, amount=1200, due_date=holiday)
-    with pytest.raises(CommandError, match=f"{holiday.isoformat()} is not a business day"):
+    with pytest.raises(CommandError, match=f"{holiday.isoformat()} 不是銀行 822 的營業日"):
         call_command("ach_build", "--date", holiday.isoformat(), "--out", str(tmp_path / "x"), "--user", "clerk")
     assert not CollectionBatch.objects.exists()
 
@@ -189,7 +190,9 @@ def test_a_return_file_imported_again_under_another_name_is_refused_and_changes_
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("ach_import_returns", "--bank", "822", str(renamed))
 
-    assert "error: This file has the same content as ACHR01_first.txt, imported on " in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: 此檔案內容與 ")
+    assert err.endswith(" 匯入的 ACHR01_first.txt 相同；未重複匯入。\n")
     assert ReturnRecord.objects.count() == records
     assert ReturnRecord.objects.filter(item__isnull=True).count() == 0
     assert TransferFile.objects.count() == files
