@@ -1,6 +1,7 @@
 """Every write of the banking app, one module per concern; import them from here.
 
-- `mandates`: customer accounts and mandates, the ACHP02 mandate file and the bank's replies
+- `mandates`: customer accounts and mandates: creation, cancel and change requests, replies applied
+- `mandate_files`: the ACHP02 mandate file sent to the bank and the bank's replies imported
 - `batches`: preparing (maker), approving (checker) and cancelling collection batches
 - `files`: the batch's ACHP01, encrypted and signed; downloads for the bank portal
 - `uploads`: SFTP delivery exactly once, or the manual portal path
@@ -17,19 +18,22 @@ from banking.services.files import (
     batch_generate_file,
     transfer_file_plain,
 )
-from banking.services.mandates import (
+from banking.services.mandate_files import (
     MANDATE_FILE_PREFIX,
     MandateReplyResult,
-    bank_account_create,
-    mandate_create,
-    mandate_errors,
     mandate_file_build,
     mandate_file_prepare,
     mandate_file_upload,
     mandate_files_send,
-    mandate_record_reply,
     mandate_replies_fetch,
     mandate_replies_import,
+)
+from banking.services.mandates import (
+    bank_account_create,
+    mandate_create,
+    mandate_errors,
+    mandate_note_update,
+    mandate_record_reply,
     mandate_request_cancel,
     mandate_request_change,
 )
@@ -78,6 +82,7 @@ __all__ = [
     "mandate_file_prepare",
     "mandate_file_upload",
     "mandate_files_send",
+    "mandate_note_update",
     "mandate_record_reply",
     "mandate_replies_fetch",
     "mandate_replies_import",

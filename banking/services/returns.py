@@ -54,7 +54,7 @@ def returns_fetch(*, bank: Bank, client: BankClient | None = None) -> list[str]:
     """Download and import every new return file in the bank's returns folder; names already imported
     (and mandate replies, which share the folder) are skipped. A refused file is logged and audited,
     and the others still import. Transport errors are raised for the caller to retry."""
-    from banking.services.mandates import MANDATE_FILE_PREFIX
+    from banking.services.mandate_files import MANDATE_FILE_PREFIX
     from banking.services.uploads import bank_client
 
     client = client or bank_client(bank)
