@@ -154,6 +154,31 @@ def incoming_file_open(
     return plain, envelope
 
 
+def incoming_file_read(
+    *,
+    bank: Bank,
+    file_name: str,
+    data: bytes,
+    sealed: bool,
+    actor: AbstractBaseUser | str | None,
+    kind: str,
+    purpose: str,
+    wrong_kind: str,
+) -> tuple[bytes, bytes, codec.AchFile]:
+    """A file from the bank as (plain, sealed envelope, parsed file) of the expected kind; a file that fails
+    to parse is refused whole with every error listed, one of another kind with `wrong_kind`."""
+    keys = bank_keys_audited(
+        bank, actor=actor, batch_id=None, purpose=f"open {purpose}" if sealed else f"seal {purpose} copy"
+    )
+    plain, envelope = incoming_file_open(bank=bank, keys=keys, file_name=file_name, data=data, sealed=sealed)
+    parsed = codec.parse_file(plain)
+    if not parsed.is_valid or parsed.file is None:
+        raise ValidationError({"file": [str(error) for error in parsed.errors]})
+    if parsed.file.kind != kind:
+        raise ValidationError({"file": [wrong_kind]})
+    return plain, envelope, parsed.file
+
+
 def batch_file_name(batch: CollectionBatch) -> str:
     return batch.bank.file_name_pattern.format(
         sending_unit=batch.bank.sending_unit, date=codec.roc_date(batch.collection_date), batch=batch.pk

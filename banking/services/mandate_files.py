@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from banking import codec, crypto
 from banking.audit import audit_record_append
 from banking.models import Bank, Direction, Mandate, MandateAction, TransferFile
-from banking.services.files import bank_keys_audited, incoming_file_open, transfer_file_store
+from banking.services.files import bank_keys_audited, incoming_file_read, transfer_file_store
 from banking.services.mandates import mandate_record_reply
 from banking.transport import BankClient
 
@@ -192,13 +192,16 @@ def mandate_replies_import(
     existing = TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
     if existing is not None:
         return MandateReplyResult(existing, {}, created=False)
-    keys = bank_keys_audited(
-        bank, actor=actor, batch_id=None, purpose="open ACHP02 reply" if sealed else "seal ACHP02 reply copy"
+    plain, envelope, reply = incoming_file_read(
+        bank=bank,
+        file_name=file_name,
+        data=data,
+        sealed=sealed,
+        actor=actor,
+        kind=codec.ACHP02,
+        purpose="ACHP02 reply",
+        wrong_kind=_("This is not an ACHP02 file."),
     )
-    plain, envelope = incoming_file_open(bank=bank, keys=keys, file_name=file_name, data=data, sealed=sealed)
-    parsed = codec.parse_file(plain)
-    if not parsed.is_valid or parsed.file is None or parsed.file.kind != codec.ACHP02:
-        raise ValidationError({"file": [str(error) for error in parsed.errors] or [_("This is not an ACHP02 file.")]})
     counts = {"accepted": 0, "refused": 0, "unmatched": 0}
     with transaction.atomic():
         transfer = transfer_file_store(
@@ -209,11 +212,11 @@ def mandate_replies_import(
             plain=plain,
             sealed=envelope,
             sealed_by_bank=sealed,
-            record_count=len(parsed.file.details),
+            record_count=len(reply.details),
             delivered_at=timezone.now(),
         )
         unmatched: list[dict[str, object]] = []
-        for line_number, detail in enumerate(parsed.file.details, start=2):
+        for line_number, detail in enumerate(reply.details, start=2):
             note = detail["note"]
             mandate = None
             if note.startswith("LGM") and note[3:].isdigit() and detail["admark"] in MandateAction.values:

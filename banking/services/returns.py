@@ -30,7 +30,7 @@ from banking.models import (
     ReturnRecord,
     TransferFile,
 )
-from banking.services.files import bank_keys_audited, incoming_file_open, transfer_file_store
+from banking.services.files import incoming_file_read, transfer_file_store
 from luckygas.delivery.models import PaymentChannel
 from luckygas.delivery.services import invoice_record_payment
 from luckygas.masking import mask_account
@@ -98,14 +98,16 @@ def returns_import(
     existing = TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
     if existing is not None:
         return ImportResult(existing, 0, 0, [], created=False)
-    keys = bank_keys_audited(bank, actor=actor, batch_id=None, purpose="open ACHR01" if sealed else "seal ACHR01 copy")
-    plain, envelope = incoming_file_open(bank=bank, keys=keys, file_name=file_name, data=data, sealed=sealed)
-    parsed = codec.parse_file(plain)
-    if not parsed.is_valid or parsed.file is None:
-        raise ValidationError({"file": [str(error) for error in parsed.errors]})
-    if parsed.file.kind != codec.ACHR01:
-        raise ValidationError({"file": _("This is not an ACHR01 return file.")})
-    ach_file = parsed.file
+    plain, envelope, ach_file = incoming_file_read(
+        bank=bank,
+        file_name=file_name,
+        data=data,
+        sealed=sealed,
+        actor=actor,
+        kind=codec.ACHR01,
+        purpose="ACHR01",
+        wrong_kind=_("This is not an ACHR01 return file."),
+    )
     today = today or timezone.localdate()
     with transaction.atomic():
         transfer = transfer_file_store(
