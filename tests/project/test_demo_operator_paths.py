@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.management import call_command, get_commands
+from django.core.management import CommandError, call_command, get_commands
 from django.db import transaction
 from django.db.models import Max
 from django.test import Client, RequestFactory
@@ -47,8 +47,6 @@ class Demo:
         from banking.models import CollectionBatch, Direction
 
         batch = CollectionBatch.objects.filter(files__direction=Direction.OUTGOING).order_by("-pk").first()
-        if batch is None:  # the table runs ach_build first; a batch without a file is approved here
-            batch = CollectionBatch.objects.order_by("-pk").first()
         plain = services.batch_build_plain_file(batch=batch)
         path = self.tmp / "ACHR01-demo.txt"
         path.write_bytes(
@@ -83,6 +81,13 @@ COMMAND_ARGUMENTS: dict[str, Callable[[Demo], list[str]]] = {
     "run_dashboard_ticker": lambda demo: ["--max-ticks", "1", "--interval", "0.01"],
     "seed_demo": lambda demo: [],
     "sms_send": lambda demo: ["--to", "0912345678", "--body", "LuckyGas 測試訊息"],
+}
+
+
+# Commands whose right answer on the embedded demo (SQLite, no Redis) is a clean refusal: a CommandError
+# naming what is missing is accepted for these, a traceback never.
+REFUSE_CLEANLY_ON_THE_DEMO = {
+    "check_services": "it checks the services the test suite needs (PostgreSQL, Redis), which the demo does not run",
 }
 
 
@@ -121,14 +126,18 @@ def test_every_command_of_our_apps_runs_on_the_demo(demo: Demo, django_capture_o
     # database connection between ticks, as a long-running process should, which ends the test's transaction.
     order = {"ach_build": -1, "run_dashboard_ticker": 1}
     for name in sorted(our_commands(), key=lambda name: (order.get(name, 0), name)):
-        arguments = COMMAND_ARGUMENTS[name](demo)
         if name == "ach_import_returns":
+            # Between the maker's ach_build and the bank's return file: the checker approves, the file is made.
             _approve_and_generate_the_demo_batch()
+        arguments = COMMAND_ARGUMENTS[name](demo)
         out, err = io.StringIO(), io.StringIO()
         try:
             with transaction.atomic(), django_capture_on_commit_callbacks(execute=True):
                 call_command(name, *arguments, stdout=out, stderr=err)
-        except BaseException as error:  # a CommandError counts too: the operator's path must work on the demo
+        except CommandError as error:
+            if name not in REFUSE_CLEANLY_ON_THE_DEMO:  # the operator's path must work on the demo
+                failures.append(f"{name} {' '.join(arguments)}: CommandError: {error}\n{err.getvalue()}")
+        except BaseException as error:
             failures.append(f"{name} {' '.join(arguments)}: {type(error).__name__}: {error}\n{err.getvalue()}")
     assert not failures, "\n".join(failures)
 
