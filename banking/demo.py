@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
+import os
 import random
 from typing import TextIO
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from banking import codec, services
+from banking import secrets as bank_secrets
 from banking.models import Bank, Mandate, MandateStatus
 from luckygas.delivery.models import Customer, PaymentMethod
 from luckygas.delivery.validators import is_valid_national_id
@@ -24,6 +30,49 @@ def demo_national_id(rng: random.Random) -> str:
         candidate = f"{rng.choice(NATIONAL_ID_LETTERS)}{rng.choice('12')}{rng.randint(0, 99999999):08d}"
         if is_valid_national_id(candidate):
             return candidate
+
+
+def _demo_key_values() -> dict[str, str]:
+    signing = ed25519.Ed25519PrivateKey.generate()
+    sftp = ed25519.Ed25519PrivateKey.generate()
+    return {
+        bank_secrets.FILE_KEY: base64.b64encode(os.urandom(32)).decode(),
+        bank_secrets.SIGNING_KEY: signing.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
+        bank_secrets.SFTP_KEY: sftp.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+        ).decode(),
+    }
+
+
+def demo_bank_keys_ensure(*, bank: Bank, stdout: TextIO) -> None:
+    """Under DJANGO_DEBUG only: development keys for the demo bank, written once (kept afterwards, so
+    the files already sealed with them still open) where the secrets loader reads them."""
+    if not settings.DEBUG:
+        names = ", ".join(bank_secrets.bank_secret_name(bank.key_reference, p) for p in _demo_key_values())
+        stdout.write(f"  banking: DJANGO_DEBUG is off, so no development keys: configure {names}\n")
+        return
+    directory = bank_secrets.development_secrets_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    written = []
+    for purpose, value in _demo_key_values().items():
+        name = bank_secrets.bank_secret_name(bank.key_reference, purpose)
+        path = directory / name
+        try:
+            bank_secrets.secrets.get(name)
+        except bank_secrets.SecretNotFoundError:
+            # O_EXCL: two seeders never overwrite each other's key.
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+                handle.write(value)
+            written.append(name)
+    if written:
+        stdout.write(
+            f"  banking: DEVELOPMENT keys for the demo bank written to {directory} ({', '.join(written)}); "
+            "they are read only with DJANGO_DEBUG on and must never serve a real bank\n"
+        )
+    else:
+        stdout.write(f"  banking: the demo bank's development keys already exist ({directory})\n")
 
 
 def seed_demo_data(*, password: str, stdout: TextIO) -> None:
@@ -73,6 +122,7 @@ def seed_demo_data(*, password: str, stdout: TextIO) -> None:
             )
             services.mandate_record_reply(mandate=mandate, reply_code="0", actor="seed_demo")
             count += 1
+    demo_bank_keys_ensure(bank=bank, stdout=stdout)
     verified = Mandate.objects.filter(bank=bank, status=MandateStatus.VERIFIED).count()
     state = "created" if created else "exists"
     stdout.write(f"  banking: bank {bank} {state}; {count} new verified mandates ({verified} in all)\n")

@@ -347,6 +347,13 @@ class TransferFile(models.Model):
             models.UniqueConstraint(
                 fields=["batch"], condition=Q(direction="outgoing"), name="one_outgoing_file_per_batch"
             ),
+            # A return file received twice under two names (same bytes) is imported once. (A mandate reply
+            # received again applies nothing by itself: it only answers a request still waiting.)
+            models.UniqueConstraint(
+                fields=["bank", "sha256"],
+                condition=Q(direction="incoming", kind="ACHR01"),
+                name="unique_return_file_content",
+            ),
         ]
 
     def __str__(self) -> str:

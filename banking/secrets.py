@@ -3,7 +3,9 @@
 A bank's `key_reference` (e.g. `BANK_822`) names its secrets; the source resolves
 `LUCKYGAS_<REFERENCE>_<PURPOSE>` from the environment, from the file named by
 `LUCKYGAS_<REFERENCE>_<PURPOSE>_FILE`, or from the file `$BANKING_SECRETS_DIR/<NAME>` (a
-mounted Kubernetes secret). A cloud secret manager can be added as another `SecretSource`.
+mounted Kubernetes secret). Under DJANGO_DEBUG only, the development keys `seed_demo` writes
+(`var/banking-secrets/`, ignored by git) are read last. A cloud secret manager can be added as
+another `SecretSource`.
 Values are never logged; key use is recorded in the audit trail by the services.
 """
 
@@ -24,7 +26,11 @@ ACCOUNT_KEY_NAME = "LUCKYGAS_BANKING_ACCOUNT_KEY"  # AES key for account numbers
 
 
 class SecretNotFoundError(LookupError):
-    pass
+    """A secret no source has; `name` is the variable the operator must set."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"secret {name} is not configured (set it, {name}_FILE, or $BANKING_SECRETS_DIR/{name})")
 
 
 class SecretSource(Protocol):
@@ -73,11 +79,30 @@ class CachedSecrets:
                 with self._lock:
                     self._cache[name] = (now + self.ttl, value)
                 return value
-        raise SecretNotFoundError(f"secret {name} is not configured (set it, or {name}_FILE)")
+        raise SecretNotFoundError(name)
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+
+
+def development_secrets_dir() -> Path:
+    """Where `seed_demo` writes the demo bank's development keys (never used with DJANGO_DEBUG off)."""
+    from django.conf import settings
+
+    default = Path(settings.BASE_DIR) / "var" / "banking-secrets"
+    return Path(getattr(settings, "BANKING_DEVELOPMENT_SECRETS_DIR", default))
+
+
+class DevelopmentSource:
+    """The development keys of the demo, read only while DJANGO_DEBUG is on (checked at each read)."""
+
+    def get(self, name: str) -> str | None:
+        from django.conf import settings
+
+        if not settings.DEBUG:
+            return None
+        return DirectorySource(development_secrets_dir()).get(name)
 
 
 def _default_sources() -> list[SecretSource]:
@@ -85,6 +110,7 @@ def _default_sources() -> list[SecretSource]:
     directory = os.environ.get("BANKING_SECRETS_DIR")
     if directory:
         sources.append(DirectorySource(directory))
+    sources.append(DevelopmentSource())
     return sources
 
 

@@ -7,10 +7,10 @@ the batches go in order (by id) and a failure stops the later ones until the nex
 from __future__ import annotations
 
 import logging
-import posixpath
 from collections.abc import Iterable
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -31,15 +31,25 @@ logger = logging.getLogger(__name__)
 QUEUE = "banking"
 
 # A task that talks to one bank's SFTP server: redelivered if its worker dies, retried with
-# backoff (1 to 15 minutes) while the bank is unreachable.
-BANK_TRANSFER = {
-    "queue": QUEUE,
-    "acks_late": True,
-    "autoretry_for": (TransportError,),
-    "retry_backoff": 60,
-    "retry_backoff_max": 900,
-    "max_retries": 5,
-}
+# backoff (1 to 15 minutes, jittered) while the bank is unreachable; see `_retry_later`.
+BANK_TRANSFER = {"queue": QUEUE, "acks_late": True, "bind": True, "max_retries": 5}
+
+
+def _wait_for_operator(task: Task, error: ValidationError) -> list:
+    """A refusal no retry cures (a bank key not configured): logged, and the next window tries again."""
+    logger.error("%s: %s", task.name, "; ".join(error.messages))
+    return []
+
+
+def _retry_later(task: Task, error: TransportError) -> list:
+    """Retry a bank transfer with backoff. Without a broker (tasks run in the caller: the demo, one
+    process) there is no later: the failure is already recorded (on the batch or file, and in the
+    audit), so the caller gets an empty result and the next window tries again."""
+    if task.request.is_eager:
+        logger.warning("%s: %s; the next window tries again", task.name, error)
+        return []
+    countdown = get_exponential_backoff_interval(factor=60, retries=task.request.retries, maximum=900, full_jitter=True)
+    raise task.retry(exc=error, countdown=countdown)
 
 
 def _one_task_per_bank(bank_ids: Iterable[int], task) -> list[int]:
@@ -55,7 +65,12 @@ def generate_batch_file(batch_id: int) -> str:
     batch = CollectionBatch.objects.get(pk=batch_id)
     if batch.status != BatchStatus.APPROVED:
         return batch.status
-    transfer = services.batch_generate_file(batch=batch, actor="system")
+    try:
+        transfer = services.batch_generate_file(batch=batch, actor="system")
+    except ValidationError as error:
+        # A missing key (or a bad field): the batch stays approved, and "Generate the file now" retries.
+        logger.error("batch %s: no file generated: %s", batch_id, "; ".join(error.messages))
+        return batch.status
     return transfer.file_name
 
 
@@ -70,16 +85,21 @@ def upload_window() -> list[int]:
     )
 
 
-@shared_task(bind=True, **BANK_TRANSFER)
-def upload_bank_batches(self, bank_id: int) -> list[int]:
+@shared_task(**BANK_TRANSFER)
+def upload_bank_batches(self: Task, bank_id: int) -> list[int]:
     """Upload this bank's generated batches in order; stop at the first failure (retried with backoff)."""
     uploaded = []
     for batch in CollectionBatch.objects.filter(bank_id=bank_id, status=BatchStatus.GENERATED).order_by("pk"):
         try:
             result = services.batch_upload(batch=batch)
-        except CircuitOpenError:
-            logger.warning("bank %s: circuit open, batch %s waits for the next attempt", bank_id, batch.pk)
-            raise
+        except ValidationError as error:
+            # Not retried: a missing key waits for the operator (recorded on the batch and in the audit).
+            logger.error("bank %s: batch %s not uploaded: %s", bank_id, batch.pk, "; ".join(error.messages))
+            break
+        except TransportError as error:
+            if isinstance(error, CircuitOpenError):
+                logger.warning("bank %s: circuit open, batch %s waits for the next attempt", bank_id, batch.pk)
+            return uploaded + _retry_later(self, error)
         if result is not None:
             uploaded.append(batch.pk)
     return uploaded
@@ -92,33 +112,14 @@ def returns_window() -> list[int]:
 
 
 @shared_task(**BANK_TRANSFER)
-def fetch_bank_returns(bank_id: int) -> list[str]:
-    """Download and import every new return file of a bank; already imported names are skipped."""
-    bank = Bank.objects.get(pk=bank_id)
-    client = services.bank_client(bank)
-    known = set(
-        TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING).values_list("file_name", flat=True)
-    )
-    imported = []
-    for name in client.list_folder(bank.returns_folder):
-        # Mandate replies share the folder; `fetch_bank_mandate_replies` takes those.
-        if name in known or name.startswith((".", services.MANDATE_FILE_PREFIX)):
-            continue
-        data = client.download(posixpath.join(bank.returns_folder, name))
-        try:
-            services.returns_import(bank=bank, file_name=name, data=data, sealed=True, actor="system")
-        except ValidationError as error:
-            logger.error("bank %s: return file %s refused: %s", bank.code, name, error)
-            from banking.audit import audit_record_append
-
-            audit_record_append(
-                action="returns.refused",
-                actor="system",
-                bank_code=bank.code,
-                details={"file": name, "error": str(error)},
-            )
-            continue
-        imported.append(name)
+def fetch_bank_returns(self: Task, bank_id: int) -> list[str]:
+    """Download and import every new return file of a bank, then settle what the window allows."""
+    try:
+        imported = services.returns_fetch(bank=Bank.objects.get(pk=bank_id))
+    except ValidationError as error:
+        return _wait_for_operator(self, error)
+    except TransportError as error:
+        return _retry_later(self, error)
     settle_due_batches.delay()
     return imported
 
@@ -163,10 +164,15 @@ def mandate_window() -> list[int]:
 
 
 @shared_task(**BANK_TRANSFER)
-def send_bank_mandates(bank_id: int) -> list[str]:
+def send_bank_mandates(self: Task, bank_id: int) -> list[str]:
     """Write the bank's ACHP02 of waiting requests and upload every undelivered mandate file, in order."""
     bank = Bank.objects.get(pk=bank_id)
-    return [transfer.file_name for transfer in services.mandate_files_send(bank=bank, actor="system")]
+    try:
+        return [transfer.file_name for transfer in services.mandate_files_send(bank=bank, actor="system")]
+    except ValidationError as error:
+        return _wait_for_operator(self, error)
+    except TransportError as error:
+        return _retry_later(self, error)
 
 
 @shared_task(queue=QUEUE)
@@ -181,9 +187,14 @@ def mandate_replies_window() -> list[int]:
 
 
 @shared_task(**BANK_TRANSFER)
-def fetch_bank_mandate_replies(bank_id: int) -> list[str]:
+def fetch_bank_mandate_replies(self: Task, bank_id: int) -> list[str]:
     bank = Bank.objects.get(pk=bank_id)
-    return [result.transfer.file_name for result in services.mandate_replies_fetch(bank=bank)]
+    try:
+        return [result.transfer.file_name for result in services.mandate_replies_fetch(bank=bank)]
+    except ValidationError as error:
+        return _wait_for_operator(self, error)
+    except TransportError as error:
+        return _retry_later(self, error)
 
 
 @shared_task(queue=QUEUE)

@@ -38,6 +38,12 @@ def _rerun_data_migrations() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _banking_development_keys_in_tmp(settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """seed_demo under DEBUG writes the demo bank's development keys: into a temporary folder, not the checkout."""
+    settings.BANKING_DEVELOPMENT_SECRETS_DIR = tmp_path_factory.getbasetemp() / "banking-development-secrets"
+
+
+@pytest.fixture(autouse=True)
 def _migration_data_after_flush(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("django_db")
     is_transactional = "transactional_db" in request.fixturenames or bool(

@@ -124,6 +124,8 @@ class CollectionBatchAdmin(CalendarWarningMixin, FormPageMixin, admin.ModelAdmin
         if hasattr(obj, "reconciliation"):
             links.append((reverse("admin:banking_collectionbatch_report", args=[obj.pk, "pdf"]), "PDF"))
             links.append((reverse("admin:banking_collectionbatch_report", args=[obj.pk, "xlsx"]), "Excel"))
+        if not links:
+            return ""
         return format_html(" · ".join(['<a href="{}">{}</a>'] * len(links)), *[part for link in links for part in link])
 
     def _run(self, request: HttpRequest, queryset: QuerySet[CollectionBatch], operation: Any, done: str) -> None:
@@ -137,23 +139,36 @@ class CollectionBatchAdmin(CalendarWarningMixin, FormPageMixin, admin.ModelAdmin
             refusals=(ValidationError, PermissionDenied, codec.CodecError),
         )
 
-    @admin.action(description=_("Approve selected batches"), permissions=["approve"])
-    def approve(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
+    def _approve(self, request: HttpRequest, queryset: QuerySet[CollectionBatch], *, acknowledge_large: bool) -> None:
         self._run(
             request,
             queryset,
-            lambda batch: services.batch_approve(batch=batch, approver=request.user),
+            lambda batch: services.batch_approve(
+                batch=batch, approver=request.user, acknowledge_large=acknowledge_large
+            ),
             _("%(count)s batches approved."),
         )
+        # The file follows the approval; say now when a missing key will hold it back.
+        for bank in Bank.objects.filter(pk__in=queryset.values("bank_id")).order_by("pk"):
+            missing = services.bank_missing_secrets(bank)
+            if missing:
+                self.message_user(
+                    request,
+                    _(
+                        "Bank %(bank)s: the file can't be generated until %(names)s is configured; the batch stays "
+                        "approved, then use “Generate the file now”."
+                    )
+                    % {"bank": bank.code, "names": ", ".join(missing)},
+                    messages.WARNING,
+                )
+
+    @admin.action(description=_("Approve selected batches"), permissions=["approve"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
+        self._approve(request, queryset, acknowledge_large=False)
 
     @admin.action(description=_("Approve, acknowledging the large-transaction flag"), permissions=["approve"])
     def approve_large(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
-        self._run(
-            request,
-            queryset,
-            lambda batch: services.batch_approve(batch=batch, approver=request.user, acknowledge_large=True),
-            _("%(count)s batches approved."),
-        )
+        self._approve(request, queryset, acknowledge_large=True)
 
     @admin.action(description=_("Generate the file now"), permissions=["change"])
     def generate_file(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:

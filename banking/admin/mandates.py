@@ -174,7 +174,7 @@ class MandateAdmin(FormPageMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Mandate, form: forms.Form, change: bool) -> None:
         if change:
-            Mandate.objects.filter(pk=obj.pk).update(note=form.cleaned_data.get("note", obj.note))
+            services.mandate_note_update(mandate=obj, note=form.cleaned_data.get("note", obj.note))
             return
         created = services.mandate_create(actor=request.user, **form.cleaned_data)
         obj.pk = created.pk

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from banking import events
+from banking import calendar, events
 from banking.audit import audit_record_append
 from banking.models import (
     Bank,
@@ -41,6 +41,25 @@ def _eligible_invoices(*, bank: Bank, collection_date: datetime.date) -> Q:
     ) & ~Q(collection_items__is_open=True)
 
 
+def collection_date_check(*, bank: Bank, collection_date: datetime.date) -> None:
+    """A collection date must be a business day, today or later: the file sent carries the date prepared
+    (only an approval that comes after the bank's cut-off moves it, and says so). The refusal names the next
+    valid day."""
+    today = timezone.localdate()
+    if collection_date >= today and calendar.is_business_day(collection_date):
+        return
+    valid = calendar.next_business_day(max(collection_date, today), include_today=True)
+    raise ValidationError(
+        {
+            "collection_date": _(
+                "%(date)s is not a business day of bank %(bank)s (a weekend, a holiday, or a past day); "
+                "the next valid collection date is %(next)s."
+            )
+            % {"date": collection_date.isoformat(), "bank": bank.code, "next": valid.isoformat()}
+        }
+    )
+
+
 def batch_prepare(
     *,
     bank: Bank,
@@ -51,6 +70,7 @@ def batch_prepare(
     """Draft a batch of every due direct-debit invoice with a verified mandate covering it (the maker's step)."""
     if not bank.is_active:
         raise ValidationError({"bank": _("This bank is not active.")})
+    collection_date_check(bank=bank, collection_date=collection_date)
     with transaction.atomic():
         query = Invoice.objects.filter(_eligible_invoices(bank=bank, collection_date=collection_date))
         if invoice_ids is not None:

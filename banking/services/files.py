@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banking import calendar, codec, crypto, events
+from banking import secrets as bank_secrets
 from banking.audit import audit_record_append
 from banking.models import (
     Bank,
@@ -21,11 +20,51 @@ from banking.models import (
 )
 
 
+class BankKeyMissingError(ValidationError):
+    """A bank secret no source has: the message names it; nothing was changed, so the step can be retried."""
+
+    def __init__(self, *, bank: Bank, name: str) -> None:
+        self.secret_name = name
+        super().__init__(
+            {
+                "key_reference": _(
+                    "The secret %(name)s of bank %(bank)s is not configured: set it (or %(name)s_FILE, or "
+                    "the file $BANKING_SECRETS_DIR/%(name)s), then try again."
+                )
+                % {"name": name, "bank": bank.code}
+            }
+        )
+
+
+def bank_keys_load(bank: Bank) -> crypto.BankKeys:
+    """The bank's keys; a missing or malformed secret is a ValidationError naming it (never a traceback)."""
+    try:
+        return crypto.load_bank_keys(bank.key_reference)
+    except bank_secrets.SecretNotFoundError as error:
+        raise BankKeyMissingError(bank=bank, name=error.name) from error
+    except (crypto.EnvelopeError, ValueError, TypeError) as error:
+        raise ValidationError(
+            {"key_reference": _("A key of bank %(bank)s is malformed: %(error)s") % {"bank": bank.code, "error": error}}
+        ) from error
+
+
+def bank_missing_secrets(bank: Bank) -> list[str]:
+    """Names of the secrets the bank's files need (file key, signing key) that no source has."""
+    missing = []
+    for purpose in (bank_secrets.FILE_KEY, bank_secrets.SIGNING_KEY):
+        name = bank_secrets.bank_secret_name(bank.key_reference, purpose)
+        try:
+            bank_secrets.secrets.get(name)
+        except bank_secrets.SecretNotFoundError:
+            missing.append(name)
+    return missing
+
+
 def bank_keys_audited(
     bank: Bank, *, actor: AbstractBaseUser | str | None, batch_id: int | None, purpose: str
 ) -> crypto.BankKeys:
     """The bank's keys from the secret source; every use is an audit record."""
-    keys = crypto.load_bank_keys(bank.key_reference)
+    keys = bank_keys_load(bank)
     audit_record_append(
         action="key.used",
         actor=actor,
@@ -34,6 +73,58 @@ def bank_keys_audited(
         details={"key_reference": bank.key_reference, "purpose": purpose},
     )
     return keys
+
+
+def return_file_refuse_known_content(*, bank: Bank, file_name: str, plain: bytes) -> None:
+    """Refuse a return file whose content is already stored under another name (the same file renamed)."""
+    same = (
+        TransferFile.objects.filter(
+            bank=bank, direction=Direction.INCOMING, kind=codec.ACHR01, sha256=crypto.sha256_hex(plain)
+        )
+        .exclude(file_name=file_name)
+        .first()
+    )
+    if same is not None:
+        raise ValidationError(
+            {
+                "file": _(
+                    "This file has the same content as %(name)s, imported on %(date)s; nothing was imported again."
+                )
+                % {"name": same.file_name, "date": timezone.localtime(same.created_at).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
+
+
+def transfer_file_store(
+    *, bank: Bank, direction: str, kind: str, file_name: str, plain: bytes, sealed: bytes, **fields: object
+) -> TransferFile:
+    """Store a transfer file with the sizes and hashes of its plain and sealed bytes (the one place that does).
+
+    A return file whose content is already stored under another name is refused: the unique
+    constraint on (bank, plain hash) of return files decides, so two concurrent imports can't both pass.
+    """
+    is_return_file = direction == Direction.INCOMING and kind == codec.ACHR01
+    if is_return_file:
+        return_file_refuse_known_content(bank=bank, file_name=file_name, plain=plain)
+    try:
+        with transaction.atomic():
+            return TransferFile.objects.create(
+                bank=bank,
+                direction=direction,
+                kind=kind,
+                file_name=file_name,
+                size=len(plain),
+                sha256=crypto.sha256_hex(plain),
+                sealed_size=len(sealed),
+                sealed_sha256=crypto.sha256_hex(sealed),
+                sealed_content=sealed,
+                **fields,
+            )
+    except IntegrityError:
+        # A concurrent import of the same content committed first.
+        if is_return_file:
+            return_file_refuse_known_content(bank=bank, file_name=file_name, plain=plain)
+        raise
 
 
 def incoming_file_open(
@@ -63,14 +154,42 @@ def incoming_file_open(
     return plain, envelope
 
 
+def incoming_file_read(
+    *,
+    bank: Bank,
+    file_name: str,
+    data: bytes,
+    sealed: bool,
+    actor: AbstractBaseUser | str | None,
+    kind: str,
+    purpose: str,
+    wrong_kind: str,
+) -> tuple[bytes, bytes, codec.AchFile]:
+    """A file from the bank as (plain, sealed envelope, parsed file) of the expected kind; a file that fails
+    to parse is refused whole with every error listed, one of another kind with `wrong_kind`."""
+    keys = bank_keys_audited(
+        bank, actor=actor, batch_id=None, purpose=f"open {purpose}" if sealed else f"seal {purpose} copy"
+    )
+    plain, envelope = incoming_file_open(bank=bank, keys=keys, file_name=file_name, data=data, sealed=sealed)
+    parsed = codec.parse_file(plain)
+    if not parsed.is_valid or parsed.file is None:
+        raise ValidationError({"file": [str(error) for error in parsed.errors]})
+    if parsed.file.kind != kind:
+        raise ValidationError({"file": [wrong_kind]})
+    return plain, envelope, parsed.file
+
+
 def batch_file_name(batch: CollectionBatch) -> str:
     return batch.bank.file_name_pattern.format(
         sending_unit=batch.bank.sending_unit, date=codec.roc_date(batch.collection_date), batch=batch.pk
     )
 
 
-def batch_build_plain_file(*, batch: CollectionBatch, generated_at: datetime.datetime | None = None) -> bytes:
-    """The ACHP01 bytes for a batch's items (decrypting accounts); raises CodecError naming the field."""
+def batch_build_plain_file(*, batch: CollectionBatch) -> bytes:
+    """The ACHP01 bytes for a batch's items (decrypting accounts); raises CodecError naming the field.
+
+    Deterministic: the header's time is when the batch was prepared, so the file `ach_build` writes
+    and the file generated on approval (the one sent) are the same bytes while the date holds."""
     bank = batch.bank
     items = batch.items.select_related("mandate__account").order_by("sequence")
     debits = [
@@ -86,7 +205,7 @@ def batch_build_plain_file(*, batch: CollectionBatch, generated_at: datetime.dat
         )
         for item in items
     ]
-    local = timezone.localtime(generated_at or timezone.now())
+    local = timezone.localtime(batch.prepared_at)
     return codec.build_submission(
         processing_date=batch.collection_date,
         processing_time=local.time(),
@@ -124,17 +243,14 @@ def batch_generate_file(*, batch: CollectionBatch, actor: AbstractBaseUser | str
             signing_key=keys.signing_key,
             algorithm=locked.bank.signature_algorithm,
         )
-        transfer = TransferFile.objects.create(
+        transfer = transfer_file_store(
             bank=locked.bank,
-            batch=locked,
             direction=Direction.OUTGOING,
             kind=codec.ACHP01,
             file_name=name,
-            size=len(plain),
-            sha256=crypto.sha256_hex(plain),
-            sealed_size=len(sealed),
-            sealed_sha256=crypto.sha256_hex(sealed),
-            sealed_content=sealed,
+            plain=plain,
+            sealed=sealed,
+            batch=locked,
             record_count=locked.item_count,
             total_amount=locked.total_amount,
         )
@@ -159,7 +275,7 @@ def batch_generate_file(*, batch: CollectionBatch, actor: AbstractBaseUser | str
 
 def transfer_file_plain(*, transfer: TransferFile) -> bytes:
     """Decrypt a stored file after checking its signature (ours for outgoing files, the bank's for incoming)."""
-    keys = crypto.load_bank_keys(transfer.bank.key_reference)
+    keys = bank_keys_load(transfer.bank)
     if transfer.sealed_by_bank:
         if keys.bank_public_key is None:
             raise crypto.EnvelopeError("the bank's public key is not configured")

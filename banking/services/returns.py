@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import posixpath
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -12,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from banking import calendar, codec, crypto, events
+from banking import calendar, codec, events
 from banking.audit import audit_record_append
 from banking.models import (
     Bank,
@@ -28,10 +30,13 @@ from banking.models import (
     ReturnRecord,
     TransferFile,
 )
-from banking.services.files import bank_keys_audited, incoming_file_open
+from banking.services.files import incoming_file_read, transfer_file_store
 from luckygas.delivery.models import PaymentChannel
 from luckygas.delivery.services import invoice_record_payment
 from luckygas.masking import mask_account
+
+if TYPE_CHECKING:
+    from banking.transport import BankClient
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +48,37 @@ class ImportResult:
     unmatched: int
     batches: list[int]
     created: bool = True
+
+
+def returns_fetch(*, bank: Bank, client: BankClient | None = None) -> list[str]:
+    """Download and import every new return file in the bank's returns folder; names already imported
+    (and mandate replies, which share the folder) are skipped. A refused file is logged and audited,
+    and the others still import. Transport errors are raised for the caller to retry."""
+    from banking.services.mandate_files import MANDATE_FILE_PREFIX
+    from banking.services.uploads import bank_client
+
+    client = client or bank_client(bank)
+    known = set(
+        TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING).values_list("file_name", flat=True)
+    )
+    imported = []
+    for name in client.list_folder(bank.returns_folder):
+        if name in known or name.startswith((".", MANDATE_FILE_PREFIX)):
+            continue
+        data = client.download(posixpath.join(bank.returns_folder, name))
+        try:
+            returns_import(bank=bank, file_name=name, data=data, sealed=True, actor="system")
+        except ValidationError as error:
+            logger.error("bank %s: return file %s refused: %s", bank.code, name, "; ".join(error.messages))
+            audit_record_append(
+                action="returns.refused",
+                actor="system",
+                bank_code=bank.code,
+                details={"file": name, "error": "; ".join(error.messages)},
+            )
+            continue
+        imported.append(name)
+    return imported
 
 
 def returns_import(
@@ -62,26 +98,25 @@ def returns_import(
     existing = TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
     if existing is not None:
         return ImportResult(existing, 0, 0, [], created=False)
-    keys = bank_keys_audited(bank, actor=actor, batch_id=None, purpose="open ACHR01" if sealed else "seal ACHR01 copy")
-    plain, envelope = incoming_file_open(bank=bank, keys=keys, file_name=file_name, data=data, sealed=sealed)
-    parsed = codec.parse_file(plain)
-    if not parsed.is_valid or parsed.file is None:
-        raise ValidationError({"file": [str(error) for error in parsed.errors]})
-    if parsed.file.kind != codec.ACHR01:
-        raise ValidationError({"file": _("This is not an ACHR01 return file.")})
-    ach_file = parsed.file
+    plain, envelope, ach_file = incoming_file_read(
+        bank=bank,
+        file_name=file_name,
+        data=data,
+        sealed=sealed,
+        actor=actor,
+        kind=codec.ACHR01,
+        purpose="ACHR01",
+        wrong_kind=_("This is not an ACHR01 return file."),
+    )
     today = today or timezone.localdate()
     with transaction.atomic():
-        transfer = TransferFile.objects.create(
+        transfer = transfer_file_store(
             bank=bank,
             direction=Direction.INCOMING,
             kind=codec.ACHR01,
             file_name=file_name,
-            size=len(plain),
-            sha256=crypto.sha256_hex(plain),
-            sealed_size=len(envelope),
-            sealed_sha256=crypto.sha256_hex(envelope),
-            sealed_content=envelope,
+            plain=plain,
+            sealed=envelope,
             sealed_by_bank=sealed,
             record_count=len(ach_file.details),
             total_amount=ach_file.total_amount,

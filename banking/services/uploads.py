@@ -24,13 +24,20 @@ from banking.transport import BankClient, DeliveryResult, Endpoint, load_private
 
 
 def bank_endpoint(bank: Bank) -> Endpoint:
+    """The bank's SFTP endpoint; a missing SSH key is a ValidationError naming the secret."""
+    from banking.services.files import BankKeyMissingError
+
+    try:
+        private_key_text = bank_secrets.bank_secret(bank.key_reference, bank_secrets.SFTP_KEY)
+    except bank_secrets.SecretNotFoundError as error:
+        raise BankKeyMissingError(bank=bank, name=error.name) from error
     return Endpoint(
         bank_code=bank.code,
         host=bank.sftp_host,
         port=bank.sftp_port,
         username=bank.sftp_username,
         host_key=bank.host_key,
-        private_key=load_private_key(bank_secrets.bank_secret(bank.key_reference, bank_secrets.SFTP_KEY)),
+        private_key=load_private_key(private_key_text),
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from banking import codec, services
 from banking.audit import audit_chain_verify
-from banking.models import AuditRecord, BatchStatus, CollectionItem, Direction, MandateStatus
+from banking.models import AuditRecord, BatchStatus, CollectionBatch, CollectionItem, Direction, MandateStatus
 from tests.banking.factories import make_bank, make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -246,7 +246,10 @@ def test_a_file_generated_after_its_date_carries_the_next_processing_date(bank, 
 
     past = timezone.localdate() - datetime.timedelta(days=3)
     make_debtor(bank=bank, index=1, due_date=past - datetime.timedelta(days=1))
-    batch = services.batch_prepare(bank=bank, collection_date=past, prepared_by=office_clerk).batch
+    # given a batch prepared for a valid day that has passed before its approval
+    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=office_clerk).batch
+    CollectionBatch.objects.filter(pk=batch.pk).update(collection_date=past)
+    batch.refresh_from_db()
     services.batch_approve(batch=batch, approver=manager)
     transfer = services.batch_generate_file(batch=batch)
     batch.refresh_from_db()

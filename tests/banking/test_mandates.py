@@ -144,3 +144,23 @@ def test_a_reply_with_another_mark_than_the_sent_request_applies_nothing(bank_ke
     assert result.counts == {"accepted": 1, "refused": 0, "unmatched": 0}
     mandate.refresh_from_db()
     assert (mandate.status, mandate.pending_action) == (MandateStatus.CANCELLED, MandateAction.NONE)
+
+
+def test_the_office_note_is_the_only_field_the_admin_edits_in_place(bank_keys, admin_user) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from banking.models import Mandate
+
+    bank = make_bank()
+    mandate = pending_mandate(bank, 5)
+    before = Mandate.objects.filter(pk=mandate.pk).values().get()
+    client = Client()
+    client.force_login(admin_user)
+    url = reverse("admin:banking_mandate_change", args=[mandate.pk])
+
+    response = client.post(url, {"note": "客戶來電：下月起改用新帳戶", "status": "cancelled", "limit_amount": "1"})
+
+    assert response.status_code == 302
+    after = Mandate.objects.filter(pk=mandate.pk).values().get()
+    assert after == {**before, "note": "客戶來電：下月起改用新帳戶"}
