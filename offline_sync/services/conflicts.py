@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from luckygas.delivery import services as delivery_services
 from luckygas.delivery.models import RouteStop, StopStatus
 from offline_sync.models import (
-    ActionType,
     CashCollection,
     CashStatus,
     ChangeKind,
@@ -22,6 +21,7 @@ from offline_sync.models import (
     SyncConflict,
 )
 from offline_sync.services.changes import change_log_append
+from offline_sync.services.outcomes import driver_outcome, outcome_cash_collection
 
 # --- Office side: conflicts and cash -------------------------------------------------------
 
@@ -66,13 +66,8 @@ def conflict_resolve(
 
 def _apply_driver_outcome(*, action: SyncAction, stop: RouteStop, actor: AbstractBaseUser) -> None:
     body = action.body if isinstance(action.body, dict) else {}
-    payload = body.get("payload") or {}
-    status = {
-        ActionType.COMPLETE: StopStatus.DELIVERED,
-        ActionType.SKIP: StopStatus.SKIPPED,
-        ActionType.FAIL: StopStatus.FAILED,
-    }.get(action.action_type)
-    if status is None:
+    outcome = driver_outcome(action_type=action.action_type, payload=body.get("payload") or {})
+    if outcome is None:
         return
     if stop.is_final:
         raise ValidationError(
@@ -81,15 +76,19 @@ def _apply_driver_outcome(*, action: SyncAction, stop: RouteStop, actor: Abstrac
                 % {"status": StopStatus(stop.status).label}
             }
         )
+    completed_at = action.effective_at or action.received_at
     delivery_services.route_stop_record_outcome(
         stop=stop,
-        status=status,
-        completed_at=action.effective_at or action.received_at,
-        cash_collected=int(payload.get("cash_collected") or 0) if status == StopStatus.DELIVERED else 0,
-        empties_collected=int(payload.get("empties_collected") or 0) if status == StopStatus.DELIVERED else 0,
-        note=str(payload.get("note") or payload.get("reason") or ""),
+        status=outcome.status,
+        completed_at=completed_at,
+        cash_collected=outcome.cash_collected,
+        empties_collected=outcome.empties_collected,
+        note=outcome.note,
         actor=actor,
     )
+    cash = outcome_cash_collection(outcome=outcome, stop=stop, action_id=action.id, collected_at=completed_at)
+    if cash is not None:
+        cash.save()
 
 
 def cash_collection_set_status(*, collections: Iterable[CashCollection], status: str, actor: AbstractBaseUser) -> int:

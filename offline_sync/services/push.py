@@ -33,6 +33,7 @@ from offline_sync.models import (
     SyncConflict,
 )
 from offline_sync.services.changes import PUSH_SOURCE, change_log_append
+from offline_sync.services.outcomes import driver_outcome, outcome_cash_collection
 
 # --- Push ----------------------------------------------------------------------------------
 
@@ -493,33 +494,25 @@ def _apply_to_stop(
 ) -> list[Any]:
     payload = action.payload
     kind = action.action_type
-    if kind in {ActionType.COMPLETE, ActionType.SKIP, ActionType.FAIL}:
+    outcome = driver_outcome(action_type=kind, payload=payload)
+    if outcome is not None:
         if stop.is_final:
             raise _Conflict(
                 "already_final",
                 _("This stop is already %(status)s; a final outcome never changes.")
                 % {"status": StopStatus(stop.status).label},
             )
-        status = {
-            ActionType.COMPLETE: StopStatus.DELIVERED,
-            ActionType.SKIP: StopStatus.SKIPPED,
-            ActionType.FAIL: StopStatus.FAILED,
-        }[kind]
-        cash = payload.get("cash_collected", 0) if kind == ActionType.COMPLETE else 0
-        empties = payload.get("empties_collected", 0) if kind == ActionType.COMPLETE else 0
-        note = payload.get("note", "") if kind == ActionType.COMPLETE else payload.get("reason", "")
         # The core checks the whole change before making it: a refusal leaves the stop as it was.
         context.stops.record_outcome(
             stop=stop,
-            status=status,
+            status=outcome.status,
             completed_at=effective_at,
-            cash_collected=cash,
-            empties_collected=empties,
-            note=note,
+            cash_collected=outcome.cash_collected,
+            empties_collected=outcome.empties_collected,
+            note=outcome.note,
         )
-        if cash:
-            return [CashCollection(stop=stop, action_id=action.id, amount=cash, collected_at=effective_at)]
-        return []
+        cash = outcome_cash_collection(outcome=outcome, stop=stop, action_id=action.id, collected_at=effective_at)
+        return [cash] if cash else []
     if kind == ActionType.COLLECT_CASH:
         context.stops.add_cash(stop=stop, amount=payload["amount"])
         return [CashCollection(stop=stop, action_id=action.id, amount=payload["amount"], collected_at=effective_at)]

@@ -179,3 +179,40 @@ def test_apply_driver_resolution_applies_the_outcome_once(route_a, driver_a, dri
     stop.refresh_from_db()
     assert stop.status == StopStatus.DELIVERED
     assert stop.cash_collected == 950
+
+
+def _reassigned_conflict(route_a, driver_a, driver_b, action_type: str, **payload):
+    """A stop moved from A to B after A's phone saw it, and A's offline outcome for it."""
+    stop = route_a.stops.first()
+    phone = phone_for(driver_a)
+    services.stop_assignments_record(driver=driver_a, stop_ids=[stop.pk])
+    route_b = started_route(driver_b, stops=1)
+    RouteStop.objects.filter(pk=stop.pk).update(route=route_b, version=F("version") + 1)
+    action = phone.action(action_type, stop, **payload)
+    assert phone.push(action).json()["results"][0]["result"] == "conflict"
+    return stop, action, SyncConflict.objects.get(action_id=action["id"])
+
+
+def test_accepting_a_drivers_delivery_books_its_cash_as_the_push_would(route_a, driver_a, driver_b, office_clerk):
+    # given
+    stop, action, conflict = _reassigned_conflict(
+        route_a, driver_a, driver_b, "complete", cash_collected=950, empties_collected=2, note="放後門"
+    )
+    # when the office accepts the driver's delivery
+    services.conflict_resolve(conflict=conflict, resolution="apply_driver", actor=office_clerk)
+    # then the cash is in the books to reconcile, exactly as an applied push records it
+    stop.refresh_from_db()
+    cash = CashCollection.objects.get(stop=stop)
+    assert (cash.amount, str(cash.action_id), cash.status) == (950, action["id"], CashStatus.PENDING)
+    assert (stop.status, stop.cash_collected, stop.empties_collected) == (StopStatus.DELIVERED, 950, 2)
+    assert stop.outcome_note == "放後門"
+
+
+@pytest.mark.parametrize("action_type", ["skip", "fail"])
+def test_accepting_a_drivers_skip_or_failure_records_its_reason(route_a, driver_a, driver_b, office_clerk, action_type):
+    stop, _action, conflict = _reassigned_conflict(route_a, driver_a, driver_b, action_type, reason="客戶不在家")
+    services.conflict_resolve(conflict=conflict, resolution="apply_driver", actor=office_clerk)
+    stop.refresh_from_db()
+    assert stop.status == {"skip": StopStatus.SKIPPED, "fail": StopStatus.FAILED}[action_type]
+    assert stop.outcome_note == "客戶不在家"
+    assert not CashCollection.objects.filter(stop=stop).exists()
