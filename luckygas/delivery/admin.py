@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportExportModelAdmin
 
+from luckygas.admin_tools import GuardedImportExportAdmin
 from luckygas.delivery import selectors, services
 from luckygas.delivery.models import (
     Customer,
@@ -56,7 +56,7 @@ class CylinderAtCustomerInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImportExportModelAdmin):
+class CustomerAdmin(GuardedImportExportAdmin):
     resource_classes = [CustomerResource]
     list_display = (
         "code",
@@ -158,7 +158,7 @@ class ReassignStopsForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(ImportExportModelAdmin):
+class OrderAdmin(GuardedImportExportAdmin):
     resource_classes = [OrderResource]
     list_display = (
         "__str__",
