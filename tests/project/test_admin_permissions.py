@@ -65,3 +65,15 @@ def test_view_only_user_cannot_send_a_report_now(client):
     # then: the action is not offered, nothing is sent
     assert response.status_code == 200
     assert not ReportDelivery.objects.filter(subscription=subscription).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 302), ("driver", 302), ("office", 200), ("manager", 403), ("admin", 200)],
+)
+def test_customer_import_page_by_role(client, user_in_role, role, expected):
+    user = user_in_role(role)
+    if user is not None:
+        client.force_login(user)
+
+    assert client.get("/admin/delivery/customer/import/").status_code == expected
