@@ -36,13 +36,14 @@ def apply_to_each(
     request: HttpRequest,
     queryset: QuerySet,
     operation: Callable[[Any], object],
-    done: str,
+    done: str | Callable[[int], str],
     *,
     label: Callable[[Any], str] = str,
     refusals: tuple[type[Exception], ...] = (ValidationError,),
 ) -> None:
     """Run an admin action's service call per object in pk order: each refusal is its own error
-    message naming the object, the successes are counted in one message."""
+    message naming the object, the successes are counted in one message (`done` is a
+    "%(count)d" template, or a function of the count for ngettext's plural forms)."""
     succeeded = 0
     for obj in queryset.order_by("pk"):
         try:
@@ -52,7 +53,8 @@ def apply_to_each(
         else:
             succeeded += 1
     if succeeded:
-        model_admin.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
+        text = done(succeeded) if callable(done) else done % {"count": succeeded}
+        model_admin.message_user(request, text, messages.SUCCESS)
 
 
 class GuardedImportExportAdmin(ImportExportModelAdmin):

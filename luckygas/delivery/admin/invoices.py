@@ -2,16 +2,15 @@
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from luckygas.admin_tools import apply_to_each
 from luckygas.delivery import services
-from luckygas.delivery.admin.common import _report_errors
 from luckygas.delivery.models import (
     Invoice,
     InvoiceStatus,
@@ -48,15 +47,13 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark selected invoices paid (bank transfer)"), permissions=["change"])
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        done = 0
-        for invoice in queryset.order_by("pk"):
-            try:
-                services.invoice_mark_paid(invoice=invoice, actor=request.user)
-                done += 1
-            except ValidationError as error:
-                _report_errors(request, error)
-        if done:
-            messages.success(request, ngettext("%d invoice marked paid.", "%d invoices marked paid.", done) % done)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda invoice: services.invoice_mark_paid(invoice=invoice, actor=request.user),
+            lambda count: ngettext("%d invoice marked paid.", "%d invoices marked paid.", count) % count,
+        )
 
 
 @admin.register(Payment)

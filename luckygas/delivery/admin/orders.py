@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from luckygas.admin_tools import GuardedImportExportAdmin
+from luckygas.admin_tools import GuardedImportExportAdmin, apply_to_each
 from luckygas.delivery import selectors, services
 from luckygas.delivery.admin.common import _report_errors
 from luckygas.delivery.models import (
@@ -115,27 +115,25 @@ class OrderAdmin(GuardedImportExportAdmin):
 
     @admin.action(description=_("Confirm selected orders"), permissions=["change"])
     def confirm_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        done = 0
-        for order in queryset.order_by("pk"):
-            try:
-                services.order_confirm(order=order, actor=request.user)
-                done += 1
-            except ValidationError as error:
-                _report_errors(request, error)
-        if done:
-            messages.success(request, ngettext("%d order confirmed.", "%d orders confirmed.", done) % done)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda order: services.order_confirm(order=order, actor=request.user),
+            lambda count: ngettext("%d order confirmed.", "%d orders confirmed.", count) % count,
+        )
 
     @admin.action(description=_("Cancel selected orders"), permissions=["change"])
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        done = 0
-        for order in queryset.order_by("pk"):
-            try:
-                services.order_cancel(order=order, actor=request.user, reason=str(_("Cancelled by the office")))
-                done += 1
-            except ValidationError as error:
-                _report_errors(request, error)
-        if done:
-            messages.success(request, ngettext("%d order cancelled.", "%d orders cancelled.", done) % done)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda order: services.order_cancel(
+                order=order, actor=request.user, reason=str(_("Cancelled by the office"))
+            ),
+            lambda count: ngettext("%d order cancelled.", "%d orders cancelled.", count) % count,
+        )
 
     @admin.action(description=_("Assign selected orders to a driver's route"), permissions=["change"])
     def assign_to_route(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
