@@ -61,7 +61,7 @@ class ReportSubscriptionAdmin(admin.ModelAdmin):
         for subscription in queryset:
             services.report_subscription_delete(subscription=subscription)
 
-    @admin.action(description=_("Send the selected reports now"))
+    @admin.action(description=_("Send the selected reports now"), permissions=["change"])
     def send_now(self, request: HttpRequest, queryset: QuerySet[ReportSubscription]) -> None:
         for subscription in queryset:
             services.report_subscription_send(subscription_id=subscription.pk, force=True)

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from luckygas.admin_tools import ReadOnlyAdmin
 from offline_sync import selectors, services
 from offline_sync.models import (
     CashCollection,
@@ -31,17 +32,6 @@ from offline_sync.models import (
     SyncAction,
     SyncConflict,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(DriverDevice)

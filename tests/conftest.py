@@ -1,5 +1,7 @@
 """Shared personas: an office clerk, a manager, an admin and two drivers."""
 
+from collections.abc import Callable
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -85,6 +87,29 @@ def driver_a(db):
 @pytest.fixture
 def driver_b(db):
     return DriverFactory(user=_user_in(roles.DRIVER, "driver-b", is_staff=False), name="林志豪")
+
+
+ANONYMOUS = "anonymous"
+ROLES = (ANONYMOUS, roles.DRIVER, roles.OFFICE, roles.MANAGER, roles.ADMIN)
+
+
+@pytest.fixture
+def user_in_role(db) -> Callable[[str], User | None]:
+    """The one role-group fixture: `user_in_role(role)` gives a user of that group (a driver comes
+    with its Driver row, not staff), or None for "anonymous"; the same user for the same role."""
+    made: dict[str, User | None] = {}
+
+    def make(role: str) -> User | None:
+        if role not in made:
+            if role == ANONYMOUS:
+                made[role] = None
+            elif role == roles.DRIVER:
+                made[role] = DriverFactory(user=_user_in(roles.DRIVER, "role-driver", is_staff=False)).user
+            else:
+                made[role] = _user_in(role, f"role-{role}")
+        return made[role]
+
+    return make
 
 
 # Real servers (uvicorn, Chromium) for end-to-end tests; see tests/servers.py.

@@ -2,58 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from luckygas.admin_tools import ReadOnlyAdmin, apply_to_each, error_text
 
-def error_text(error: ValidationError | PermissionDenied) -> str:
-    if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
-    return " ".join(getattr(error, "messages", [str(error)]))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def apply_to_each(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet,
-    operation: Callable[[Any], object],
-    done: str,
-    *,
-    label: Callable[[Any], str] = str,
-    refusals: tuple[type[Exception], ...] = (ValidationError,),
-) -> None:
-    """Run an admin action's service call per object in pk order: each refusal is its own error
-    message naming the object, the successes are counted in one message."""
-    succeeded = 0
-    for obj in queryset.order_by("pk"):
-        try:
-            operation(obj)
-        except refusals as error:
-            model_admin.message_user(request, f"{label(obj)}: {error_text(error)}", messages.ERROR)
-        else:
-            succeeded += 1
-    if succeeded:
-        model_admin.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
+__all__ = ["CalendarWarningMixin", "FormPageMixin", "ReadOnlyAdmin", "apply_to_each", "error_text"]
 
 
 class FormPageMixin:

@@ -1,0 +1,173 @@
+"""Orders: confirm, cancel, assign to a route; order import and export."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from luckygas.admin_tools import GuardedImportExportAdmin, apply_to_each
+from luckygas.delivery import selectors, services
+from luckygas.delivery.admin.common import _report_errors
+from luckygas.delivery.models import (
+    Driver,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+)
+from luckygas.delivery.resources import OrderResource
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    min_num = 1
+    fields = ("product", "quantity", "unit_price")
+    readonly_fields = ("unit_price",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return obj is None or obj.status == OrderStatus.PENDING
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+class OrderStatusChangeInline(admin.TabularInline):
+    model = OrderStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("changed_at", "from_status", "to_status", "changed_by", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AssignToRouteForm(forms.Form):
+    driver = forms.ModelChoiceField(queryset=Driver.objects.filter(is_active=True), label=_("driver"))
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@admin.register(Order)
+class OrderAdmin(GuardedImportExportAdmin):
+    resource_classes = [OrderResource]
+    list_display = (
+        "__str__",
+        "customer",
+        "delivery_date",
+        "slot",
+        "status",
+        "total_amount",
+        "payment_method",
+        "driver_name",
+    )
+    list_filter = ("status", "slot", "payment_method", "delivery_date", "customer__area")
+    search_fields = ("id", "customer__code", "customer__short_name", "customer__phone")
+    date_hierarchy = "delivery_date"
+    autocomplete_fields = ("customer",)
+    list_select_related = ("customer", "stop__route__driver")
+    readonly_fields = (
+        "status",
+        "total_amount",
+        "payment_method",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "status_changed_at",
+        "delivered_at",
+        "invoice",
+    )
+    fields = ("customer", "delivery_date", "slot", "notes", *readonly_fields)
+    inlines = [OrderLineInline, OrderStatusChangeInline]
+    actions = ["confirm_orders", "cancel_orders", "assign_to_route"]
+    list_per_page = 50
+
+    @admin.display(description=_("driver"))
+    def driver_name(self, order: Order) -> str:
+        stop = getattr(order, "stop", None)
+        return stop.route.driver.name if stop else "—"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        return selectors.order_list_for_user(request.user).select_related("stop__route__driver")
+
+    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+            obj.payment_method = obj.customer.payment_method
+            obj.status_changed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        for formset in formsets:
+            if formset.model is OrderLine:
+                for line_form in formset.forms:
+                    if line_form.cleaned_data.get("product") and not line_form.instance.unit_price:
+                        line_form.instance.unit_price = line_form.cleaned_data["product"].price
+        super().save_related(request, form, formsets, change)
+        services.order_recalculate_total(order=form.instance, is_new=not change)
+
+    @admin.action(description=_("Confirm selected orders"), permissions=["change"])
+    def confirm_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda order: services.order_confirm(order=order, actor=request.user),
+            lambda count: ngettext("%d order confirmed.", "%d orders confirmed.", count) % count,
+        )
+
+    @admin.action(description=_("Cancel selected orders"), permissions=["change"])
+    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda order: services.order_cancel(
+                order=order, actor=request.user, reason=str(_("Cancelled by the office"))
+            ),
+            lambda count: ngettext("%d order cancelled.", "%d orders cancelled.", count) % count,
+        )
+
+    @admin.action(description=_("Assign selected orders to a driver's route"), permissions=["change"])
+    def assign_to_route(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+        orders = list(queryset.order_by("customer__area", "customer__district", "pk"))
+        if "apply" in request.POST:
+            form = AssignToRouteForm(request.POST)
+            if form.is_valid():
+                try:
+                    route = services.route_assign_orders(
+                        driver=form.cleaned_data["driver"],
+                        date=form.cleaned_data["date"],
+                        orders=orders,
+                        actor=request.user,
+                    )
+                except ValidationError as error:
+                    _report_errors(request, error)
+                else:
+                    messages.success(
+                        request,
+                        _("%(count)d orders added to %(route)s.") % {"count": len(orders), "route": route},
+                    )
+                return None
+        else:
+            dates = {order.delivery_date for order in orders}
+            form = AssignToRouteForm(initial={"date": dates.pop() if len(dates) == 1 else timezone.localdate()})
+        return render(
+            request,
+            "admin/delivery/order/assign_to_route.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Assign orders to a route"),
+                "orders": orders,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
