@@ -28,10 +28,9 @@ from offline_sync.services.devices import (
 )
 from offline_sync.services.locations import PointInput, location_points_append
 from offline_sync.services.media import MediaError, media_upload
+from offline_sync.services.actions import ActionInput, ActionRejectedError
 from offline_sync.services.push import (
     ActionIdReusedError,
-    ActionInput,
-    ActionRejectedError,
     DeviceRevokedError,
     PushResult,
     SeqGapError,
