@@ -9,7 +9,7 @@ import re
 import pytest
 from django.contrib import admin
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz import strategies
@@ -51,14 +51,14 @@ def test_every_model_admin_is_enumerated():
 
 
 @pytest.mark.parametrize(("app_label", "model_name"), MODEL_ADMINS)
-@FUZZ
+@settings(FUZZ, max_examples=5)
 @given(data=st.data())
 def test_hostile_add_forms_never_give_a_server_error(world, app_label, model_name, data):
     _fuzz_form(world.admin, reverse(f"admin:{app_label}_{model_name}_add"), data)
 
 
 @pytest.mark.parametrize(("app_label", "model_name"), MODEL_ADMINS)
-@FUZZ
+@settings(FUZZ, max_examples=5)
 @given(data=st.data())
 def test_hostile_change_forms_never_give_a_server_error(world, app_label, model_name, data):
     model = next(m for m in admin.site._registry if (m._meta.app_label, m._meta.model_name) == (app_label, model_name))
