@@ -53,7 +53,7 @@ def test_the_schema_documents_every_api_the_project_serves():
     documented = set(schema.raw_schema["paths"])
 
     assert _api_view_paths() - documented == set()
-    assert len(documented) == 14
+    assert len(documented) >= 14
 
 
 def test_every_documented_operation_has_a_caller_role():
