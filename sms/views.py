@@ -42,7 +42,9 @@ def _params(request: HttpRequest) -> dict[str, str]:
     data = request.GET.dict()
     if request.method == "POST":
         data.update(request.POST.dict())
-    return data
+    # PostgreSQL text cannot hold NUL and no provider sends one: dropped, not refused (a refused
+    # receipt is sent again forever).
+    return {key.replace("\x00", ""): value.replace("\x00", "") for key, value in data.items()}
 
 
 @csrf_exempt
