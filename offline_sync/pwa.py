@@ -32,6 +32,8 @@ SHELL_STATIC = (
     "offline_sync/js/i18n.js",
     "offline_sync/js/image.js",
     "offline_sync/js/notify.js",
+    "offline_sync/js/skip.js",
+    "offline_sync/js/status.js",
     "offline_sync/js/storage.js",
     "offline_sync/js/sync.js",
     "offline_sync/icons/icon-192.png",
