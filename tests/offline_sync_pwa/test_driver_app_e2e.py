@@ -254,6 +254,7 @@ def test_data_older_than_seven_days_is_purged_key_first(driver_app_server, brows
     open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     go_offline(context)
     stop_button(page, 1).click()
+    page.get_by_label("地址錯誤").check()
     page.get_by_role("button", name="略過").click()
     page.wait_for_selector("li.stop")
     before = page.evaluate(COUNT_STORES)
