@@ -26,6 +26,7 @@ SHELL_STATIC = (
     "offline_sync/css/driver.css",
     "offline_sync/js/actions.js",
     "offline_sync/js/app.js",
+    "offline_sync/js/backoff.js",
     "offline_sync/js/api.js",
     "offline_sync/js/crypto.js",
     "offline_sync/js/gps.js",

@@ -5,6 +5,7 @@
 import { sha256Hex } from "./crypto.js";
 import { stopActions } from "./actions.js";
 import { createApi } from "./api.js";
+import { reconnectDelay } from "./backoff.js";
 import { LocationTracker } from "./gps.js";
 import { formatAge, language, setLanguage, t } from "./i18n.js";
 import { SignaturePad, resizePhoto } from "./image.js";
@@ -42,6 +43,7 @@ const state = {
   notice: null,
   updateReady: false,
   socket: null,
+  socketAttempt: 0,
   tracker: null,
   hadController: false,
 };
@@ -589,14 +591,19 @@ function startLiveUpdates() {
     } catch {
       return;
     }
-    if (message && message.type === "ready") document.body.dataset.live = "true";
+    if (message && message.type === "ready") {
+      document.body.dataset.live = "true";
+      state.socketAttempt = 0;
+    }
     if (message && message.type === "changes") pullChanges().catch((error) => console.warn("changes failed", error));
   });
   socket.addEventListener("close", (event) => {
     document.body.dataset.live = "false";
     if (state.socket === socket) state.socket = null;
     if (event.code === 4401) return;
-    setTimeout(() => document.visibilityState === "visible" && startLiveUpdates(), 5000);
+    const delay = reconnectDelay(state.socketAttempt);
+    state.socketAttempt += 1;
+    setTimeout(() => document.visibilityState === "visible" && startLiveUpdates(), delay);
   });
 }
 
