@@ -5,9 +5,12 @@
 import { sha256Hex } from "./crypto.js";
 import { stopActions } from "./actions.js";
 import { createApi } from "./api.js";
+import { reconnectDelay } from "./backoff.js";
 import { LocationTracker } from "./gps.js";
 import { formatAge, language, setLanguage, t } from "./i18n.js";
 import { SignaturePad, resizePhoto } from "./image.js";
+import { MissingReasonError, SKIP_REASONS, skipReasonText } from "./skip.js";
+import { queueStatus, scrollTopBelowBar } from "./status.js";
 import { measureStorage, openStore, storageStatus, taipeiDay } from "./storage.js";
 import { HttpError, SyncManager } from "./sync.js";
 
@@ -32,6 +35,7 @@ const state = {
   view: "login",
   stopId: null,
   summary: { waiting: 0, oldestCreatedAt: null },
+  summaryLoaded: false,
   pending: [],
   problems: [],
   storage: storageStatus(),
@@ -39,6 +43,7 @@ const state = {
   notice: null,
   updateReady: false,
   socket: null,
+  socketAttempt: 0,
   tracker: null,
   hadController: false,
 };
@@ -89,6 +94,7 @@ async function refreshSummary() {
   if (!state.store) return;
   state.summary = await state.store.outboxSummary();
   state.pending = await state.store.pendingActions();
+  state.summaryLoaded = true;
   state.problems = await state.store.listProblems();
   state.storage = await measureStorage(state.store, state.day, { budgetMb: state.policy.storage_budget_mb || 50 });
   renderStatus();
@@ -98,12 +104,13 @@ function renderStatus() {
   const bar = document.getElementById("status");
   const online = navigator.onLine;
   const { waiting, oldestCreatedAt } = state.summary;
+  const queue = queueStatus({ loaded: state.summaryLoaded, waiting, online });
   const parts = [
     h("span", { class: `badge ${online ? "online" : "offline"}`, id: "connection" }, online ? t("online") : t("offline")),
     h(
       "span",
-      { id: "queue", class: waiting ? "waiting" : "synced" },
-      waiting ? t("waiting", { count: waiting }) : t("allSynced"),
+      { id: "queue", class: queue.className },
+      t(queue.key, queue.values),
       waiting && oldestCreatedAt ? ` · ${t("oldest", { age: formatAge(Date.now() - oldestCreatedAt) })}` : "",
     ),
   ];
@@ -318,6 +325,14 @@ function stopView() {
     preview,
     h("div", { class: "signature-head" }, h("span", {}, t("signature")), h("button", { type: "button", class: "small", onclick: () => pad.clear() }, t("clearSignature"))),
     canvas,
+    isOpen
+      ? h(
+          "fieldset",
+          { class: "skip-reasons" },
+          h("legend", {}, t("skipReason")),
+          ...SKIP_REASONS.map((reason) => h("label", {}, h("input", { type: "radio", name: "skip_reason", value: reason }), ` ${t(`skipReason_${reason}`)}`)),
+        )
+      : null,
     error,
     h(
       "div",
@@ -382,7 +397,10 @@ function showList({ scrollTo = null } = {}) {
   const target = scrollTo === "next" ? visibleStops().find((stop) => effectiveStatus(stop) === "pending") : null;
   const stopId = target ? target.id : scrollTo === "next" ? null : scrollTo;
   const item = stopId ? document.querySelector(`li.stop[data-stop="${stopId}"]`) : null;
-  if (item) item.scrollIntoView({ block: "center" });
+  if (!item) return;
+  // The status bar is sticky: the card must sit wholly below it, not half under it.
+  const barHeight = document.getElementById("status").getBoundingClientRect().height;
+  window.scrollTo({ top: scrollTopBelowBar({ itemTop: item.getBoundingClientRect().top, scrollY: window.scrollY, barHeight }), behavior: "instant" });
 }
 
 // --- recording what the driver did ----------------------------------------------------------
@@ -396,12 +414,22 @@ function wholeNumber(form, name, label, max) {
 async function recordOutcome(stop, type, form, photo, pad) {
   const note = String(new FormData(form).get("note") || "").trim().slice(0, 200);
   const isComplete = type === "complete";
+  let reason = note;
+  if (type === "skip") {
+    try {
+      reason = skipReasonText(String(new FormData(form).get("skip_reason") || ""), note);
+    } catch (failure) {
+      if (failure instanceof MissingReasonError) throw new Error(t("skipReasonMissing"));
+      throw failure;
+    }
+  }
   const actions = stopActions({
     stop,
     type,
     cash: isComplete ? wholeNumber(form, "cash", t("cashCollected"), 1000000) : 0,
     empties: isComplete ? wholeNumber(form, "empties", t("emptiesCollected"), 200) : 0,
     note,
+    reason,
     occurredAt: new Date().toISOString(),
   });
   const day = state.day;
@@ -563,14 +591,19 @@ function startLiveUpdates() {
     } catch {
       return;
     }
-    if (message && message.type === "ready") document.body.dataset.live = "true";
+    if (message && message.type === "ready") {
+      document.body.dataset.live = "true";
+      state.socketAttempt = 0;
+    }
     if (message && message.type === "changes") pullChanges().catch((error) => console.warn("changes failed", error));
   });
   socket.addEventListener("close", (event) => {
     document.body.dataset.live = "false";
     if (state.socket === socket) state.socket = null;
     if (event.code === 4401) return;
-    setTimeout(() => document.visibilityState === "visible" && startLiveUpdates(), 5000);
+    const delay = reconnectDelay(state.socketAttempt);
+    state.socketAttempt += 1;
+    setTimeout(() => document.visibilityState === "visible" && startLiveUpdates(), delay);
   });
 }
 
@@ -696,7 +729,7 @@ async function main() {
   state.policy = { ...DEFAULT_POLICY, ...((await state.store.getMeta("policy")) || {}) };
   const purge = await state.store.purgeExpired({ days: state.policy.purge_after_days || 7 });
   if (purge.purged.length || purge.sessionPurged) state.notice = t("purged", { days: state.policy.purge_after_days || 7 });
-  state.api = createApi({ getToken: async () => state.session && state.session.token });
+  state.api = createApi({ getToken: async () => state.session && state.session.token, getLanguage: language });
   state.sync = new SyncManager({ store: state.store, api: state.api, onChanges: () => pullChanges() });
   state.session = await state.store.loadSession();
   registerServiceWorker();
