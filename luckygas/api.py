@@ -12,6 +12,7 @@ requests needs, anything the JSON decoder refuses) is a 400, never a 500.
 
 import json
 import logging
+import math
 from typing import Any
 
 from django.conf import settings
@@ -82,7 +83,7 @@ class JSONParser(parsers.JSONParser):
                 declared = None
         data = read_limited(stream, max_body_bytes(parser_context), declared)
         try:
-            decoded = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+            decoded = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float)
         except UnicodeDecodeError as error:
             raise exceptions.ParseError(_("The request body is not valid UTF-8.")) from error
         except RecursionError as error:
@@ -101,6 +102,14 @@ class JSONParser(parsers.JSONParser):
 def _refuse_constant(name: str) -> None:
     # NaN and Infinity are not JSON; Python's decoder accepts them unless told otherwise.
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 overflows to infinity, which no database column or JSON document can hold.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ empty bodies.
 """
 
 import json
+import math
 from typing import Any
 from urllib.parse import quote
 
@@ -82,8 +83,19 @@ def encode_json(value: Any, *, escaped: bool = False) -> bytes:
     """JSON as a client sends it: raw UTF-8 (lone surrogates become invalid bytes), or escaped as
     a browser's JSON.stringify writes them (\\ud83d, valid JSON text naming an invalid character)."""
     if escaped:
-        return json.dumps(value, ensure_ascii=True).encode()
+        # JSON.stringify writes NaN and ±Infinity as null; a browser never sends them.
+        return json.dumps(_browser_numbers(value), ensure_ascii=True).encode()
     return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _browser_numbers(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _browser_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_browser_numbers(item) for item in value]
+    return value
 
 
 def hostile_json_object(field_names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
