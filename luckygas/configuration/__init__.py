@@ -29,7 +29,7 @@ KIND_TEXT = {
     "str": "text",
     "int": "integer",
     "float": "number",
-    "bool": "boolean (1/0, true/false, yes/no, on/off)",
+    "bool": "boolean",
     "list": "comma-separated list",
     "path": "path",
     "url": "URL",
@@ -122,3 +122,9 @@ def _sms_value(kind: str, raw: str | None, default: Any) -> Any:
     if kind == "sms_flag":
         return text not in {"0", "false", "no"}
     raise ValueError(kind)
+
+
+def read_again(*names: str) -> dict[str, Any]:
+    """`names` read from the current environment as settings.py reads them (for test rigs that set both)."""
+    reader = Reader(environ.Env())
+    return {name: reader(name) for name in names}

@@ -94,7 +94,7 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     declare(
         "REDIS_URL",
-        "str",
+        "url",
         "",
         "Redis for cache, Channels and the Celery broker",
         secret=True,
