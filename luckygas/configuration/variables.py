@@ -2,6 +2,8 @@
 
 from luckygas.configuration import BEAT, TICKER, WEB, WORKER, Variable, declare
 
+ENTRYPOINT = "deploy/docker-entrypoint.sh"
+
 _SMS = (WEB, WORKER, BEAT)
 _BANKING = (WEB, WORKER, BEAT)
 
@@ -416,5 +418,25 @@ VARIABLES: tuple[Variable, ...] = (
         "service name of the traces",
         read_in="luckygas/tracing.py",
         default_text="the process (`web`, `worker`, …)",
+    ),
+    # --- Read by the image's entrypoint (deploy/docker-entrypoint.sh) -------------------------
+    declare("CELERY_QUEUES", "list", ["default"], "queues a worker consumes", processes=(WORKER,), read_in=ENTRYPOINT),
+    declare("CELERY_CONCURRENCY", "int", 2, "task processes per worker", processes=(WORKER,), read_in=ENTRYPOINT),
+    declare("CELERY_LOG_LEVEL", "str", "INFO", "Celery's log level", processes=(WORKER, BEAT), read_in=ENTRYPOINT),
+    declare(
+        "WAIT_FOR_MIGRATIONS_TIMEOUT",
+        "int",
+        1800,
+        "seconds web's init container waits for the release's migrations",
+        processes=(WEB,),
+        read_in=ENTRYPOINT,
+    ),
+    declare(
+        "WAIT_FOR_MIGRATIONS_INTERVAL",
+        "int",
+        5,
+        "seconds between two checks for pending migrations",
+        processes=(WEB,),
+        read_in=ENTRYPOINT,
     ),
 )

@@ -24,6 +24,10 @@ READS = [
 ]
 
 
+SHELL_READ = re.compile(r"\$\{([A-Z][A-Z0-9_]*)")
+SHELL_SCRIPTS = ["deploy/docker-entrypoint.sh"]
+
+
 def reads_in(text: str) -> list[str]:
     """Names of environment variables `text` reads (by any of the ways the code has used)."""
     return [match.group(1) for pattern in READS for match in pattern.finditer(text)]
@@ -40,7 +44,10 @@ def application_sources() -> dict[str, str]:
 
 
 def reads_by_file() -> dict[str, list[str]]:
-    return {path: names for path, text in application_sources().items() if (names := reads_in(text))}
+    reads = {path: names for path, text in application_sources().items() if (names := reads_in(text))}
+    for script in SHELL_SCRIPTS:
+        reads[script] = SHELL_READ.findall((ROOT / script).read_text(encoding="utf-8"))
+    return reads
 
 
 def test_the_scan_finds_every_way_of_reading_the_environment():
@@ -86,7 +93,7 @@ def test_the_app_conf_modules_read_no_environment():
 def test_each_variable_is_declared_once_with_a_meaning_and_processes():
     names = [variable.name for variable in VARIABLES]
 
-    assert len(names) == len(set(names)) == len(BY_NAME) == 88
+    assert len(names) == len(set(names)) == len(BY_NAME) == 93
     for variable in VARIABLES:
         assert variable.meaning, variable.name
         assert variable.processes, variable.name
