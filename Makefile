@@ -19,7 +19,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luc
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools
+.PHONY: help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools config-docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -107,6 +107,9 @@ lint: install-dev ## ruff check and ruff format --check
 format: install-dev ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+config-docs: $(VENV)/.installed ## regenerate README.md's configuration table from luckygas/configuration
+	$(PY) -m luckygas.configuration.docs
 
 static: install assets ## collect static files for production-like serving (whitenoise)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only-key-0123456789abcdefghijklmnop $(PY) manage.py collectstatic --no-input -v0

@@ -16,11 +16,11 @@ class CircuitBreaker:
     """Per-bank breaker whose state lives in the shared cache (Redis), so all workers agree."""
 
     def __init__(self, bank_code: str, *, threshold: int = FAILURE_THRESHOLD, cooldown: float | None = None) -> None:
-        from banking.conf import breaker_cooldown_seconds
+        from django.conf import settings
 
         self.bank_code = bank_code
         self.threshold = threshold
-        self.cooldown = breaker_cooldown_seconds() if cooldown is None else cooldown
+        self.cooldown = settings.BANKING_BREAKER_COOLDOWN_SECONDS if cooldown is None else cooldown
         self._failures_key = f"banking:breaker:{bank_code}:failures"
         self._opened_key = f"banking:breaker:{bank_code}:opened_at"
 

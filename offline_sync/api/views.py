@@ -4,6 +4,7 @@ import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,10 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from luckygas.api import JSONParser, error_response, flatten_errors
-from offline_sync import conf, selectors, services
+from offline_sync import constants, selectors, services
 from offline_sync.api import serializers as s
 from offline_sync.api.authentication import DeviceTokenAuthentication, HasDevice
 from offline_sync.models import DriverDevice, MediaUpload
+from offline_sync.services.notifications import web_push_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -286,10 +288,9 @@ class MediaApi(DeviceApiView):
             return error_response(
                 400, "invalid", _("Must be a valid UUID."), {"media_id": [_("Must be a valid UUID.")]}
             )
-        if content_length(request) > conf.MEDIA_MAX_BYTES:
-            return error_response(
-                413, "too_large", _("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}
-            )
+        if content_length(request) > settings.SYNC_MEDIA_MAX_BYTES:
+            limit = settings.SYNC_MEDIA_MAX_BYTES
+            return error_response(413, "too_large", _("The file is larger than %(limit)s bytes.") % {"limit": limit})
         media, created = services.media_upload(
             device=self.device(request),
             media_id=parsed,
@@ -348,7 +349,7 @@ class ChangeFeedApi(DeviceApiView):
         output = {
             "changes": changes,
             "cursor": changes[-1].pk if changes else cursor,
-            "has_more": len(changes) == conf.MAX_CHANGES_PER_PAGE,
+            "has_more": len(changes) == constants.MAX_CHANGES_PER_PAGE,
             "server_time": timezone.now(),
         }
         return Response(s.ChangesOutputSerializer(output).data)
@@ -383,4 +384,4 @@ class WebPushKeyApi(APIView):
 
     @extend_schema(tags=[TAG], responses={200: s.WebPushKeySerializer}, auth=[])
     def get(self, request: Request) -> Response:
-        return Response({"public_key": conf.VAPID_PUBLIC_KEY, "enabled": conf.web_push_enabled()})
+        return Response({"public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY, "enabled": web_push_enabled()})

@@ -4,13 +4,14 @@ import hashlib
 import io
 import uuid
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luckygas.errors import DomainError
-from offline_sync import conf
+from offline_sync import constants
 from offline_sync.models import (
     DriverDevice,
     MediaUpload,
@@ -42,10 +43,10 @@ def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha2
         )
     if media.is_uploaded:
         return media, False
-    if len(data) > conf.MEDIA_MAX_BYTES:
+    if len(data) > settings.SYNC_MEDIA_MAX_BYTES:
         raise MediaError(
             code="too_large",
-            errors={"file": [_("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}]},
+            errors={"file": [_("The file is larger than %(limit)s bytes.") % {"limit": settings.SYNC_MEDIA_MAX_BYTES}]},
         )
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -56,11 +57,11 @@ def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha2
         raise MediaError(
             code="corrupt_image", errors={"file": [_("This is not a readable JPEG, PNG or WebP image.")]}
         ) from error
-    if image_format not in conf.MEDIA_FORMATS:
+    if image_format not in constants.MEDIA_FORMATS:
         raise MediaError(
             code="unsupported_format", errors={"file": [_("Only JPEG, PNG and WebP images are accepted.")]}
         )
-    if max(width, height) > conf.MEDIA_MAX_LONG_SIDE or min(width, height) > conf.MEDIA_MAX_SHORT_SIDE:
+    if max(width, height) > constants.MEDIA_MAX_LONG_SIDE or min(width, height) > constants.MEDIA_MAX_SHORT_SIDE:
         raise MediaError(
             code="too_many_pixels",
             errors={
@@ -79,7 +80,7 @@ def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha2
         if locked.is_uploaded:
             return locked, False
         locked.file.save(f"{locked.pk}.{extension}", ContentFile(data), save=False)
-        locked.content_type = conf.MEDIA_FORMATS[image_format]
+        locked.content_type = constants.MEDIA_FORMATS[image_format]
         locked.width = width
         locked.height = height
         locked.uploaded_at = timezone.now()

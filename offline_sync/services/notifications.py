@@ -5,12 +5,17 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 
-from offline_sync import conf
 from offline_sync.consumers import driver_group
 from offline_sync.models import DriverDevice
 
 logger = logging.getLogger(__name__)
+
+
+def web_push_enabled() -> bool:
+    """Web Push is skipped unless both VAPID keys are configured."""
+    return bool(settings.WEBPUSH_VAPID_PRIVATE_KEY and settings.WEBPUSH_VAPID_PUBLIC_KEY)
 
 
 class WebPushUnavailableError(ConnectionError):
@@ -36,7 +41,7 @@ def web_push_send(*, device_pk: int, payload: dict) -> str:
     """
     from pywebpush import WebPushException, webpush  # heavy import, only where it is used
 
-    if not conf.web_push_enabled():
+    if not web_push_enabled():
         return "disabled"
     device = DriverDevice.objects.filter(pk=device_pk, is_revoked=False).first()
     if device is None or not device.push_subscription:
@@ -45,8 +50,8 @@ def web_push_send(*, device_pk: int, payload: dict) -> str:
         webpush(
             subscription_info=device.push_subscription,
             data=json.dumps(payload),
-            vapid_private_key=conf.VAPID_PRIVATE_KEY,
-            vapid_claims={"sub": conf.VAPID_SUBJECT},
+            vapid_private_key=settings.WEBPUSH_VAPID_PRIVATE_KEY,
+            vapid_claims={"sub": settings.WEBPUSH_VAPID_SUBJECT},
             ttl=3600,
             timeout=10,
         )

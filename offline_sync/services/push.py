@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from luckygas import text
 from luckygas.delivery import services as delivery_services
-from offline_sync import conf, metrics
+from offline_sync import constants, metrics
 from offline_sync.models import (
     ActionType,
     ChangeKind,
@@ -76,7 +77,7 @@ def sync_push(
     Raises SeqGapError (nothing applied) when the first new action is not the device's next
     seq, ActionIdReusedError when a known id comes with another body, DeviceRevokedError, and
     django.db.OperationalError (nothing applied; the API answers 503) when a lock is not had
-    within conf.PUSH_LOCK_TIMEOUT_MS. Stop changes go through the core's RouteStopBatch, so
+    within settings.SYNC_PUSH_LOCK_TIMEOUT_MS. Stop changes go through the core's RouteStopBatch, so
     the queries of a push do not grow with its number of actions.
     """
     received_at = timezone.now()
@@ -139,7 +140,7 @@ def sync_push(
             flags: list[str] = []
             effective_at = None
             if action.occurred_at is not None:
-                if action.occurred_at > received_at + datetime.timedelta(seconds=conf.FUTURE_TOLERANCE_SECONDS):
+                if action.occurred_at > received_at + datetime.timedelta(seconds=constants.FUTURE_TOLERANCE_SECONDS):
                     flags.append(ClockFlag.FUTURE)
                 if latest_occurred is not None and action.occurred_at < latest_occurred:
                     flags.append(ClockFlag.OUT_OF_ORDER)
@@ -231,7 +232,7 @@ def _set_lock_timeout() -> None:
     """Wait at most PUSH_LOCK_TIMEOUT_MS for a lock (the device, its stops): then the push fails with 503."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{conf.PUSH_LOCK_TIMEOUT_MS}ms"])
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.SYNC_PUSH_LOCK_TIMEOUT_MS}ms"])
 
 
 def _notes_of(actions: Sequence[ActionInput]) -> dict[int, list[tuple[int, str, int]]]:

@@ -94,11 +94,11 @@ def test_a_coming_year_without_holidays_is_reported_within_the_horizon() -> None
 
 
 def test_the_daily_check_logs_and_emails_finance_when_a_year_is_missing(
-    mailoutbox, monkeypatch, caplog: pytest.LogCaptureFixture
+    mailoutbox, settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     from banking import tasks
 
-    monkeypatch.setenv("BANKING_FINANCE_EMAILS", "finance@luckygas.example")
+    settings.BANKING_FINANCE_EMAILS = ["finance@luckygas.example"]
     assert tasks.check_calendar() == []
     assert mailoutbox == []
     # when nobody entered this year's holidays

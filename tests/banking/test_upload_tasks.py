@@ -28,10 +28,10 @@ def test_a_bank_that_is_down_does_not_hold_up_another(
     business_day_today,
     office_clerk,
     manager,
-    monkeypatch,
+    settings,
 ) -> None:
-    monkeypatch.setenv("BANKING_TRANSPORT_MAX_ATTEMPTS", "2")
-    monkeypatch.setenv("BANKING_TRANSPORT_BACKOFF_SECONDS", "0.05")
+    settings.BANKING_TRANSPORT_MAX_ATTEMPTS = 2
+    settings.BANKING_TRANSPORT_BACKOFF_SECONDS = 0.05
     down = make_bank(server=sshd, code="812", sending_unit="8120012", sftp_port=free_port())
     up = make_bank(server=sshd, code="822")
     first_down = generated_batch(down, 1, office_clerk, manager)
@@ -80,10 +80,10 @@ def upload_counts(client) -> dict[tuple[str, str], float]:
 
 
 def test_uploads_are_counted_on_metrics_by_bank_and_result(
-    client, sshd, bank_keys, business_day_today, office_clerk, manager, monkeypatch
+    client, sshd, bank_keys, business_day_today, office_clerk, manager, settings
 ) -> None:
     # given
-    monkeypatch.setenv("BANKING_TRANSPORT_MAX_ATTEMPTS", "1")
+    settings.BANKING_TRANSPORT_MAX_ATTEMPTS = 1
     down = make_bank(server=sshd, code="812", sending_unit="8120012", sftp_port=free_port())
     up = make_bank(server=sshd, code="822")
     failing = generated_batch(down, 1, office_clerk, manager)

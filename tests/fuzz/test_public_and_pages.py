@@ -34,11 +34,11 @@ TWILIO_FIELDS = ["MessageSid", "MessageStatus", "SmsStatus", "ErrorCode", "From"
 
 
 @pytest.fixture(autouse=True)
-def _callback_secrets(monkeypatch):
-    monkeypatch.setenv("SMS_BODY_KEYS", Fernet.generate_key().decode())
-    monkeypatch.setenv("SMS_CALLBACK_TOKEN", CALLBACK_TOKEN)
-    monkeypatch.setenv("SMS_TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
-    monkeypatch.setenv("SMS_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+def _callback_secrets(settings):
+    settings.SMS_BODY_KEYS = Fernet.generate_key().decode()
+    settings.SMS_CALLBACK_TOKEN = CALLBACK_TOKEN
+    settings.SMS_TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+    settings.SMS_TWILIO_ACCOUNT_SID = "AC" + "0" * 32
 
 
 @pytest.mark.parametrize("page", DASHBOARD_PAGES)
