@@ -100,13 +100,15 @@ system-packages: ## install the Debian packages the tests need (when root), or n
 check-services: install-dev
 	@$(TEST_ENV) $(PY) manage.py check_services
 
-lint: install-dev ## ruff check and ruff format --check
+lint: install-dev node_modules/.package-lock.json ## ruff check, ruff format --check, ESLint and Prettier --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	npm run --silent lint
 
 format: install-dev ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	npm run --silent format
 
 static: install assets ## collect static files for production-like serving (whitenoise)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only-key-0123456789abcdefghijklmnop $(PY) manage.py collectstatic --no-input -v0

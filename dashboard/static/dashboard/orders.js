@@ -74,7 +74,9 @@ async function loadOrders() {
     answer = await response.json();
     if (request !== orders.request) return;
     if (!response.ok) {
-      fillRows(orders.card.querySelector('[data-table="orders"]'), [[{ text: Object.values(answer).flat().join(" ") }]]);
+      fillRows(orders.card.querySelector('[data-table="orders"]'), [
+        [{ text: Object.values(answer).flat().join(" ") }],
+      ]);
       return;
     }
   } catch (error) {

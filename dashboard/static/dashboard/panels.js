@@ -3,7 +3,18 @@
 
 import { drawChart } from "./charts.js";
 import { el, fillRows, state, t } from "./context.js";
-import { ago, comparison, format, formatDate, formatDateTime, money, number, pad, percentWidth, pick } from "./format.js";
+import {
+  ago,
+  comparison,
+  format,
+  formatDate,
+  formatDateTime,
+  money,
+  number,
+  pad,
+  percentWidth,
+  pick,
+} from "./format.js";
 
 const PIPELINE_COLOURS = ["#9fb8d6", "#6b9bd1", "#3f7cc4", "#f0a830", "#2e9e6a", "#d9534f", "#adb5bd"];
 

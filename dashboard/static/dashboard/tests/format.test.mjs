@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import {
-  ago,
-  comparison,
-  format,
-  formatDate,
-  formatDateTime,
-  percentWidth,
-  pick,
-  pushAction,
-} from "../format.js";
+import { ago, comparison, format, formatDate, formatDateTime, percentWidth, pick, pushAction } from "../format.js";
 
 const t = { seconds: "%s 秒", minutes: "%s 分鐘", updatedAgo: "%s前更新" };
 

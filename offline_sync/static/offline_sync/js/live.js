@@ -46,7 +46,7 @@ export function startLiveUpdates() {
   state.socket = socket;
   socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "auth", token: state.session.token })));
   socket.addEventListener("message", (event) => {
-    let message = null;
+    let message;
     try {
       message = JSON.parse(event.data);
     } catch {

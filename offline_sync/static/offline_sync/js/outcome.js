@@ -17,7 +17,7 @@ function outcomeReason(type, data, note) {
   try {
     return skipReasonText(String(data.get("skip_reason") || ""), note);
   } catch (failure) {
-    if (failure instanceof MissingReasonError) throw new Error(t("skipReasonMissing"));
+    if (failure instanceof MissingReasonError) throw new Error(t("skipReasonMissing"), { cause: failure });
     throw failure;
   }
 }
@@ -55,7 +55,12 @@ export async function recordOutcome(stop, type, form, photo, pad) {
     const actionId = crypto.randomUUID();
     const sha256 = await sha256Hex(await item.blob.arrayBuffer());
     // The server binds the bytes to this action, so a photo never lands on another stop.
-    actions.push({ id: actionId, type: "attach_media", ...base, payload: { media_id: mediaId, kind: item.kind, sha256 } });
+    actions.push({
+      id: actionId,
+      type: "attach_media",
+      ...base,
+      payload: { media_id: mediaId, kind: item.kind, sha256 },
+    });
     media.push({
       id: mediaId,
       stop: stop.id,

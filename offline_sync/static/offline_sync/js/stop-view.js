@@ -11,12 +11,7 @@ import { state } from "./state.js";
 import { effectiveStatus, itemsText, money, telHref } from "./stops.js";
 
 function numberField(label, name, max, value) {
-  return h(
-    "label",
-    {},
-    label,
-    h("input", { name, type: "number", inputmode: "numeric", min: 0, max, step: 1, value }),
-  );
+  return h("label", {}, label, h("input", { name, type: "number", inputmode: "numeric", min: 0, max, step: 1, value }));
 }
 
 function outcomeButtons({ isOpen, error, submit }) {

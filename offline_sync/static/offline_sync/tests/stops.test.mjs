@@ -15,7 +15,13 @@ import {
   wholeNumber,
 } from "../js/stops.js";
 
-const stop = (id, sequence, status = "pending", extra = {}) => ({ id, sequence, status, customer_name: `C${id}`, ...extra });
+const stop = (id, sequence, status = "pending", extra = {}) => ({
+  id,
+  sequence,
+  status,
+  customer_name: `C${id}`,
+  ...extra,
+});
 
 test("the driver's latest unsynced outcome wins over the server's status", () => {
   const pending = [
@@ -49,12 +55,20 @@ test("the list shows the route's stops in sequence without the cancelled ones", 
 test("the next stop is the first in sequence still pending for the driver", () => {
   const route = { stops: [stop(1, 1), stop(2, 2), stop(3, 3)] };
   assert.equal(nextPendingStop(route, [{ stop: 1, type: "complete" }]).id, 2);
-  assert.equal(nextPendingStop(route, [1, 2, 3].map((id) => ({ stop: id, type: "fail" }))), null);
+  assert.equal(
+    nextPendingStop(
+      route,
+      [1, 2, 3].map((id) => ({ stop: id, type: "fail" })),
+    ),
+    null,
+  );
   assert.equal(nextPendingStop(null, []), null);
 });
 
 test("a fresh route keeps the driver's outcomes only where the server still says pending", () => {
-  const previous = { stops: [stop(1, 1, "pending", { local_status: "delivered" }), stop(2, 2, "pending", { local_status: "skipped" })] };
+  const previous = {
+    stops: [stop(1, 1, "pending", { local_status: "delivered" }), stop(2, 2, "pending", { local_status: "skipped" })],
+  };
   const fresh = { stops: [stop(1, 1, "pending"), stop(2, 2, "delivered"), stop(3, 3)] };
   keepLocalStatus(fresh, previous);
   assert.deepEqual(
