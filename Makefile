@@ -100,13 +100,15 @@ system-packages: ## install the Debian packages the tests need (when root), or n
 check-services: install-dev
 	@$(TEST_ENV) $(PY) manage.py check_services
 
-lint: install-dev ## ruff check and ruff format --check
+lint: install-dev node_modules/.package-lock.json ## ruff check, ruff format --check, ESLint and Prettier --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	npm run --silent lint
 
 format: install-dev ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	npm run --silent format
 
 config-docs: $(VENV)/.installed ## regenerate README.md's configuration table from luckygas/configuration
 	$(PY) -m luckygas.configuration.docs

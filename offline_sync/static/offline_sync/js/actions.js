@@ -3,7 +3,16 @@
 // `attach_media`), so the server keeps the cash, the empties and the note even when the
 // outcome itself conflicts (say the office cancelled the stop meanwhile).
 // A skip or a failure carries `reason` (for a skip, the chosen reason and the note; see skip.js).
-export function stopActions({ stop, type, cash, empties, note, reason = note, occurredAt, newId = () => crypto.randomUUID() }) {
+export function stopActions({
+  stop,
+  type,
+  cash,
+  empties,
+  note,
+  reason = note,
+  occurredAt,
+  newId = () => crypto.randomUUID(),
+}) {
   const base = { stop: stop.id, base_version: stop.version, occurred_at: occurredAt };
   const actions = [{ id: newId(), type, ...base, payload: type === "complete" ? {} : { reason } }];
   if (type === "complete") {

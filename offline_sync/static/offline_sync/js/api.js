@@ -22,9 +22,18 @@ function coordinate(value) {
 
 // `getLanguage` names the language the driver chose in the app ("zh-Hant" or "en"): every call
 // sends it as Accept-Language, so the server answers the whole response in that one language.
-export function createApi({ getToken, getLanguage = () => "zh-Hant", base = API_BASE, fetchImpl = (...args) => fetch(...args) } = {}) {
+export function createApi({
+  getToken,
+  getLanguage = () => "zh-Hant",
+  base = API_BASE,
+  fetchImpl = (...args) => fetch(...args),
+} = {}) {
   async function request(method, path, { json, body, headers = {}, auth = true } = {}) {
-    const init = { method, headers: { Accept: "application/json", "Accept-Language": getLanguage(), ...headers }, cache: "no-store" };
+    const init = {
+      method,
+      headers: { Accept: "application/json", "Accept-Language": getLanguage(), ...headers },
+      cache: "no-store",
+    };
     if (auth) {
       const token = await getToken();
       if (!token) throw new HttpError(401, { code: "no_session", detail: "Not logged in." });

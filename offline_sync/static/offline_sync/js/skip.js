@@ -4,7 +4,14 @@
 // the office reads every skipped stop in the same words.
 import { MESSAGES } from "./i18n.js";
 
-export const SKIP_REASONS = ["customer_absent", "customer_refused", "wrong_address", "no_access", "out_of_time", "other"];
+export const SKIP_REASONS = [
+  "customer_absent",
+  "customer_refused",
+  "wrong_address",
+  "no_access",
+  "out_of_time",
+  "other",
+];
 
 export const REASON_MAX_LENGTH = 200;
 

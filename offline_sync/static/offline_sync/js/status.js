@@ -4,7 +4,8 @@
 // sync", not a claim that the server has everything).
 export function queueStatus({ loaded, waiting, online }) {
   if (!loaded) return { key: "queueChecking", className: "checking", values: {} };
-  if (waiting > 0) return { key: online ? "waiting" : "savedOnPhone", className: "waiting", values: { count: waiting } };
+  if (waiting > 0)
+    return { key: online ? "waiting" : "savedOnPhone", className: "waiting", values: { count: waiting } };
   return { key: online ? "allSynced" : "nothingWaiting", className: "synced", values: {} };
 }
 

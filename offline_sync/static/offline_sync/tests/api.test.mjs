@@ -14,7 +14,12 @@ function recordingFetch(calls) {
 test("every API call sends the driver's chosen language as Accept-Language", async () => {
   const calls = [];
   let chosen = "zh-Hant";
-  const api = createApi({ getToken: async () => "token-1", getLanguage: () => chosen, base: "/api/v1/driver/", fetchImpl: recordingFetch(calls) });
+  const api = createApi({
+    getToken: async () => "token-1",
+    getLanguage: () => chosen,
+    base: "/api/v1/driver/",
+    fetchImpl: recordingFetch(calls),
+  });
   await api.login({ username: "driver1", password: "pw", deviceId: "d-1" });
   chosen = "en";
   await api.login({ username: "driver1", password: "pw", deviceId: "d-1" });

@@ -4,8 +4,14 @@ import { test } from "node:test";
 import { reconnectDelay } from "../js/backoff.js";
 
 test("the delay doubles with each failed attempt, half of it random", () => {
-  assert.deepEqual([0, 1, 2, 3].map((attempt) => reconnectDelay(attempt, { random: () => 0 })), [500, 1000, 2000, 4000]);
-  assert.deepEqual([0, 1, 2, 3].map((attempt) => reconnectDelay(attempt, { random: () => 1 })), [1000, 2000, 4000, 8000]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((attempt) => reconnectDelay(attempt, { random: () => 0 })),
+    [500, 1000, 2000, 4000],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3].map((attempt) => reconnectDelay(attempt, { random: () => 1 })),
+    [1000, 2000, 4000, 8000],
+  );
 });
 
 test("the delay never exceeds 30 seconds however many attempts failed", () => {

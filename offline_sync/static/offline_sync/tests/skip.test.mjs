@@ -30,6 +30,22 @@ test("every skip reason has a label in both languages", () => {
 
 test("the skip action carries the composed reason as its payload", () => {
   const reason = skipReasonText("no_access", "社區門禁");
-  const [action] = stopActions({ stop: { id: 7, version: 2 }, type: "skip", cash: 0, empties: 0, note: "社區門禁", reason, occurredAt: "2026-12-04T10:00:00+08:00", newId: () => "id-1" });
-  assert.deepEqual(action, { id: "id-1", type: "skip", stop: 7, base_version: 2, occurred_at: "2026-12-04T10:00:00+08:00", payload: { reason: "無法進入（門禁、封路）：社區門禁" } });
+  const [action] = stopActions({
+    stop: { id: 7, version: 2 },
+    type: "skip",
+    cash: 0,
+    empties: 0,
+    note: "社區門禁",
+    reason,
+    occurredAt: "2026-12-04T10:00:00+08:00",
+    newId: () => "id-1",
+  });
+  assert.deepEqual(action, {
+    id: "id-1",
+    type: "skip",
+    stop: 7,
+    base_version: 2,
+    occurred_at: "2026-12-04T10:00:00+08:00",
+    payload: { reason: "無法進入（門禁、封路）：社區門禁" },
+  });
 });
