@@ -4,6 +4,9 @@ Each check-and-consume runs as one Lua script, so two workers can never both tak
 token. Redis only holds counters that can be rebuilt: a missing daily or per-minute counter is
 re-seeded from the database (the script asks for the seed), a lost bucket starts full and a lost
 circuit starts closed.
+
+Without a Redis URL (the embedded default, one process) the same decisions are taken in
+process by sms/limits_local.py, so `sms_send` on `make run` serves instead of failing.
 """
 
 import datetime
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 
 import redis
 
-from sms import conf
+from sms import conf, limits_local
 
 _ACQUIRE = """
 -- KEYS: customer day counter (or ""), system minute counter, provider bucket
@@ -122,6 +125,13 @@ def client() -> redis.Redis:
         return _clients[url]
 
 
+def _run(script: str, local: Callable[[list[str], list[object]], object], keys: list[str], args: list) -> object:
+    """Run a Lua script in the shared Redis, or its in-process twin when there is no Redis."""
+    if not conf.redis_url():
+        return local(keys, args)
+    return client().register_script(script)(keys=keys, args=args)
+
+
 def key(*parts: object) -> str:
     return ":".join([conf.redis_prefix(), *(str(part) for part in parts)])
 
@@ -160,11 +170,12 @@ def acquire(
     rate = max(1, rate_per_second)
     capacity = max(rate, segments)
     seeds = [-1, -1]
-    script = client().register_script(_ACQUIRE)
     for _round in range(3):
-        code, retry_ms = script(
-            keys=keys,
-            args=[
+        code, retry_ms = _run(
+            _ACQUIRE,
+            limits_local.acquire,
+            keys,
+            [
                 segments,
                 conf.customer_limit_per_day(),
                 seeds[0],
@@ -178,7 +189,7 @@ def acquire(
                 _ms(now),
                 "1" if count_message else "0",
             ],
-        )
+        )  # type: ignore[misc]
         if code == -1:
             seeds[0] = customer_seed()
             continue
@@ -196,23 +207,29 @@ def acquire(
 
 
 def circuit_allows(*, provider: str, now: datetime.datetime, probe_ttl_seconds: int = 30) -> bool:
-    script = client().register_script(_CIRCUIT_ALLOW)
-    return bool(script(keys=[key("circuit", provider)], args=[_ms(now), probe_ttl_seconds * 1000]))
+    return bool(
+        _run(
+            _CIRCUIT_ALLOW, limits_local.circuit_allow, [key("circuit", provider)], [_ms(now), probe_ttl_seconds * 1000]
+        )
+    )
 
 
 def circuit_record(
     *, provider: str, is_success: bool, threshold: int, cooldown_seconds: int, now: datetime.datetime
 ) -> str:
-    script = client().register_script(_CIRCUIT_RECORD)
-    state = script(
-        keys=[key("circuit", provider)], args=["1" if is_success else "0", threshold, cooldown_seconds * 1000, _ms(now)]
+    state = _run(
+        _CIRCUIT_RECORD,
+        limits_local.circuit_record,
+        [key("circuit", provider)],
+        ["1" if is_success else "0", threshold, cooldown_seconds * 1000, _ms(now)],
     )
     return state.decode() if isinstance(state, bytes) else str(state)
 
 
 def circuit_state(*, provider: str, now: datetime.datetime) -> str:
     """closed, open or half_open (an open circuit whose cooldown is over reads as half_open)."""
-    values = client().hgetall(key("circuit", provider))
+    circuit = key("circuit", provider)
+    values = client().hgetall(circuit) if conf.redis_url() else limits_local.circuit_values(circuit)
     state = values.get(b"state", b"closed").decode()
     if state == "open" and _ms(now) >= int(float(values.get(b"open_until", b"0"))):
         return "half_open"
@@ -220,5 +237,4 @@ def circuit_state(*, provider: str, now: datetime.datetime) -> str:
 
 
 def window_hit(*, name: str, window_seconds: int) -> int:
-    script = client().register_script(_WINDOW_HIT)
-    return int(script(keys=[key("window", name)], args=[window_seconds]))
+    return int(_run(_WINDOW_HIT, limits_local.window_hit, [key("window", name)], [window_seconds]))  # type: ignore[arg-type]
