@@ -8,6 +8,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from luckygas import feature_flags
 from sms import conf, crypto, limits
 from sms.models import (
     ATTEMPT_FINAL,
@@ -39,6 +40,8 @@ from sms.services.status import (
 )
 
 logger = logging.getLogger(__name__)
+MARKETING_SWITCHED_OFF = "marketing switched off"
+MARKETING_SWITCH_RECHECK = datetime.timedelta(minutes=5)
 
 
 def _claim(message_id: int, now: datetime.datetime) -> bool:
@@ -153,6 +156,9 @@ def _dispatch_claimed(*, message_id: int, now: datetime.datetime) -> str:
                     lease_until=None,
                 )
             return "no_consent"
+        if not feature_flags.sms_marketing_is_enabled():
+            # Held, not failed: the office may switch marketing back on; until then look again later.
+            return _defer(message, until=now + MARKETING_SWITCH_RECHECK, reason=MARKETING_SWITCHED_OFF, now=now)
         window_start = _next_marketing_start(now)
         if window_start is not None:
             return _defer(message, until=window_start, reason="outside marketing hours", now=now)
