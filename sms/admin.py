@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -223,6 +224,10 @@ class ProviderEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+def _resend_label(provider: str) -> str:
+    return gettext("Resend via %(provider)s") % {"provider": ProviderName(provider).label}
+
+
 def _resend_action(provider: str):
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
         resent = 0
@@ -244,7 +249,8 @@ def _resend_action(provider: str):
             )
 
     action.__name__ = f"resend_via_{provider}"
-    action.short_description = _("Resend via %(provider)s") % {"provider": ProviderName(provider).label}
+    # Formatted when shown, so the label follows the request's language (not the one active at import).
+    action.short_description = lazy(_resend_label, str)(provider)
     action.allowed_permissions = ("change",)
     return action
 
