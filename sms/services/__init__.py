@@ -12,7 +12,13 @@ everything is importable from here.
 from sms.services.dispatch import attempt_recover, message_dispatch, unrecoverable_notice
 from sms.services.enqueue import check_marketing_text, message_enqueue
 from sms.services.receipts import provider_poll, receipt_record
-from sms.services.recipients import OPT_OUT_KEYWORDS, consent_record, inbound_record, opt_out_add
+from sms.services.recipients import (
+    OPT_OUT_KEYWORDS,
+    consent_record,
+    inbound_record,
+    opt_out_add,
+    opt_out_from_provider,
+)
 from sms.services.reconcile import critical_resend_due, message_resend, outbox_reconcile
 from sms.services.status import ATTEMPT_RANK, LEASE, MAX_TEMPORARY_RETRIES, RATE_LIMIT_CODES, TAIPEI, UNRECOVERABLE
 
@@ -33,6 +39,7 @@ __all__ = [
     "message_enqueue",
     "message_resend",
     "opt_out_add",
+    "opt_out_from_provider",
     "outbox_reconcile",
     "provider_poll",
     "receipt_record",

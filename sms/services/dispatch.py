@@ -27,6 +27,7 @@ from sms.models import (
     StatusChange,
 )
 from sms.providers import base, get_provider
+from sms.services.recipients import opt_out_from_provider
 from sms.services.status import (
     LEASE,
     MAX_TEMPORARY_RETRIES,
@@ -420,10 +421,7 @@ def _attempt_failed(*, attempt: Attempt, error: base.ProviderError, provider_row
         other_open = locked.attempts.exclude(pk=attempt.pk).exclude(status__in=ATTEMPT_FINAL).exists()
         if kind in (base.RECIPIENT, base.OPTED_OUT):
             if kind == base.OPTED_OUT:
-                OptOut.objects.get_or_create(
-                    phone=locked.phone,
-                    defaults={"source": OptOut.Source.PROVIDER, "note": f"{attempt.provider} {error.code}"},
-                )
+                opt_out_from_provider(phone=locked.phone, provider=attempt.provider, code=error.code.rpartition(":")[2])
             if not other_open:
                 _set_status(
                     message=locked,
