@@ -10,12 +10,12 @@ process by sms/limits_local.py, so `sms_send` on `make run` serves instead of fa
 """
 
 import datetime
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
 
+from luckygas.redis import redis_client
 from sms import conf, limits_local
 
 _ACQUIRE = """
@@ -106,9 +106,6 @@ if count == 1 then redis.call("EXPIRE", KEYS[1], ARGV[1]) end
 return count
 """
 
-_clients: dict[str, redis.Redis] = {}
-_lock = threading.Lock()
-
 OK = "ok"
 CUSTOMER_CAP = "customer_daily_cap"
 SYSTEM_CAP = "system_per_minute"
@@ -116,13 +113,7 @@ PROVIDER_RATE = "provider_rate"
 
 
 def client() -> redis.Redis:
-    url = conf.redis_url()
-    with _lock:
-        if url not in _clients:
-            _clients[url] = redis.Redis.from_url(
-                url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
-            )
-        return _clients[url]
+    return redis_client(conf.redis_url())
 
 
 def _run(script: str, local: Callable[[list[str], list[object]], object], keys: list[str], args: list) -> object:
