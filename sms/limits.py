@@ -1,4 +1,4 @@
-"""Sending limits and provider circuit breakers, shared by every worker through Redis.
+"""Sending limits and provider circuit breakers (luckygas/breaker.py), shared by every worker through Redis.
 
 Each check-and-consume runs as one Lua script, so two workers can never both take the last
 token. Redis only holds counters that can be rebuilt: a missing daily or per-minute counter is
@@ -6,7 +6,8 @@ re-seeded from the database (the script asks for the seed), a lost bucket starts
 circuit starts closed.
 
 Without a Redis URL (the embedded default, one process) the same decisions are taken in
-process by sms/limits_local.py, so `sms_send` on `make run` serves instead of failing.
+process (sms/limits_local.py and luckygas/breaker.py's LocalBreaker), so `sms_send` on
+`make run` serves instead of failing.
 """
 
 import datetime
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import redis
 
+from luckygas.breaker import Breaker, LocalBreaker, RedisBreaker
 from luckygas.redis import redis_client
 from sms import conf, limits_local
 
@@ -66,40 +68,6 @@ if count_message then redis.call("INCRBY", KEYS[2], segments) end
 return {bypassed, 0}
 """
 
-_CIRCUIT_ALLOW = """
--- KEYS: circuit hash. ARGV: now_ms, probe_ttl_ms. Returns 1 when the caller may send.
-local state = redis.call("HGET", KEYS[1], "state")
-local now_ms = tonumber(ARGV[1])
-if not state or state == "closed" then return 1 end
-if state == "open" then
-  if now_ms >= tonumber(redis.call("HGET", KEYS[1], "open_until") or "0") then
-    redis.call("HSET", KEYS[1], "state", "half_open", "probe_until", tostring(now_ms + tonumber(ARGV[2])))
-    return 1
-  end
-  return 0
-end
-if now_ms >= tonumber(redis.call("HGET", KEYS[1], "probe_until") or "0") then
-  redis.call("HSET", KEYS[1], "probe_until", tostring(now_ms + tonumber(ARGV[2])))
-  return 1
-end
-return 0
-"""
-
-_CIRCUIT_RECORD = """
--- KEYS: circuit hash. ARGV: success (1/0), threshold, cooldown_ms, now_ms. Returns the new state.
-if ARGV[1] == "1" then
-  redis.call("HSET", KEYS[1], "state", "closed", "failures", "0")
-  return "closed"
-end
-local state = redis.call("HGET", KEYS[1], "state") or "closed"
-local failures = redis.call("HINCRBY", KEYS[1], "failures", 1)
-if state == "half_open" or (state == "closed" and failures >= tonumber(ARGV[2])) then
-  redis.call("HSET", KEYS[1], "state", "open", "open_until", tostring(tonumber(ARGV[4]) + tonumber(ARGV[3])))
-  return "open"
-end
-return state
-"""
-
 _WINDOW_HIT = """
 local count = redis.call("INCR", KEYS[1])
 if count == 1 then redis.call("EXPIRE", KEYS[1], ARGV[1]) end
@@ -114,6 +82,10 @@ PROVIDER_RATE = "provider_rate"
 
 def client() -> redis.Redis:
     return redis_client(conf.redis_url())
+
+
+_redis_breaker = RedisBreaker(client)
+local_breaker = LocalBreaker()  # the embedded default's circuits (one process, no Redis)
 
 
 def _run(script: str, local: Callable[[list[str], list[object]], object], keys: list[str], args: list) -> object:
@@ -197,34 +169,25 @@ def acquire(
     return Decision(PROVIDER_RATE, retry_after_ms=int(retry_ms))
 
 
+def _breaker() -> Breaker:
+    return _redis_breaker if conf.redis_url() else local_breaker
+
+
 def circuit_allows(*, provider: str, now: datetime.datetime, probe_ttl_seconds: int = 30) -> bool:
-    return bool(
-        _run(
-            _CIRCUIT_ALLOW, limits_local.circuit_allow, [key("circuit", provider)], [_ms(now), probe_ttl_seconds * 1000]
-        )
-    )
+    return _breaker().allows(key("circuit", provider), now=now, probe_ttl_seconds=probe_ttl_seconds)
 
 
 def circuit_record(
     *, provider: str, is_success: bool, threshold: int, cooldown_seconds: int, now: datetime.datetime
 ) -> str:
-    state = _run(
-        _CIRCUIT_RECORD,
-        limits_local.circuit_record,
-        [key("circuit", provider)],
-        ["1" if is_success else "0", threshold, cooldown_seconds * 1000, _ms(now)],
+    return _breaker().record(
+        key("circuit", provider), is_success=is_success, threshold=threshold, cooldown_seconds=cooldown_seconds, now=now
     )
-    return state.decode() if isinstance(state, bytes) else str(state)
 
 
 def circuit_state(*, provider: str, now: datetime.datetime) -> str:
     """closed, open or half_open (an open circuit whose cooldown is over reads as half_open)."""
-    circuit = key("circuit", provider)
-    values = client().hgetall(circuit) if conf.redis_url() else limits_local.circuit_values(circuit)
-    state = values.get(b"state", b"closed").decode()
-    if state == "open" and _ms(now) >= int(float(values.get(b"open_until", b"0"))):
-        return "half_open"
-    return state
+    return _breaker().state(key("circuit", provider), now=now)
 
 
 def window_hit(*, name: str, window_seconds: int) -> int:

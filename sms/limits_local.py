@@ -25,14 +25,6 @@ def _set(key: str, value: object, ttl_seconds: float = 0) -> None:
     _values[key] = (value, time.monotonic() + ttl_seconds if ttl_seconds else 0.0)
 
 
-def _hash(key: str) -> dict[str, str]:
-    value = _get(key)
-    if not isinstance(value, dict):
-        value = {}
-        _set(key, value)
-    return value
-
-
 def acquire(keys: list[str], args: list[object]) -> tuple[int, int]:
     customer_key, system_key, bucket_key = keys
     segments, customer_limit, customer_seed, customer_ttl = (int(str(value)) for value in args[:4])
@@ -82,47 +74,6 @@ def acquire(keys: list[str], args: list[object]) -> tuple[int, int]:
         return bypassed, 0
 
 
-def circuit_allow(keys: list[str], args: list[object]) -> int:
-    now_ms, probe_ttl_ms = int(str(args[0])), int(str(args[1]))
-    with _lock:
-        circuit = _hash(keys[0])
-        state = circuit.get("state", "closed")
-        if state == "closed":
-            return 1
-        if state == "open":
-            if now_ms >= float(circuit.get("open_until", "0")):
-                circuit.update(state="half_open", probe_until=str(now_ms + probe_ttl_ms))
-                return 1
-            return 0
-        if now_ms >= float(circuit.get("probe_until", "0")):
-            circuit["probe_until"] = str(now_ms + probe_ttl_ms)
-            return 1
-        return 0
-
-
-def circuit_record(keys: list[str], args: list[object]) -> str:
-    is_success = args[0] == "1"
-    threshold, cooldown_ms, now_ms = (int(str(value)) for value in args[1:4])
-    with _lock:
-        circuit = _hash(keys[0])
-        if is_success:
-            circuit.update(state="closed", failures="0")
-            return "closed"
-        state = circuit.get("state", "closed")
-        failures = int(circuit.get("failures", "0")) + 1
-        circuit["failures"] = str(failures)
-        if state == "half_open" or (state == "closed" and failures >= threshold):
-            circuit.update(state="open", open_until=str(now_ms + cooldown_ms))
-            return "open"
-        return state
-
-
-def circuit_values(key: str) -> dict[bytes, bytes]:
-    """The circuit hash as redis-py's HGETALL returns it."""
-    with _lock:
-        return {name.encode(): str(value).encode() for name, value in _hash(key).items()}
-
-
 def window_hit(keys: list[str], args: list[object]) -> int:
     with _lock:
         count = int(str(_get(keys[0]) or 0)) + 1
@@ -135,6 +86,6 @@ def window_hit(keys: list[str], args: list[object]) -> int:
 
 
 def reset() -> None:
-    """Forget every counter and circuit (a process restart does the same)."""
+    """Forget every counter (a process restart does the same)."""
     with _lock:
         _values.clear()

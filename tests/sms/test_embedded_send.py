@@ -52,11 +52,11 @@ def test_without_redis_the_circuit_opens_lets_one_probe_through_and_closes_on_su
     # given: no Redis, as on the embedded default
     import datetime
 
-    from sms import limits, limits_local
+    from sms import limits
 
     settings.REDIS_URL = ""
     monkeypatch.delenv("SMS_REDIS_URL", raising=False)
-    limits_local.reset()
+    limits.local_breaker.reset()
     start = datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.UTC)
 
     # when: three failures in a row
