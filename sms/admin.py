@@ -35,7 +35,7 @@ from sms.models import (
     TemplateVariant,
 )
 from sms.providers import get_provider
-from sms.segments import count_segments
+from sms.segments import GSM7_BASIC_CHARACTERS, GSM7_EXTENSION_CHARACTERS, count_segments
 
 CIRCUIT_LABELS = {"closed": _("closed (healthy)"), "open": _("open (skipped)"), "half_open": _("half-open (probing)")}
 
@@ -153,6 +153,8 @@ class TemplateAdmin(admin.ModelAdmin):
         cheapest = Provider.objects.filter(is_enabled=True).order_by("priority").first()
         context["sms_counter_config"] = {
             "unitPriceCenti": cheapest.unit_price_centi if cheapest else 0,
+            "gsm7Basic": GSM7_BASIC_CHARACTERS,
+            "gsm7Extension": GSM7_EXTENSION_CHARACTERS,
             "labels": {
                 "summary": gettext("%(characters)s characters · %(encoding)s · %(segments)s segment(s) · NT$%(cost)s"),
                 "marketingWarning": gettext("a marketing message should fit in one segment"),
