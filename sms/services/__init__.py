@@ -5,12 +5,13 @@ UPDATE lease, applies compliance and limits, and hands it to one provider. A tim
 leads to a blind resend: the attempt becomes `unknown` and `attempt_recover` asks that provider
 first. Receipts (`receipt_record`) are stored raw and only ever move a status forward.
 
-Split by concern: `status`, `enqueue`, `dispatch`, `receipts`, `recipients`, `reconcile`;
+Split by concern: `status`, `enqueue`, `dispatch`, `outcomes`, `receipts`, `recipients`, `reconcile`;
 everything is importable from here.
 """
 
-from sms.services.dispatch import attempt_recover, message_dispatch, unrecoverable_notice
+from sms.services.dispatch import attempt_recover, message_dispatch
 from sms.services.enqueue import check_marketing_text, message_enqueue
+from sms.services.outcomes import unrecoverable_notice
 from sms.services.receipts import provider_poll, receipt_record
 from sms.services.recipients import (
     OPT_OUT_KEYWORDS,
