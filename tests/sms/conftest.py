@@ -226,3 +226,14 @@ def customer(db):
     from tests.delivery.factories import CustomerFactory
 
     return CustomerFactory(mobile="+886912345678")
+
+
+@pytest.fixture
+def marketing_switched_on(db) -> None:
+    """The `sms_marketing` switch on (it is created off), for tests of marketing sends."""
+    from waffle.models import Switch
+
+    from luckygas.feature_flags import SMS_MARKETING
+
+    switch, _created = Switch.objects.update_or_create(name=SMS_MARKETING, defaults={"active": True})
+    switch.flush()  # waffle clears its cache on commit, which a test's transaction never reaches
