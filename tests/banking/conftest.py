@@ -21,7 +21,9 @@ from django.core.cache import cache
 
 from banking import codec, crypto
 from banking import secrets as bank_secrets
+from banking.models import Bank
 from banking.transport import close_all_pools
+from tests.banking.factories import make_bank
 from tests.servers import free_port
 
 SSHD = "/usr/sbin/sshd"
@@ -284,3 +286,9 @@ def business_day_today(db) -> None:
     BusinessDayOverride.objects.update_or_create(
         date=timezone.localdate(), defaults={"is_business_day": True, "reason": "test: today is a business day"}
     )
+
+
+@pytest.fixture
+def bank(bank_keys: BankKeyMaterial, business_day_today: None) -> Bank:
+    """The test bank (中國信託, code 822), its keys in the environment and today a business day."""
+    return make_bank()

@@ -12,15 +12,10 @@ from pypdf import PdfReader
 
 from banking import codec, services
 from banking.models import AuditRecord, BatchStatus, CollectionBatch
-from tests.banking.factories import make_bank, make_debtor
+from tests.banking.factories import make_debtor
 
 pytestmark = pytest.mark.django_db
 BASE = "/admin/banking/collectionbatch/"
-
-
-@pytest.fixture
-def bank(bank_keys, business_day_today):
-    return make_bank()
 
 
 def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager) -> None:

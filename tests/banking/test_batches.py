@@ -12,14 +12,9 @@ from django.utils import timezone
 from banking import codec, services
 from banking.audit import audit_chain_verify
 from banking.models import AuditRecord, BatchStatus, CollectionBatch, CollectionItem, Direction, MandateStatus
-from tests.banking.factories import make_bank, make_debtor
+from tests.banking.factories import make_debtor
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bank(bank_keys, business_day_today):
-    return make_bank()
 
 
 def test_prepare_takes_due_invoices_with_verified_mandates_only(bank, office_clerk) -> None:

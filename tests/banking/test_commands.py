@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 GOLDEN = Path(__file__).parent / "golden"
 
 
-@pytest.fixture
-def bank(bank_keys, business_day_today):
-    return make_bank()
-
-
 def test_ach_build_writes_the_file_of_a_draft_batch(bank, office_clerk, tmp_path: Path, capsys) -> None:
     make_debtor(bank=bank, index=1, amount=1500)
     make_debtor(bank=bank, index=2, amount=2500)

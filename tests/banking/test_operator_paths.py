@@ -23,11 +23,6 @@ FILE_KEY_NAME = "LUCKYGAS_TESTBANK_FILE_KEY"
 
 
 @pytest.fixture
-def bank(bank_keys, business_day_today):
-    return make_bank()
-
-
-@pytest.fixture
 def without_file_key(bank_keys, monkeypatch: pytest.MonkeyPatch) -> str:
     value = bank_keys.environment()[FILE_KEY_NAME]
     monkeypatch.delenv(FILE_KEY_NAME)
