@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from banking import codec, services
-from banking.models import AuditRecord, BatchStatus, CollectionBatch
+from banking.models import AuditRecord, BatchStatus, CollectionBatch, Direction, ItemStatus
 from tests.banking.factories import make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,7 @@ def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager
     response = client.get(f"{BASE}{batch.pk}/download/")
     plain = b"".join(response.streaming_content) if response.streaming else response.content
     assert codec.parse_file(plain).file.total_amount == 4600
+    assert plain == services.transfer_file_plain(transfer=batch.files.get(direction=Direction.OUTGOING))
     assert (
         response["Content-Disposition"]
         == f'attachment; filename="ACHP01_8220901_{codec.roc_date(today)}_{batch.pk:06d}"'
@@ -50,6 +51,8 @@ def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager
     response = client.post(f"{BASE}{batch.pk}/portal/", {"case_number": ""})
     assert response.status_code == 200
     assert "case_number" in response.context["form"].errors
+    batch.refresh_from_db()
+    assert (batch.status, batch.bank_case_number) == (BatchStatus.GENERATED, "")
     client.post(f"{BASE}{batch.pk}/portal/", {"case_number": "PORTAL-77"})
     batch.refresh_from_db()
     assert (batch.status, batch.bank_case_number) == (BatchStatus.UPLOADED, "PORTAL-77")
@@ -64,6 +67,10 @@ def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == BatchStatus.SETTLED
+    assert list(batch.items.order_by("sequence").values_list("amount", "status", "return_code")) == [
+        (1200, ItemStatus.RETURNED, "01"),
+        (3400, ItemStatus.COLLECTED, ""),
+    ]
     # the reports
     pdf = client.get(f"{BASE}{batch.pk}/report.pdf")
     assert pdf["Content-Type"] == "application/pdf"
@@ -91,6 +98,7 @@ def test_a_bad_return_file_is_a_form_error_and_imports_nothing(client, bank, off
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
     assert not bank.files.exists()
+    assert not AuditRecord.objects.filter(action="returns.imported").exists()
 
 
 def test_journal_export_lists_collected_and_returned_items(client, bank, office_clerk, manager) -> None:
@@ -150,6 +158,8 @@ def test_journal_export_lists_collected_and_returned_items(client, bank, office_
     )
     assert response.status_code == 200
     assert "end" in response.context["form"].errors
+    assert response["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response
 
 
 def test_large_transactions_report_lists_flagged_batches(client, bank, office_clerk, manager) -> None:

@@ -84,6 +84,8 @@ def test_a_user_without_the_approve_permission_cannot_approve(bank, office_clerk
         services.batch_approve(batch=batch, approver=other_clerk)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DRAFT
+    assert batch.approved_by is None
+    assert not AuditRecord.objects.filter(action="batch.approved").exists()
 
 
 def test_another_user_approves_and_the_file_is_generated(bank, office_clerk, manager) -> None:

@@ -179,6 +179,7 @@ def test_a_reply_file_uploaded_by_hand_in_admin(sshd: SshServer, exchange: BankS
     # the list shows the bank's reply, filtered by status
     response = client.get("/admin/banking/mandate/", {"status__exact": "verified"})
     assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [mandate]
     assert "0 success" in response.content.decode()
     assert AuditRecord.objects.filter(action="mandate_replies.imported", actor=office_clerk.username).count() == 1
 
@@ -190,6 +191,8 @@ def test_a_change_requested_in_admin_names_the_bad_field(sshd: SshServer, exchan
     url = f"/admin/banking/mandate/{mandate.pk}/change-request/"
     response = client.post(url, {"limit_amount": "5000", "end_date": ""})
     assert "limit_amount" in response.context["form"].errors
+    mandate.refresh_from_db()
+    assert (mandate.pending_action, mandate.requested_limit_amount, mandate.limit_amount) == ("", None, 5000)
     response = client.post(url, {"limit_amount": "7000", "end_date": ""})
     assert response.status_code == 302
     mandate.refresh_from_db()

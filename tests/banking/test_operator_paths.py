@@ -93,6 +93,8 @@ def test_approving_and_generating_in_admin_without_the_key_are_messages_not_500s
     assert response.status_code == 200
     batch.refresh_from_db()
     assert batch.status == BatchStatus.GENERATED
+    generated = codec.parse_file(services.transfer_file_plain(transfer=TransferFile.objects.get(batch=batch))).file
+    assert [detail["amt"] for detail in generated.details] == [1200]
 
 
 def test_ach_import_returns_without_the_key_is_a_command_error_naming_it(

@@ -63,6 +63,11 @@ def test_uploading_an_uploaded_batch_again_does_nothing(
     assert services.batch_upload(batch=batch) is not None
     assert services.batch_upload(batch=batch) is None
     assert AuditRecord.objects.filter(action="batch.uploaded").count() == 1
+    transfer = batch.files.get()
+    assert [path.name for path in sshd.upload_dir.iterdir() if path.name.startswith("ACHP01")].count(
+        transfer.file_name
+    ) == 1
+    assert (sshd.upload_dir / transfer.file_name).read_bytes() == bytes(transfer.sealed_content)
 
 
 def upload_counts(client) -> dict[tuple[str, str], float]:
