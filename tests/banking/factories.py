@@ -47,6 +47,35 @@ def make_bank(*, server=None, code: str = "822", key_reference: str = "TESTBANK"
     return Bank.objects.create(code=code, **defaults)
 
 
+def make_mandate(
+    *,
+    bank: Bank,
+    index: int,
+    account_number: str | None = None,
+    customer_number: str | None = None,
+    start_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+    limit_amount: int | None = None,
+) -> Mandate:
+    """A direct-debit customer with an account and a new mandate, pending until the bank replies."""
+    customer = CustomerFactory(payment_method=PaymentMethod.DIRECT_DEBIT)
+    account = services.bank_account_create(
+        customer=customer,
+        bank_branch="0040037",
+        account_number=account_number or f"{1000000000 + index:d}",
+        holder_id=valid_national_id(index),
+    )
+    return services.mandate_create(
+        customer=customer,
+        bank=bank,
+        account=account,
+        customer_number=customer_number or f"C{customer.code}",
+        start_date=start_date or timezone.localdate(),
+        end_date=end_date,
+        limit_amount=limit_amount,
+    )
+
+
 def make_debtor(
     *,
     bank: Bank,
@@ -56,21 +85,12 @@ def make_debtor(
     limit_amount: int | None = None,
 ) -> tuple[Invoice, Mandate]:
     """A direct-debit customer with an account, a verified mandate and one due invoice."""
-    customer = CustomerFactory(payment_method=PaymentMethod.DIRECT_DEBIT)
-    account = services.bank_account_create(
-        customer=customer,
-        bank_branch="0040037",
-        account_number=f"{1000000000 + index:d}",
-        holder_id=valid_national_id(index),
-    )
-    mandate = services.mandate_create(
-        customer=customer,
+    mandate = make_mandate(
         bank=bank,
-        account=account,
-        customer_number=f"C{customer.code}",
+        index=index,
         start_date=timezone.localdate() - datetime.timedelta(days=60),
         limit_amount=limit_amount,
     )
     services.mandate_record_reply(mandate=mandate, reply_code="0")
-    invoice = InvoiceFactory(customer=customer, amount=amount, due_date=due_date or timezone.localdate())
+    invoice = InvoiceFactory(customer=mandate.customer, amount=amount, due_date=due_date or timezone.localdate())
     return invoice, mandate

@@ -186,24 +186,11 @@ def test_recording_a_verified_reply_applies_only_to_a_sent_new_mandate(client, b
     from django.contrib.messages import get_messages
 
     from banking.models import Mandate, MandateAction, MandateStatus
-    from tests.banking.factories import valid_national_id
-    from tests.delivery.factories import CustomerFactory
+    from tests.banking.factories import make_mandate
 
     def new_mandate(index: int) -> Mandate:
-        customer = CustomerFactory(payment_method="direct_debit")
-        account = services.bank_account_create(
-            customer=customer,
-            bank_branch="0040037",
-            account_number=f"66{index:08d}",
-            holder_id=valid_national_id(index),
-        )
-        return services.mandate_create(
-            customer=customer,
-            bank=bank,
-            account=account,
-            customer_number=f"V{index:04d}",
-            start_date=timezone.localdate(),
-            limit_amount=5000,
+        return make_mandate(
+            bank=bank, index=index, account_number=f"66{index:08d}", customer_number=f"V{index:04d}", limit_amount=5000
         )
 
     # given: a verified mandate whose cancel went to the bank, a new one sent with it, a new one not sent yet

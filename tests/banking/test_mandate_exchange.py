@@ -16,8 +16,7 @@ from banking import secrets as bank_secrets
 from banking.models import AuditRecord, Direction, Mandate, MandateAction, MandateStatus, TransferFile
 from banking.transport import TransportError
 from tests.banking.conftest import BankKeyMaterial, BankSimulator, SshServer, running_sshd
-from tests.banking.factories import make_bank, make_debtor, valid_national_id
-from tests.delivery.factories import CustomerFactory
+from tests.banking.factories import make_bank, make_debtor, make_mandate
 
 pytestmark = pytest.mark.django_db
 ON = datetime.date(2026, 8, 4)
@@ -32,14 +31,10 @@ def exchange(sshd: SshServer, bank_keys: BankKeyMaterial, business_day_today) ->
 
 
 def new_mandate(bank, index: int, *, limit: int | None = 8000) -> Mandate:
-    customer = CustomerFactory(payment_method="direct_debit")
-    account = services.bank_account_create(
-        customer=customer, bank_branch="0040037", account_number=f"55{index:08d}", holder_id=valid_national_id(index)
-    )
-    return services.mandate_create(
-        customer=customer,
+    return make_mandate(
         bank=bank,
-        account=account,
+        index=index,
+        account_number=f"55{index:08d}",
         customer_number=f"N{index:04d}",
         start_date=timezone.localdate() - datetime.timedelta(days=30),
         limit_amount=limit,
