@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from banking import services
-from banking.models import Bank, Mandate
+from banking.models import Bank, BatchStatus, CollectionBatch, Mandate
 from luckygas.delivery.models import Invoice, PaymentMethod
 from tests.delivery.factories import CustomerFactory, InvoiceFactory
 
@@ -94,3 +95,29 @@ def make_debtor(
     services.mandate_record_reply(mandate=mandate, reply_code="0")
     invoice = InvoiceFactory(customer=mandate.customer, amount=amount, due_date=due_date or timezone.localdate())
     return invoice, mandate
+
+
+def make_batch(
+    *,
+    bank: Bank,
+    prepared_by: AbstractBaseUser,
+    approved_by: AbstractBaseUser | None = None,
+    until: BatchStatus = BatchStatus.DRAFT,
+    case_number: str = "CASE-1",
+) -> CollectionBatch:
+    """Today's batch of every due invoice, taken through the services up to `until`.
+
+    DRAFT prepares it; APPROVED also approves it (by `approved_by`); GENERATED also writes its file;
+    UPLOADED also marks it uploaded through the bank's portal by the preparer, under `case_number`.
+    """
+    steps = [BatchStatus.DRAFT, BatchStatus.APPROVED, BatchStatus.GENERATED, BatchStatus.UPLOADED]
+    reached = steps[: steps.index(until) + 1]
+    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=prepared_by).batch
+    if BatchStatus.APPROVED in reached:
+        services.batch_approve(batch=batch, approver=approved_by)
+    if BatchStatus.GENERATED in reached:
+        services.batch_generate_file(batch=batch)
+    if BatchStatus.UPLOADED in reached:
+        services.batch_mark_uploaded_manually(batch=batch, actor=prepared_by, case_number=case_number)
+    batch.refresh_from_db()
+    return batch

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from banking import codec, services
 from banking.models import AuditRecord, BatchStatus, CollectionBatch, Direction, ItemStatus
-from tests.banking.factories import make_debtor
+from tests.banking.factories import make_batch, make_debtor
 
 pytestmark = pytest.mark.django_db
 BASE = "/admin/banking/collectionbatch/"
@@ -105,10 +105,9 @@ def test_journal_export_lists_collected_and_returned_items(client, bank, office_
     make_debtor(bank=bank, index=1, amount=1000)
     make_debtor(bank=bank, index=2, amount=2000)
     today = timezone.localdate()
-    batch = services.batch_prepare(bank=bank, collection_date=today, prepared_by=office_clerk).batch
-    services.batch_approve(batch=batch, approver=manager)
-    services.batch_generate_file(batch=batch)
-    services.batch_mark_uploaded_manually(batch=batch, actor=office_clerk, case_number="X")
+    batch = make_batch(
+        bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.UPLOADED, case_number="X"
+    )
     submission = codec.parse_file(services.batch_build_plain_file(batch=batch)).file
     services.returns_import(
         bank=bank,

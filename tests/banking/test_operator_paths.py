@@ -16,7 +16,7 @@ from banking import calendar, codec, services
 from banking import secrets as bank_secrets
 from banking.demo import demo_bank_keys_ensure
 from banking.models import AuditRecord, BatchStatus, BusinessDayOverride, CollectionBatch, ReturnRecord, TransferFile
-from tests.banking.factories import make_bank, make_debtor
+from tests.banking.factories import make_bank, make_batch, make_debtor
 
 pytestmark = pytest.mark.django_db
 FILE_KEY_NAME = "LUCKYGAS_TESTBANK_FILE_KEY"
@@ -32,8 +32,7 @@ def without_file_key(bank_keys, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def _approved_batch(bank, office_clerk, manager) -> CollectionBatch:
     make_debtor(bank=bank, index=1, amount=1200)
-    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=office_clerk).batch
-    return services.batch_approve(batch=batch, approver=manager)
+    return make_batch(bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.APPROVED)
 
 
 def test_a_missing_file_key_names_the_secret_leaves_the_batch_approved_and_the_retry_succeeds(
