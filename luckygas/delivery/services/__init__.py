@@ -8,6 +8,7 @@ from luckygas.delivery.services.invoices import invoice_create, invoice_mark_pai
 from luckygas.delivery.services.orders import (
     OrderLineInput,
     order_cancel,
+    order_check_input,
     order_confirm,
     order_create,
     order_recalculate_total,
@@ -34,6 +35,7 @@ __all__ = [
     "invoice_mark_paid",
     "invoice_record_payment",
     "order_cancel",
+    "order_check_input",
     "order_confirm",
     "order_create",
     "order_recalculate_total",

@@ -34,6 +34,19 @@ class OrderLineInput:
     quantity: int
 
 
+def order_check_input(*, customer: Customer, lines: Sequence[OrderLineInput]) -> None:
+    """Refuse a new order for an inactive customer, without lines, or with a bad line (raises naming the field)."""
+    if not customer.is_active:
+        raise ValidationError({"customer": _("This customer is inactive.")})
+    if not lines:
+        raise ValidationError({"lines": _("An order needs at least one line.")})
+    for line in lines:
+        if line.quantity < 1:
+            raise ValidationError({"quantity": _("Quantity must be at least 1.")})
+        if not line.product.is_active:
+            raise ValidationError({"product": _("%(product)s is no longer sold.") % {"product": line.product}})
+
+
 def order_create(
     *,
     customer: Customer,
@@ -44,15 +57,7 @@ def order_create(
     created_by: AbstractBaseUser | None = None,
 ) -> Order:
     """Create a pending order with its lines at today's prices. Needs an active customer and ≥ 1 line."""
-    if not customer.is_active:
-        raise ValidationError({"customer": _("This customer is inactive.")})
-    if not lines:
-        raise ValidationError({"lines": _("An order needs at least one line.")})
-    for line in lines:
-        if line.quantity < 1:
-            raise ValidationError({"quantity": _("Quantity must be at least 1.")})
-        if not line.product.is_active:
-            raise ValidationError({"product": _("%(product)s is no longer sold.") % {"product": line.product}})
+    order_check_input(customer=customer, lines=lines)
     with transaction.atomic():
         order = Order.objects.create(
             customer=customer,
