@@ -1,0 +1,65 @@
+"""Event payloads are typed beside the event names: a misspelt field fails at the publisher."""
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from luckygas.delivery import events
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def received() -> Any:
+    calls: list[dict[str, Any]] = []
+
+    def handler(**payload: Any) -> None:
+        calls.append(payload)
+
+    for event in (events.ORDER_STATUS_CHANGED, events.DIRECT_DEBIT_SCHEDULED):
+        events.subscribe(event, handler)
+    yield calls
+    for event in (events.ORDER_STATUS_CHANGED, events.DIRECT_DEBIT_SCHEDULED):
+        events.unsubscribe(event, handler)
+
+
+def test_every_delivery_event_has_a_payload_type() -> None:
+    names = {value for name, value in vars(events).items() if name.isupper() and isinstance(value, str)}
+    assert set(events.PAYLOAD_TYPES) == names
+
+
+def test_a_misspelt_field_fails_at_the_publisher_and_no_subscriber_is_called(received: list) -> None:
+    with pytest.raises(TypeError, match="ordr_id"), transaction.atomic():
+        events.publish_on_commit(events.ORDER_STATUS_CHANGED, ordr_id=1, from_status="pending", to_status="confirmed")
+    assert received == []
+
+
+def test_a_missing_field_fails_at_the_publisher(received: list) -> None:
+    with pytest.raises(TypeError, match="to_status"):
+        events.publish_many_on_commit(events.ORDER_STATUS_CHANGED, [{"order_id": 1, "from_status": "pending"}])
+    assert received == []
+
+
+def test_a_published_payload_reaches_subscribers_with_its_defaults(received: list) -> None:
+    with transaction.atomic():
+        events.publish_on_commit(events.ORDER_STATUS_CHANGED, order_id=7, from_status="pending", to_status="confirmed")
+    assert received == [
+        {
+            "event": events.ORDER_STATUS_CHANGED,
+            "order_id": 7,
+            "from_status": "pending",
+            "to_status": "confirmed",
+            "source": "",
+        }
+    ]
+
+
+def test_a_debit_item_with_a_misspelt_key_fails_inside_the_publishing_transaction(received: list) -> None:
+    item = {"item_id": "D1", "customer_id": 1, "amount": 1200, "collection_date": datetime.date(2026, 12, 7)}
+    with pytest.raises(TypeError, match=r"missing \['invoice_ids'\], unexpected \['invoice_id'\]"):
+        events.publish_in_transaction(events.DIRECT_DEBIT_SCHEDULED, items=[{**item, "invoice_id": [3]}])
+    assert received == []
+    events.publish_in_transaction(events.DIRECT_DEBIT_SCHEDULED, items=[{**item, "invoice_ids": [3]}])
+    assert received == [{"event": events.DIRECT_DEBIT_SCHEDULED, "items": [{**item, "invoice_ids": [3]}]}]
