@@ -128,6 +128,23 @@ PAYLOAD_TYPES: dict[str, type] = {
 ITEM_TYPES: dict[str, type] = {DIRECT_DEBIT_SCHEDULED: DirectDebitItem, DIRECT_DEBIT_RETURNED: DirectDebitReturnedItem}
 
 
+EVENT_NAMES: dict[type, str] = {payload_type: event for event, payload_type in PAYLOAD_TYPES.items()}
+
+
+def _fields(payload: Any) -> dict[str, Any]:
+    """A typed payload as the dict subscribers receive; a dict as it is."""
+    if isinstance(payload, dict):
+        return payload
+    if type(payload) not in EVENT_NAMES:
+        raise TypeError(f"{type(payload).__name__} is not an event payload type")
+    return {field.name: getattr(payload, field.name) for field in fields(payload)}
+
+
+def typed(event: str, payload: dict[str, Any]) -> Any:
+    """A received payload as its event's type (for subscribers: `typed(event, payload).order_id`)."""
+    return PAYLOAD_TYPES[event](**payload)
+
+
 def payload_checked(event: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload with its defaults, or TypeError naming a misspelt or missing field.
 
@@ -190,15 +207,23 @@ def _deliver(event: str, payloads: list[dict[str, Any]]) -> None:
                 logger.exception("subscriber of %s failed", event, extra={"handler": repr(handler)})
 
 
+def publish(payload: Any) -> None:
+    """Publish a typed payload (`OrderCreated(order_id=…)`) once the current transaction commits."""
+    publish_many_on_commit(EVENT_NAMES[type(payload)], [payload])
+
+
 def publish_on_commit(event: str, **payload: Any) -> None:
     """Call the event's subscribers once the current transaction commits (at once outside one)."""
     publish_many_on_commit(event, [payload])
 
 
-def publish_many_on_commit(event: str, payloads: Sequence[dict[str, Any]]) -> None:
-    """Publish several facts of one kind together after commit (see `subscribe_many`)."""
+def publish_many_on_commit(event: str, payloads: Sequence[Any]) -> None:
+    """Publish several facts of one kind together after commit (see `subscribe_many`).
+
+    Each fact is a typed payload of the event (`StopChanged(…)`) or a dict of its fields.
+    """
     if payloads:
-        batch = [payload_checked(event, payload) for payload in payloads]
+        batch = [payload_checked(event, _fields(payload)) for payload in payloads]
         transaction.on_commit(lambda: _deliver(event, batch))
 
 

@@ -63,3 +63,23 @@ def test_a_debit_item_with_a_misspelt_key_fails_inside_the_publishing_transactio
     assert received == []
     events.publish_in_transaction(events.DIRECT_DEBIT_SCHEDULED, items=[{**item, "invoice_ids": [3]}])
     assert received == [{"event": events.DIRECT_DEBIT_SCHEDULED, "items": [{**item, "invoice_ids": [3]}]}]
+
+
+def test_a_typed_payload_is_published_under_its_event_name(received: list) -> None:
+    with transaction.atomic():
+        events.publish(events.OrderStatusChanged(order_id=8, from_status="confirmed", to_status="scheduled"))
+        assert received == []
+    expected = {"order_id": 8, "from_status": "confirmed", "to_status": "scheduled", "source": ""}
+    assert received == [{"event": events.ORDER_STATUS_CHANGED, **expected}]
+    assert events.typed(events.ORDER_STATUS_CHANGED, expected) == events.OrderStatusChanged(**expected)
+
+
+def test_a_misspelt_typed_payload_fails_where_it_is_built() -> None:
+    with pytest.raises(TypeError, match="stopid"):
+        events.StopChanged(stopid=1, route_id=2)  # type: ignore[call-arg]
+
+
+def test_a_payload_of_no_event_type_is_refused(received: list) -> None:
+    with pytest.raises(TypeError, match="dict_keys is not an event payload type"):
+        events.publish_many_on_commit(events.ORDER_STATUS_CHANGED, [{}.keys()])
+    assert received == []

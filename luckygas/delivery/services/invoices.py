@@ -87,8 +87,8 @@ def invoice_record_payment(
             locked.status = InvoiceStatus.PAID
             locked.paid_at = payment.received_at
             locked.save(update_fields=["status", "paid_at", "updated_at"])
-            events.publish_on_commit(events.INVOICE_PAID, invoice_id=locked.pk)
-        events.publish_on_commit(events.PAYMENT_RECORDED, payment_id=payment.pk, invoice_id=locked.pk)
+            events.publish(events.InvoicePaid(invoice_id=locked.pk))
+        events.publish(events.PaymentRecorded(payment_id=payment.pk, invoice_id=locked.pk))
     invoice.refresh_from_db()
     return payment
 

@@ -74,7 +74,7 @@ def order_create(
         )
         order.total_amount = sum(line.quantity * line.product.price for line in lines)
         order.save(update_fields=["total_amount"])
-        events.publish_on_commit(events.ORDER_CREATED, order_id=order.pk)
+        events.publish(events.OrderCreated(order_id=order.pk))
     return order
 
 
@@ -88,7 +88,7 @@ def order_recalculate_total(*, order: Order, is_new: bool = False) -> Order:
         total = sum(line.line_total for line in order.lines.all())
         Order.objects.filter(pk=order.pk).update(total_amount=total)
         order.total_amount = total
-        events.publish_on_commit(events.ORDER_CREATED if is_new else events.ORDER_UPDATED, order_id=order.pk)
+        events.publish(events.OrderCreated(order_id=order.pk) if is_new else events.OrderUpdated(order_id=order.pk))
     return order
 
 
@@ -134,9 +134,7 @@ def order_transition(*, order: Order, to_status: str, actor: AbstractBaseUser | 
             locked.delivered_at = now
             update_fields.append("delivered_at")
         locked.save(update_fields=update_fields)
-        events.publish_on_commit(
-            events.ORDER_STATUS_CHANGED, order_id=locked.pk, from_status=order.status, to_status=to_status
-        )
+        events.publish(events.OrderStatusChanged(order_id=locked.pk, from_status=order.status, to_status=to_status))
     order.refresh_from_db()
     return order
 

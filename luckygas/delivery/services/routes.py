@@ -63,7 +63,7 @@ def route_assign_orders(
         for offset, order_id in enumerate(order_ids):
             RouteStop.objects.create(route=route, order=locked[order_id], sequence=next_sequence + offset)
             order_transition(order=locked[order_id], to_status=OrderStatus.SCHEDULED, actor=actor)
-        events.publish_on_commit(events.ROUTE_CHANGED, route_id=route.pk)
+        events.publish(events.RouteChanged(route_id=route.pk))
     return route
 
 
@@ -76,7 +76,7 @@ def route_start(*, route: Route, actor: AbstractBaseUser | None = None) -> Route
         for stop in stops.values():
             if stop.order.status == OrderStatus.SCHEDULED:
                 order_transition(order=stop.order, to_status=OrderStatus.OUT_FOR_DELIVERY, actor=actor)
-        events.publish_on_commit(events.ROUTE_CHANGED, route_id=route.pk)
+        events.publish(events.RouteChanged(route_id=route.pk))
     route.refresh_from_db()
     return route
 
@@ -90,7 +90,7 @@ def route_stop_reorder(*, route: Route, stop_ids: Sequence[int]) -> Route:
         for sequence, stop_id in enumerate(stop_ids, start=1):
             if stops[stop_id].sequence != sequence:
                 RouteStop.objects.filter(pk=stop_id).update(sequence=sequence, version=F("version") + 1)
-        events.publish_on_commit(events.ROUTE_CHANGED, route_id=route.pk)
+        events.publish(events.RouteChanged(route_id=route.pk))
     return route
 
 
@@ -129,7 +129,7 @@ def route_stop_reassign(*, stop: RouteStop, route: Route, actor: AbstractBaseUse
         )
         if target.status == RouteStatus.IN_PROGRESS and locked_stop.order.status == OrderStatus.SCHEDULED:
             order_transition(order=locked_stop.order, to_status=OrderStatus.OUT_FOR_DELIVERY, actor=actor)
-        events.publish_on_commit(events.ROUTE_CHANGED, route_id=old_route_id)
-        events.publish_on_commit(events.ROUTE_CHANGED, route_id=target.pk)
+        events.publish(events.RouteChanged(route_id=old_route_id))
+        events.publish(events.RouteChanged(route_id=target.pk))
     stop.refresh_from_db()
     return stop

@@ -28,7 +28,7 @@ def _stop_set_status(*, stop: RouteStop, status: str, note: str = "") -> None:
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
-    events.publish_on_commit(events.STOP_CHANGED, stop_id=stop.pk, route_id=stop.route_id)
+    events.publish(events.StopChanged(stop_id=stop.pk, route_id=stop.route_id))
 
 
 def route_stops_lock(*, stop_ids: Iterable[int]) -> dict[int, RouteStop]:
@@ -59,7 +59,7 @@ class RouteStopBatch:
         self._stops: dict[int, RouteStop] = {}
         self._orders: dict[int, Order] = {}
         self._status_changes: list[OrderStatusChange] = []
-        self._events: list[tuple[str, dict]] = []
+        self._events: list[events.OrderStatusChanged | events.StopChanged] = []
 
     def record_outcome(
         self,
@@ -103,9 +103,8 @@ class RouteStopBatch:
                 )
             )
             self._events.append(
-                (
-                    events.ORDER_STATUS_CHANGED,
-                    {"order_id": order.pk, "from_status": order.status, "to_status": to_status, "source": self.source},
+                events.OrderStatusChanged(
+                    order_id=order.pk, from_status=order.status, to_status=to_status, source=self.source
                 )
             )
             order.status = to_status
@@ -120,9 +119,7 @@ class RouteStopBatch:
         stop.empties_collected += empties_collected
         stop.outcome_note = note[:200]
         self._bump(stop)
-        self._events.append(
-            (events.STOP_CHANGED, {"stop_id": stop.pk, "route_id": stop.route_id, "source": self.source})
-        )
+        self._events.append(events.StopChanged(stop_id=stop.pk, route_id=stop.route_id, source=self.source))
         return stop
 
     def add_cash(self, *, stop: RouteStop, amount: int) -> RouteStop:
@@ -167,9 +164,9 @@ class RouteStopBatch:
                     "updated_at",
                 ],
             )
-            by_event: dict[str, list[dict]] = {}
-            for event, payload in self._events:
-                by_event.setdefault(event, []).append(payload)
+            by_event: dict[str, list[events.OrderStatusChanged | events.StopChanged]] = {}
+            for payload in self._events:
+                by_event.setdefault(events.EVENT_NAMES[type(payload)], []).append(payload)
             for event, payloads in by_event.items():  # one publication per kind: subscribers work in bulk
                 events.publish_many_on_commit(event, payloads)
         self._stops, self._orders, self._status_changes, self._events = {}, {}, [], []
