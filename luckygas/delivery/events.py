@@ -227,13 +227,20 @@ def publish_many_on_commit(event: str, payloads: Sequence[Any]) -> None:
         transaction.on_commit(lambda: _deliver(event, batch))
 
 
-def publish_in_transaction(event: str, **payload: Any) -> None:
+def publish_in_transaction(event: Any, **payload: Any) -> None:
     """Call the event's subscribers now, inside the caller's transaction.
+
+    `event` is an event name with the payload's fields as keywords, or a typed payload alone
+    (`publish_in_transaction(DirectDebitScheduled(items=…))`).
 
     For subscribers that write an outbox row which must commit or roll back together with the
     business change (the transactional outbox). A failing subscriber raises, so the caller's
     transaction rolls back: both facts are kept or neither is. Subscribers must only write rows.
     """
+    if not isinstance(event, str):
+        if payload:
+            raise TypeError("a typed payload is published alone, without keyword fields")
+        event, payload = EVENT_NAMES[type(event)], _fields(event)
     payload = payload_checked(event, payload)
     for handler in list(_many_subscribers[event]):
         handler(event=event, payloads=[payload])

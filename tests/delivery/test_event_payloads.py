@@ -83,3 +83,18 @@ def test_a_payload_of_no_event_type_is_refused(received: list) -> None:
     with pytest.raises(TypeError, match="dict_keys is not an event payload type"):
         events.publish_many_on_commit(events.ORDER_STATUS_CHANGED, [{}.keys()])
     assert received == []
+
+
+def test_a_typed_direct_debit_payload_is_published_inside_the_transaction(received: list) -> None:
+    item = {
+        "item_id": "D2",
+        "customer_id": 1,
+        "amount": 800,
+        "collection_date": datetime.date(2026, 12, 7),
+        "invoice_ids": [4],
+    }
+    with pytest.raises(TypeError, match="unexpected \\['return_code'\\]"):
+        events.publish_in_transaction(events.DirectDebitScheduled(items=[{**item, "return_code": "01"}]))
+    assert received == []
+    events.publish_in_transaction(events.DirectDebitScheduled(items=[item]))
+    assert received == [{"event": events.DIRECT_DEBIT_SCHEDULED, "items": [item]}]
