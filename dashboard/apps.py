@@ -4,12 +4,14 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _on_order_created(*, event: str, order_id: int, **_payload: Any) -> None:
+def _on_order_created(*, event: str, **payload: Any) -> None:
     from dashboard.live import mark_dirty
     from dashboard.metrics import EVENT_METRICS
     from dashboard.services import rollup_record_order_created
+    from luckygas.delivery import events
 
-    rollup_record_order_created(order_id=order_id)
+    created: events.OrderCreated = events.typed(event, payload)
+    rollup_record_order_created(order_id=created.order_id)
     mark_dirty(*EVENT_METRICS[event])
 
 
@@ -17,17 +19,21 @@ def _on_order_status_changes(*, event: str, payloads: list[dict[str, Any]]) -> N
     from dashboard.live import mark_dirty
     from dashboard.metrics import EVENT_METRICS
     from dashboard.services import rollup_record_status_changes
+    from luckygas.delivery import events
 
-    rollup_record_status_changes(changes=[(payload["order_id"], payload["to_status"]) for payload in payloads])
+    changes: list[events.OrderStatusChanged] = [events.typed(event, payload) for payload in payloads]
+    rollup_record_status_changes(changes=[(change.order_id, change.to_status) for change in changes])
     mark_dirty(*EVENT_METRICS[event])
 
 
-def _on_order_updated(*, event: str, order_id: int, **_payload: Any) -> None:
+def _on_order_updated(*, event: str, **payload: Any) -> None:
     from dashboard.live import mark_dirty
     from dashboard.metrics import EVENT_METRICS
     from dashboard.services import rollup_record_order_updated
+    from luckygas.delivery import events
 
-    rollup_record_order_updated(order_id=order_id)
+    updated: events.OrderUpdated = events.typed(event, payload)
+    rollup_record_order_updated(order_id=updated.order_id)
     mark_dirty(*EVENT_METRICS[event])
 
 

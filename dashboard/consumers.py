@@ -5,7 +5,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from dashboard.live import ensure_embedded_ticker, group_name
+from dashboard.live import group_name
 from dashboard.selectors import dashboard_audience_for_user
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -27,7 +27,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        await database_sync_to_async(ensure_embedded_ticker)()
         self.group = group_name(audience)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()

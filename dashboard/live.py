@@ -207,12 +207,27 @@ class Ticker:
 _embedded_ticker: Ticker | None = None
 
 
-def ensure_embedded_ticker() -> None:
-    """In the embedded mode (no Redis) run the ticker as a daemon thread of the web process."""
+def embedded_ticker_start() -> bool:
+    """In the embedded mode (no Redis) run the ticker as a daemon thread of the web process.
+
+    The web process starts it once at startup (the ASGI lifespan, `dashboard.lifespan`): with the
+    in-memory channel layer only a ticker inside that process can reach its websockets. With Redis
+    the `run_dashboard_ticker` process pushes instead, and this does nothing. True when started.
+    """
     global _embedded_ticker
-    if settings.REDIS_URL or _embedded_ticker is not None:
-        return
+    if settings.REDIS_URL:
+        return False
     with _local_lock:
-        if _embedded_ticker is None:
-            _embedded_ticker = Ticker()
-            threading.Thread(target=_embedded_ticker.run, name="dashboard-ticker", daemon=True).start()
+        if _embedded_ticker is not None:
+            return False
+        _embedded_ticker = Ticker()
+        threading.Thread(target=_embedded_ticker.run, name="dashboard-ticker", daemon=True).start()
+        return True
+
+
+def embedded_ticker_stop() -> None:
+    global _embedded_ticker
+    with _local_lock:
+        ticker, _embedded_ticker = _embedded_ticker, None
+    if ticker is not None:
+        ticker.stop()

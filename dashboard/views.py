@@ -1,6 +1,5 @@
 """Dashboard pages: the live dashboard, exports (direct or as a Celery job) and their downloads."""
 
-import tempfile
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
@@ -12,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dashboard import services
-from dashboard.exports import ASYNC_ROW_THRESHOLD, CONTENT_TYPES, PDF_ROW_LIMIT, REPORTS, report_filename
+from dashboard.exports import REPORTS
 from dashboard.live import DEFAULT_INTERVAL
 from dashboard.metrics import METRICS, PANELS, Period, default_period, local_today, metrics_for
-from dashboard.models import ExportFormat, ExportStatus
+from dashboard.models import ExportFormat, ExportJob, ExportStatus
 from dashboard.periods import period_from_params
 from dashboard.selectors import dashboard_audience_for_user, export_job_list_for_user
 
@@ -112,20 +111,13 @@ def export_report(request: HttpRequest, report_name: str, export_format: str) ->
             "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()),
             content_type="text/plain; charset=utf-8",
         )
-    rows = report.count_rows(period)
-    if rows > ASYNC_ROW_THRESHOLD or (export_format == ExportFormat.PDF and rows > PDF_ROW_LIMIT // 4):
-        job = services.export_job_create(
-            user=request.user, report_name=report.name, export_format=export_format, period=period, rows_total=rows
-        )
-        return redirect("dashboard:export-job", job.pk)
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / report_filename(report, period, export_format)
-        services.report_write_file(
-            report_name=report.name, period=period, audience=audience, export_format=export_format, path=path
-        )
-        content = path.read_bytes()
-    response = HttpResponse(content, content_type=CONTENT_TYPES[export_format])
-    response["Content-Disposition"] = f'attachment; filename="{path.name}"'
+    outcome = services.export_request(
+        user=request.user, report_name=report.name, export_format=export_format, period=period, audience=audience
+    )
+    if isinstance(outcome, ExportJob):
+        return redirect("dashboard:export-job", outcome.pk)
+    response = HttpResponse(outcome.content, content_type=outcome.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{outcome.filename}"'
     return response
 
 

@@ -18,12 +18,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from dashboard.lifespan import dashboard_lifespan  # noqa: E402
 from dashboard.routing import websocket_urlpatterns as dashboard_websockets  # noqa: E402
 from offline_sync.routing import websocket_urlpatterns as driver_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
+        # Starts the embedded dashboard ticker of `make run` without Redis (see dashboard/lifespan.py).
+        "lifespan": dashboard_lifespan,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([*driver_websockets, *dashboard_websockets]))
         ),

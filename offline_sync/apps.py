@@ -5,28 +5,30 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _on_stops_changed(*, event: str, payloads: list[dict[str, Any]]) -> None:
+    from luckygas.delivery import events
     from offline_sync import services
 
+    changes: list[events.StopChanged] = [events.typed(event, payload) for payload in payloads]
     services.change_feed_record_stops(
-        stop_ids=[payload["stop_id"] for payload in payloads if payload.get("source") != services.PUSH_SOURCE]
+        stop_ids=[change.stop_id for change in changes if change.source != services.PUSH_SOURCE]
     )
 
 
-def _on_route_changed(*, event: str, route_id: int, **payload: Any) -> None:
+def _on_route_changed(*, event: str, **payload: Any) -> None:
+    from luckygas.delivery import events
     from offline_sync import services
 
-    services.stop_assignments_sync(route_id=route_id)
+    change: events.RouteChanged = events.typed(event, payload)
+    services.stop_assignments_sync(route_id=change.route_id)
 
 
 def _on_order_status_changes(*, event: str, payloads: list[dict[str, Any]]) -> None:
+    from luckygas.delivery import events
     from offline_sync import services
 
+    changes: list[events.OrderStatusChanged] = [events.typed(event, payload) for payload in payloads]
     services.change_feed_record_orders(
-        changes=[
-            (payload["order_id"], payload["to_status"])
-            for payload in payloads
-            if payload.get("source") != services.PUSH_SOURCE
-        ]
+        changes=[(change.order_id, change.to_status) for change in changes if change.source != services.PUSH_SOURCE]
     )
 
 

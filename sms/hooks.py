@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from luckygas.delivery import events
 from luckygas.delivery.models import Customer, Invoice, Order, OrderStatus, OrderStatusChange
 from sms.crypto import BodyKeyMissingError
 from sms.models import Message, Template
@@ -70,11 +71,12 @@ def enqueue_for_order(*, order: Order, template_name: str) -> Message | None:
         return None
 
 
-def on_order_status_changed(*, event: str, order_id: int, to_status: str, **_payload: object) -> None:
-    template_name = ORDER_TEMPLATES.get(to_status)
+def on_order_status_changed(*, event: str, **payload: Any) -> None:
+    change: events.OrderStatusChanged = events.typed(event, payload)
+    template_name = ORDER_TEMPLATES.get(change.to_status)
     if template_name is None:
         return
-    order = Order.objects.select_related("customer").filter(pk=order_id).first()
+    order = Order.objects.select_related("customer").filter(pk=change.order_id).first()
     if order is not None:
         enqueue_for_order(order=order, template_name=template_name)
 

@@ -31,6 +31,7 @@ from banking.models import (
     TransferFile,
 )
 from banking.services.files import incoming_file_read, transfer_file_store
+from luckygas.delivery.events import DirectDebitReturned
 from luckygas.delivery.models import PaymentChannel
 from luckygas.delivery.services import invoice_record_payment
 from luckygas.masking import mask_account
@@ -184,19 +185,20 @@ def returns_import(
         if returned:
             # The customers' returned-debit notices commit (or not) with the import: once per file.
             events.publish_in_transaction(
-                events.DIRECT_DEBIT_RETURNED,
-                items=[
-                    {
-                        "item_id": item.note,
-                        "customer_id": item.mandate.customer_id,
-                        "amount": item.amount,
-                        "collection_date": item.batch.collection_date,
-                        "invoice_ids": [item.invoice_id],
-                        "return_code": item.return_code,
-                        "will_retry": item.next_action == NextAction.RETRY,
-                    }
-                    for item in returned
-                ],
+                DirectDebitReturned(
+                    items=[
+                        {
+                            "item_id": item.note,
+                            "customer_id": item.mandate.customer_id,
+                            "amount": item.amount,
+                            "collection_date": item.batch.collection_date,
+                            "invoice_ids": [item.invoice_id],
+                            "return_code": item.return_code,
+                            "will_retry": item.next_action == NextAction.RETRY,
+                        }
+                        for item in returned
+                    ],
+                )
             )
         ReturnRecord.objects.bulk_create(records)
         # The return file answers for the batches submitted on its previous business day (YDATE),

@@ -21,6 +21,7 @@ from banking.models import (
 )
 from banking.selectors import batch_debit_event_items
 from banking.transport import BankClient, DeliveryResult, Endpoint, load_private_key
+from luckygas.delivery.events import DirectDebitScheduled
 
 
 def bank_endpoint(bank: Bank) -> Endpoint:
@@ -71,7 +72,7 @@ def _mark_uploaded(
     )
     events.publish_on_commit(events.BATCH_CHANGED, batch_id=batch.pk)
     # The customers' payment-due notices commit (or not) with the upload: once per batch, every item.
-    events.publish_in_transaction(events.DIRECT_DEBIT_SCHEDULED, items=batch_debit_event_items(batch=batch))
+    events.publish_in_transaction(DirectDebitScheduled(items=batch_debit_event_items(batch=batch)))
 
 
 def batch_upload(*, batch: CollectionBatch, client: BankClient | None = None) -> DeliveryResult | None:

@@ -32,6 +32,7 @@ from dashboard.metrics.base import (
 from dashboard.metrics.finance import compute_finance
 from dashboard.metrics.orders import compute_customers, compute_drivers, compute_kpis, compute_pipeline
 from dashboard.metrics.system import compute_sms_today, compute_system
+from luckygas.delivery import events
 
 __all__ = [
     "ADMIN",
@@ -78,13 +79,13 @@ PANELS = {
 }
 # Which metrics each delivery event can change.
 EVENT_METRICS = {
-    "order.created": ("kpis", "pipeline", "customers"),
-    "order.updated": ("pipeline", "customers"),
-    "order.status_changed": ("kpis", "pipeline", "drivers", "finance"),
-    "route.changed": ("drivers", "pipeline"),
-    "stop.changed": ("drivers",),
-    "invoice.paid": ("finance", "kpis"),
-    "payment.recorded": ("finance", "kpis"),
+    events.ORDER_CREATED: ("kpis", "pipeline", "customers"),
+    events.ORDER_UPDATED: ("pipeline", "customers"),
+    events.ORDER_STATUS_CHANGED: ("kpis", "pipeline", "drivers", "finance"),
+    events.ROUTE_CHANGED: ("drivers", "pipeline"),
+    events.STOP_CHANGED: ("drivers",),
+    events.INVOICE_PAID: ("finance", "kpis"),
+    events.PAYMENT_RECORDED: ("finance", "kpis"),
 }
 
 

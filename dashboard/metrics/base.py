@@ -1,7 +1,10 @@
-"""What every metric is made of: audiences, the Asia/Taipei `Period`, `Metric`, and other apps' contracts."""
+"""What every metric is made of: audiences, the Asia/Taipei `Period`, `Metric`.
+
+Other apps' dashboard contracts (`sms.selectors.sms_dashboard_summary`, …) are imported by the
+metric modules, so a renamed contract fails at import instead of blanking a panel.
+"""
 
 import datetime
-import importlib
 import json
 import zoneinfo
 from collections.abc import Callable
@@ -66,16 +69,6 @@ def _last_30_days(today: datetime.date) -> Period:
 
 def _month_to_date(today: datetime.date) -> Period:
     return Period(today.replace(day=1), today)
-
-
-def _contract(module_name: str, function_name: str) -> Callable[..., Any] | None:
-    """Another app's dashboard function, or None while that app does not provide it."""
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    function = getattr(module, function_name, None)
-    return function if callable(function) else None
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
-from dashboard.metrics.base import Period, _contract, local_today
+from banking.selectors import banking_dashboard_summary
+from dashboard.metrics.base import Period, local_today
 from dashboard.models import DailyRollup
 from luckygas.delivery.models import (
     Invoice,
@@ -43,18 +44,15 @@ def compute_finance(period: Period) -> dict[str, Any]:
         .annotate(amount=Sum("amount"), count=Count("id"))
         .order_by()
     }
-    banking_function = _contract("banking.selectors", "banking_dashboard_summary")
-    direct_debit: dict[str, Any] = {"configured": False}
-    if banking_function:
-        summary = banking_function(start=period.start_moment, end=period.end_moment)
-        direct_debit = {
-            "configured": True,
-            "collected_amount": summary["collected_amount"],
-            "collected_count": summary["collected_count"],
-            "returned_amount": summary["returned_amount"],
-            "returned_count": summary["returned_count"],
-            "returned_by_reason": summary["returned_by_reason"],
-        }
+    summary = banking_dashboard_summary(start=period.start_moment, end=period.end_moment)
+    direct_debit: dict[str, Any] = {
+        "configured": True,
+        "collected_amount": summary["collected_amount"],
+        "collected_count": summary["collected_count"],
+        "returned_amount": summary["returned_amount"],
+        "returned_count": summary["returned_count"],
+        "returned_by_reason": summary["returned_by_reason"],
+    }
     return {
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, Sum, Window
 from django.db.models.functions import ExtractIsoWeekDay
 from django.utils import timezone
 
-from dashboard.metrics.base import Period, _contract, _jsonable
+from dashboard.metrics.base import Period, _jsonable
 from dashboard.models import CustomerDailyRollup, DailyRollup, HourlyOrderCount
 from luckygas.delivery.models import (
     FINAL_STOP_STATUSES,
@@ -21,6 +21,7 @@ from luckygas.delivery.models import (
     Route,
     StopStatus,
 )
+from offline_sync.selectors import driver_positions, sync_dashboard_summary
 
 OPEN_ORDER_STATUSES = [
     OrderStatus.PENDING,
@@ -131,15 +132,12 @@ def compute_drivers(period: Period) -> dict[str, Any]:
         )
         .order_by("driver__name")
     )
-    positions_function = _contract("offline_sync.selectors", "driver_positions")
-    sync_function = _contract("offline_sync.selectors", "sync_dashboard_summary")
-    positions = {item["driver_id"]: item for item in positions_function()} if positions_function else {}
+    positions = {item["driver_id"]: item for item in driver_positions()}
     syncs: dict[int, dict[str, Any]] = {}
-    if sync_function:
-        for device in sync_function()["devices"]:
-            known = syncs.get(device["driver_id"])
-            if known is None or (device["last_sync_at"] and device["last_sync_at"] > (known["last_sync_at"] or now)):
-                syncs[device["driver_id"]] = device
+    for device in sync_dashboard_summary()["devices"]:
+        known = syncs.get(device["driver_id"])
+        if known is None or (device["last_sync_at"] and device["last_sync_at"] > (known["last_sync_at"] or now)):
+            syncs[device["driver_id"]] = device
     drivers = []
     for route in routes:
         position = positions.get(route.driver_id)
@@ -166,8 +164,8 @@ def compute_drivers(period: Period) -> dict[str, Any]:
         "stops_total": sum(item["stops_total"] for item in drivers),
         "stops_done": sum(item["stops_done"] for item in drivers),
         "stops_late": sum(item["stops_late"] for item in drivers),
-        "positions_configured": positions_function is not None,
-        "sync_configured": sync_function is not None,
+        "positions_configured": True,
+        "sync_configured": True,
     }
 
 

@@ -6,8 +6,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from dashboard.metrics.base import Period, _contract, _jsonable
+from banking.selectors import banking_dashboard_summary
+from dashboard.metrics.base import Period, _jsonable
 from dashboard.models import ExportJob, ExportStatus
+from offline_sync.selectors import sync_dashboard_summary
+from sms.selectors import sms_dashboard_summary
 
 CELERY_QUEUES = ("default", "sms", "banking", "exports")
 
@@ -29,25 +32,16 @@ def compute_system(period: Period) -> dict[str, Any]:
     from dashboard.live import recent_task_failures
 
     since = timezone.now() - datetime.timedelta(hours=24)
-    sms_function = _contract("sms.selectors", "sms_dashboard_summary")
-    banking_function = _contract("banking.selectors", "banking_dashboard_summary")
-    sync_function = _contract("offline_sync.selectors", "sync_dashboard_summary")
-    sms: dict[str, Any] = {"configured": False}
-    if sms_function:
-        sms = {"configured": True, **_jsonable(sms_function(start=period.start_moment, end=period.end_moment))}
-    banks: dict[str, Any] = {"configured": False}
-    if banking_function:
-        summary = banking_function(start=period.start_moment, end=period.end_moment)
-        banks = {"configured": True, "banks": _jsonable(summary["banks"])}
-    offline: dict[str, Any] = {"configured": False}
-    if sync_function:
-        summary = sync_function()
-        offline = {
-            "configured": True,
-            "max_lag_seconds": summary["max_lag_seconds"],
-            "open_conflicts": summary["open_conflicts"],
-            "devices": len(summary["devices"]),
-        }
+    sms = {"configured": True, **_jsonable(sms_dashboard_summary(start=period.start_moment, end=period.end_moment))}
+    bank_summary = banking_dashboard_summary(start=period.start_moment, end=period.end_moment)
+    banks = {"configured": True, "banks": _jsonable(bank_summary["banks"])}
+    sync_summary = sync_dashboard_summary()
+    offline = {
+        "configured": True,
+        "max_lag_seconds": sync_summary["max_lag_seconds"],
+        "open_conflicts": sync_summary["open_conflicts"],
+        "devices": len(sync_summary["devices"]),
+    }
     failures = recent_task_failures()
     return {
         "queues": _queue_depths(),
@@ -62,11 +56,8 @@ def compute_system(period: Period) -> dict[str, Any]:
 
 def compute_sms_today(period: Period) -> dict[str, Any]:
     """SMS sent and delivered on the day (managers see counts; costs and providers are in system health)."""
-    sms_function = _contract("sms.selectors", "sms_dashboard_summary")
-    if sms_function is None:
-        return {"configured": False}
     day = Period(period.end, period.end)
-    summary = sms_function(start=day.start_moment, end=day.end_moment)
+    summary = sms_dashboard_summary(start=day.start_moment, end=day.end_moment)
     return {
         "configured": True,
         **{key: summary[key] for key in ("sent", "delivered", "failed", "pending")},

@@ -5,9 +5,11 @@ notifications) subscribe in their `AppConfig.ready()`; the core never imports th
 subscriber that fails is logged and never undoes the business change that already committed.
 """
 
+import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +39,132 @@ PAYMENT_RECORDED = "payment.recorded"
 # A batch can hold 100,000 items: subscribers must write in bulk (no per-item queries).
 DIRECT_DEBIT_SCHEDULED = "direct_debit.scheduled"
 DIRECT_DEBIT_RETURNED = "direct_debit.returned"
+
+
+# --- Payload types: one per event, checked when published -------------------------------------
+# A publisher's misspelt or missing field raises TypeError at the publisher (inside its
+# transaction), instead of reaching subscribers as a payload they cannot read.
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCreated:
+    order_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderUpdated:
+    order_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderStatusChanged:
+    order_id: int
+    from_status: str
+    to_status: str
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteChanged:
+    route_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopChanged:
+    stop_id: int
+    route_id: int
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoicePaid:
+    invoice_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentRecorded:
+    payment_id: int
+    invoice_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectDebitItem:
+    """One debit item of `DIRECT_DEBIT_SCHEDULED` (items travel as dicts with exactly these keys)."""
+
+    item_id: str
+    customer_id: int
+    amount: int
+    collection_date: datetime.date
+    invoice_ids: list[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectDebitReturnedItem(DirectDebitItem):
+    return_code: str
+    will_retry: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectDebitScheduled:
+    items: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectDebitReturned:
+    items: list[dict[str, Any]]
+
+
+PAYLOAD_TYPES: dict[str, type] = {
+    ORDER_CREATED: OrderCreated,
+    ORDER_UPDATED: OrderUpdated,
+    ORDER_STATUS_CHANGED: OrderStatusChanged,
+    ROUTE_CHANGED: RouteChanged,
+    STOP_CHANGED: StopChanged,
+    INVOICE_PAID: InvoicePaid,
+    PAYMENT_RECORDED: PaymentRecorded,
+    DIRECT_DEBIT_SCHEDULED: DirectDebitScheduled,
+    DIRECT_DEBIT_RETURNED: DirectDebitReturned,
+}
+ITEM_TYPES: dict[str, type] = {DIRECT_DEBIT_SCHEDULED: DirectDebitItem, DIRECT_DEBIT_RETURNED: DirectDebitReturnedItem}
+
+
+EVENT_NAMES: dict[type, str] = {payload_type: event for event, payload_type in PAYLOAD_TYPES.items()}
+
+
+def _fields(payload: Any) -> dict[str, Any]:
+    """A typed payload as the dict subscribers receive; a dict as it is."""
+    if isinstance(payload, dict):
+        return payload
+    if type(payload) not in EVENT_NAMES:
+        raise TypeError(f"{type(payload).__name__} is not an event payload type")
+    return {field.name: getattr(payload, field.name) for field in fields(payload)}
+
+
+def typed(event: str, payload: dict[str, Any]) -> Any:
+    """A received payload as its event's type (for subscribers: `typed(event, payload).order_id`)."""
+    return PAYLOAD_TYPES[event](**payload)
+
+
+def payload_checked(event: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its defaults, or TypeError naming a misspelt or missing field.
+
+    Events other apps define for themselves (banking's `batch.changed`) have no type here and
+    pass as they are.
+    """
+    payload_type = PAYLOAD_TYPES.get(event)
+    if payload_type is None:
+        return payload
+    typed = payload_type(**payload)  # TypeError: "unexpected keyword argument 'ordr_id'"
+    item_type = ITEM_TYPES.get(event)
+    if item_type is not None:
+        # Key sets only, not one dataclass per item: a return file can hold 100,000 items.
+        expected = frozenset(field.name for field in fields(item_type))
+        for item in typed.items:
+            if item.keys() != expected:
+                missing, unexpected = sorted(expected - item.keys()), sorted(item.keys() - expected)
+                raise TypeError(f"{event} item: missing {missing}, unexpected {unexpected}")
+    return {field.name: getattr(typed, field.name) for field in fields(typed)}
+
 
 Handler = Callable[..., None]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
@@ -79,25 +207,41 @@ def _deliver(event: str, payloads: list[dict[str, Any]]) -> None:
                 logger.exception("subscriber of %s failed", event, extra={"handler": repr(handler)})
 
 
+def publish(payload: Any) -> None:
+    """Publish a typed payload (`OrderCreated(order_id=…)`) once the current transaction commits."""
+    publish_many_on_commit(EVENT_NAMES[type(payload)], [payload])
+
+
 def publish_on_commit(event: str, **payload: Any) -> None:
     """Call the event's subscribers once the current transaction commits (at once outside one)."""
     publish_many_on_commit(event, [payload])
 
 
-def publish_many_on_commit(event: str, payloads: Sequence[dict[str, Any]]) -> None:
-    """Publish several facts of one kind together after commit (see `subscribe_many`)."""
+def publish_many_on_commit(event: str, payloads: Sequence[Any]) -> None:
+    """Publish several facts of one kind together after commit (see `subscribe_many`).
+
+    Each fact is a typed payload of the event (`StopChanged(…)`) or a dict of its fields.
+    """
     if payloads:
-        batch = list(payloads)
+        batch = [payload_checked(event, _fields(payload)) for payload in payloads]
         transaction.on_commit(lambda: _deliver(event, batch))
 
 
-def publish_in_transaction(event: str, **payload: Any) -> None:
+def publish_in_transaction(event: Any, **payload: Any) -> None:
     """Call the event's subscribers now, inside the caller's transaction.
+
+    `event` is an event name with the payload's fields as keywords, or a typed payload alone
+    (`publish_in_transaction(DirectDebitScheduled(items=…))`).
 
     For subscribers that write an outbox row which must commit or roll back together with the
     business change (the transactional outbox). A failing subscriber raises, so the caller's
     transaction rolls back: both facts are kept or neither is. Subscribers must only write rows.
     """
+    if not isinstance(event, str):
+        if payload:
+            raise TypeError("a typed payload is published alone, without keyword fields")
+        event, payload = EVENT_NAMES[type(event)], _fields(event)
+    payload = payload_checked(event, payload)
     for handler in list(_many_subscribers[event]):
         handler(event=event, payloads=[payload])
     for handler in list(_subscribers[event]):

@@ -25,8 +25,30 @@ from luckygas.delivery.models import (
 from luckygas.delivery.resources import OrderResource
 
 
+def _line_inputs(formset: forms.BaseInlineFormSet) -> list[services.OrderLineInput]:
+    return [
+        services.OrderLineInput(product=line_form.cleaned_data["product"], quantity=line_form.cleaned_data["quantity"])
+        for line_form in formset.forms
+        if line_form.cleaned_data.get("product") and not line_form.cleaned_data.get("DELETE")
+    ]
+
+
+class OrderLineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """A new order is checked by the rules of `order_create` (the customer is set by the order form)."""
+        super().clean()
+        if self.instance.pk is None and not any(self.errors) and self.instance.customer_id is not None:
+            try:
+                services.order_check_input(customer=self.instance.customer, lines=_line_inputs(self))
+            except ValidationError as error:
+                raise forms.ValidationError(
+                    [message for messages in error.message_dict.values() for message in messages]
+                ) from error
+
+
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
+    formset = OrderLineFormSet
     extra = 0
     min_num = 1
     fields = ("product", "quantity", "unit_price")
@@ -98,20 +120,36 @@ class OrderAdmin(TolerantAutocompleteMixin, GuardedImportExportAdmin):
         return selectors.order_list_for_user(request.user).select_related("stop__route__driver")
 
     def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-            obj.payment_method = obj.customer.payment_method
-            obj.status_changed_at = timezone.now()
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+        # A new order is created in `save_related`, by `order_create`, once its lines are known.
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not change:
+            lines = next(formset for formset in formsets if formset.model is OrderLine)
+            order = services.order_create(
+                customer=form.instance.customer,
+                delivery_date=form.instance.delivery_date,
+                slot=form.instance.slot,
+                notes=form.instance.notes,
+                lines=_line_inputs(lines),
+                created_by=request.user,
+            )
+            # The admin logs and redirects to the object it passed to `save_model`: make it the created order.
+            form.instance.pk = order.pk
+            form.instance.refresh_from_db()
+            form.save_m2m()
+            for formset in formsets:  # what `formset.save()` would have recorded, for the admin's history
+                formset.new_objects = list(order.lines.all()) if formset is lines else []
+                formset.changed_objects, formset.deleted_objects = [], []
+            return
         for formset in formsets:
             if formset.model is OrderLine:
                 for line_form in formset.forms:
                     if line_form.cleaned_data.get("product") and not line_form.instance.unit_price:
                         line_form.instance.unit_price = line_form.cleaned_data["product"].price
         super().save_related(request, form, formsets, change)
-        services.order_recalculate_total(order=form.instance, is_new=not change)
+        services.order_recalculate_total(order=form.instance)
 
     @admin.action(description=_("Confirm selected orders"), permissions=["change"])
     def confirm_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

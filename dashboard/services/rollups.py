@@ -1,34 +1,21 @@
-"""Writes of the dashboard: rollup upkeep (incremental and rebuild), export jobs, report subscriptions."""
+"""Rollup upkeep: incremental updates from delivery events, and the rebuild."""
 
 import datetime
-import json
 import logging
-import tempfile
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.files import File
-from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext
 
-from dashboard.metrics import Period
 from dashboard.models import (
     CustomerDailyRollup,
     DailyRollup,
-    ExportJob,
-    ExportStatus,
     HourlyOrderCount,
-    RangePreset,
-    ReportDelivery,
-    ReportSubscription,
 )
 from luckygas.delivery.models import Order, OrderStatus
 
@@ -255,189 +242,3 @@ def _customer_rollup_insert(orders, tz: zoneinfo.ZoneInfo) -> None:
         )
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {table}")
-
-
-# --- Exports ---------------------------------------------------------------------------------
-
-
-def report_write_file(
-    *,
-    report_name: str,
-    period: Period,
-    audience: str,
-    export_format: str,
-    path: Path,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write a report for an audience that may see it; returns the rows written."""
-    from dashboard.exports import REPORTS, WRITERS
-
-    report = REPORTS[report_name]
-    if audience not in report.audiences:
-        raise PermissionError(report_name)
-    tables = report.build(period, audience)
-    return WRITERS[export_format](tables, path, title=str(report.title), period=period, progress=progress)
-
-
-def export_job_create(
-    *, user: AbstractBaseUser, report_name: str, export_format: str, period: Period, rows_total: int
-) -> ExportJob:
-    """Queue a large export; the job keeps the filter (report and period), never a list of ids."""
-    from dashboard.tasks import export_run
-
-    job = ExportJob.objects.create(
-        requested_by=user,
-        report=report_name,
-        export_format=export_format,
-        filters={"start": period.start.isoformat(), "end": period.end.isoformat()},
-        rows_total=rows_total,
-    )
-    transaction.on_commit(lambda: export_run.delay(str(job.pk)))
-    return job
-
-
-def export_job_run(*, job_id: str) -> ExportJob:
-    """Run a waiting export job once (a claim by conditional UPDATE makes a second delivery a no-op)."""
-    from dashboard.exports import REPORTS, report_filename
-    from dashboard.selectors import dashboard_audience_for_user
-
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(status=ExportStatus.RUNNING)
-    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
-    if not claimed:
-        return job
-    period = Period(datetime.date.fromisoformat(job.filters["start"]), datetime.date.fromisoformat(job.filters["end"]))
-    audience = dashboard_audience_for_user(job.requested_by)
-
-    def progress(rows: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(rows_done=rows)
-
-    try:
-        if audience is None:
-            raise PermissionError(job.report)
-        with tempfile.TemporaryDirectory() as directory:
-            path = Path(directory) / report_filename(REPORTS[job.report], period, job.export_format)
-            rows = report_write_file(
-                report_name=job.report,
-                period=period,
-                audience=audience,
-                export_format=job.export_format,
-                path=path,
-                progress=progress,
-            )
-            with path.open("rb") as handle:
-                job.file.save(path.name, File(handle), save=False)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.DONE, file=job.file.name, rows_done=rows, finished_at=timezone.now()
-        )
-    except Exception as error:
-        logger.exception("export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.FAILED, error=type(error).__name__, finished_at=timezone.now()
-        )
-    job.refresh_from_db()
-    return job
-
-
-# --- Scheduled reports -----------------------------------------------------------------------
-
-SCHEDULED_REPORT_TASK = "dashboard.tasks.send_scheduled_report"
-
-
-def report_subscription_save(*, subscription: ReportSubscription) -> ReportSubscription:
-    """Save a subscription and keep its django-celery-beat periodic task in step."""
-    from django_celery_beat.models import PeriodicTask
-
-    subscription.full_clean()
-    with transaction.atomic():
-        subscription.save()
-        task = subscription.periodic_task or PeriodicTask(name=f"dashboard-report-{subscription.pk}")
-        task.task = SCHEDULED_REPORT_TASK
-        task.crontab = subscription.schedule
-        task.interval = None
-        task.kwargs = json.dumps({"subscription_id": subscription.pk})
-        task.enabled = subscription.is_active
-        task.description = subscription.name
-        task.save()
-        if subscription.periodic_task_id != task.pk:
-            subscription.periodic_task = task
-            ReportSubscription.objects.filter(pk=subscription.pk).update(periodic_task=task)
-    return subscription
-
-
-def report_subscription_delete(*, subscription: ReportSubscription) -> None:
-    with transaction.atomic():
-        task = subscription.periodic_task
-        subscription.delete()
-        if task is not None:
-            task.delete()
-
-
-def report_period(*, preset: str, today: datetime.date) -> Period:
-    yesterday = today - datetime.timedelta(days=1)
-    if preset == RangePreset.YESTERDAY:
-        return Period(yesterday, yesterday)
-    if preset == RangePreset.LAST_7_DAYS:
-        return Period(today - datetime.timedelta(days=7), yesterday)
-    if preset == RangePreset.LAST_30_DAYS:
-        return Period(today - datetime.timedelta(days=30), yesterday)
-    if preset == RangePreset.THIS_MONTH:
-        return Period(today.replace(day=1), today)
-    last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
-    return Period(last_month_end.replace(day=1), last_month_end)
-
-
-def report_subscription_send(
-    *, subscription_id: int, today: datetime.date | None = None, force: bool = False
-) -> ReportDelivery | None:
-    """E-mail a subscription's report for its period, once per period (`force` sends again, unrecorded)."""
-    from dashboard.exports import REPORTS, report_filename, report_has_rows
-    from dashboard.metrics import ADMIN, local_today
-
-    subscription = ReportSubscription.objects.get(pk=subscription_id)
-    if not subscription.is_active and not force:
-        return None
-    period = report_period(preset=subscription.range_preset, today=today or local_today())
-    report = REPORTS[subscription.report]
-    with transaction.atomic():
-        ReportSubscription.objects.select_for_update().filter(pk=subscription.pk).get()
-        existing = ReportDelivery.objects.filter(
-            subscription=subscription, period_start=period.start, period_end=period.end
-        ).first()
-        if existing is not None and not force:
-            return existing
-        # Subscriptions are set up by admins in the admin site; their reports see admin panels.
-        audience = ADMIN
-        has_rows = (
-            report.count_rows(period) > 0
-            if report.name in ("orders", "reconciliation")
-            else report_has_rows(report.build(period, audience))
-        )
-        if subscription.skip_if_empty and not has_rows:
-            outcome, rows = ReportDelivery.Outcome.SKIPPED_EMPTY, 0
-        else:
-            with tempfile.TemporaryDirectory() as directory:
-                path = Path(directory) / report_filename(report, period, subscription.export_format)
-                rows = report_write_file(
-                    report_name=report.name,
-                    period=period,
-                    audience=audience,
-                    export_format=subscription.export_format,
-                    path=path,
-                )
-                message = EmailMessage(
-                    subject=f"{settings.LUCKYGAS_COMPANY_NAME} {report.title} "
-                    f"{period.start:%Y/%m/%d}–{period.end:%Y/%m/%d}",
-                    body=gettext("Attached: %(report)s for %(start)s – %(end)s (Asia/Taipei).")
-                    % {"report": report.title, "start": f"{period.start:%Y/%m/%d}", "end": f"{period.end:%Y/%m/%d}"},
-                    to=subscription.recipient_list,
-                )
-                from dashboard.exports import CONTENT_TYPES
-
-                message.attach(path.name, path.read_bytes(), CONTENT_TYPES[subscription.export_format])
-                message.send(fail_silently=False)
-            outcome = ReportDelivery.Outcome.SENT
-        if force:
-            return None
-        return ReportDelivery.objects.create(
-            subscription=subscription, period_start=period.start, period_end=period.end, outcome=outcome, rows=rows
-        )

@@ -1,0 +1,134 @@
+"""Exports: the direct-or-queued choice, writing a report file, and the export job."""
+
+import datetime
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from dashboard.metrics import Period
+from dashboard.models import ExportFormat, ExportJob, ExportStatus
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A small export written at once: its file name, content type and bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def export_is_queued(*, export_format: str, rows: int) -> bool:
+    """Large exports (and PDFs past a quarter of the PDF limit) run as a Celery job, not in the request."""
+    from dashboard.exports import ASYNC_ROW_THRESHOLD, PDF_ROW_LIMIT
+
+    return rows > ASYNC_ROW_THRESHOLD or (export_format == ExportFormat.PDF and rows > PDF_ROW_LIMIT // 4)
+
+
+def export_request(
+    *, user: AbstractBaseUser, report_name: str, export_format: str, period: Period, audience: str
+) -> ExportJob | ExportFile:
+    """Write a small export at once or queue a large one; the audience must be allowed the report."""
+    from dashboard.exports import CONTENT_TYPES, REPORTS, report_filename
+
+    report = REPORTS[report_name]
+    if audience not in report.audiences:
+        raise PermissionError(report_name)
+    rows = report.count_rows(period)
+    if export_is_queued(export_format=export_format, rows=rows):
+        return export_job_create(
+            user=user, report_name=report.name, export_format=export_format, period=period, rows_total=rows
+        )
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / report_filename(report, period, export_format)
+        report_write_file(
+            report_name=report.name, period=period, audience=audience, export_format=export_format, path=path
+        )
+        return ExportFile(filename=path.name, content_type=CONTENT_TYPES[export_format], content=path.read_bytes())
+
+
+def report_write_file(
+    *,
+    report_name: str,
+    period: Period,
+    audience: str,
+    export_format: str,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write a report for an audience that may see it; returns the rows written."""
+    from dashboard.exports import REPORTS, WRITERS
+
+    report = REPORTS[report_name]
+    if audience not in report.audiences:
+        raise PermissionError(report_name)
+    tables = report.build(period, audience)
+    return WRITERS[export_format](tables, path, title=str(report.title), period=period, progress=progress)
+
+
+def export_job_create(
+    *, user: AbstractBaseUser, report_name: str, export_format: str, period: Period, rows_total: int
+) -> ExportJob:
+    """Queue a large export; the job keeps the filter (report and period), never a list of ids."""
+    from dashboard.tasks import export_run
+
+    job = ExportJob.objects.create(
+        requested_by=user,
+        report=report_name,
+        export_format=export_format,
+        filters={"start": period.start.isoformat(), "end": period.end.isoformat()},
+        rows_total=rows_total,
+    )
+    transaction.on_commit(lambda: export_run.delay(str(job.pk)))
+    return job
+
+
+def export_job_run(*, job_id: str) -> ExportJob:
+    """Run a waiting export job once (a claim by conditional UPDATE makes a second delivery a no-op)."""
+    from dashboard.exports import REPORTS, report_filename
+    from dashboard.selectors import dashboard_audience_for_user
+
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(status=ExportStatus.RUNNING)
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    if not claimed:
+        return job
+    period = Period(datetime.date.fromisoformat(job.filters["start"]), datetime.date.fromisoformat(job.filters["end"]))
+    audience = dashboard_audience_for_user(job.requested_by)
+
+    def progress(rows: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=rows)
+
+    try:
+        if audience is None:
+            raise PermissionError(job.report)
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / report_filename(REPORTS[job.report], period, job.export_format)
+            rows = report_write_file(
+                report_name=job.report,
+                period=period,
+                audience=audience,
+                export_format=job.export_format,
+                path=path,
+                progress=progress,
+            )
+            with path.open("rb") as handle:
+                job.file.save(path.name, File(handle), save=False)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.DONE, file=job.file.name, rows_done=rows, finished_at=timezone.now()
+        )
+    except Exception as error:
+        logger.exception("export %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.FAILED, error=type(error).__name__, finished_at=timezone.now()
+        )
+    job.refresh_from_db()
+    return job
