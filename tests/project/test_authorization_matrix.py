@@ -6,12 +6,11 @@ the test: a new page must say here who may open it. One test per role walks the 
 reports every mismatch at once.
 """
 
+import json
 import uuid
 from dataclasses import dataclass, field
 
 import pytest
-import json
-
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.contrib import admin
@@ -29,7 +28,7 @@ from tests.delivery.factories import DriverFactory
 from tests.offline_sync.factories import phone_for, started_route
 from tests.offline_sync.test_media import declare, image_bytes
 
-A, D, O, M, S = ROLES  # anonymous, driver, office, manager, admin
+A, D, O, M, S = ROLES  # anonymous, driver, office, manager, admin  # noqa: E741
 NOBODY: frozenset[str] = frozenset()
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = frozenset({D, O, M, S})
@@ -453,7 +452,7 @@ def test_every_url_and_websocket_answers_each_role_as_the_table_says(world, role
 def test_a_driver_sees_only_their_own_routes_stops_and_media(world):
     client = world.clients[D]
     client.force_login(world.users[D])
-    own_stop, other_stop = world.own_route.stops.first(), world.other_route.stops.first()
+    other_stop = world.other_route.stops.first()
     other_version = other_stop.version
 
     listed = {route["id"] for route in client.get("/api/v1/routes/").json()}
