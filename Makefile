@@ -19,7 +19,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luc
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools
+.PHONY: help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools config-docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -100,13 +100,18 @@ system-packages: ## install the Debian packages the tests need (when root), or n
 check-services: install-dev
 	@$(TEST_ENV) $(PY) manage.py check_services
 
-lint: install-dev ## ruff check and ruff format --check
+lint: install-dev node_modules/.package-lock.json ## ruff check, ruff format --check, ESLint and Prettier --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	npm run --silent lint
 
 format: install-dev ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	npm run --silent format
+
+config-docs: $(VENV)/.installed ## regenerate README.md's configuration table from luckygas/configuration
+	$(PY) -m luckygas.configuration.docs
 
 static: install assets ## collect static files for production-like serving (whitenoise)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only-key-0123456789abcdefghijklmnop $(PY) manage.py collectstatic --no-input -v0

@@ -8,13 +8,14 @@ import io
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from banking import codec, conf
+from banking import codec
 from banking.models import CollectionBatch, Direction, ItemStatus, Reconciliation, ReturnRecord
 from banking.selectors import journal_lines, large_transaction_batches
 
@@ -121,7 +122,7 @@ def reconciliation_xlsx(reconciliation: Reconciliation) -> bytes:
 def reconciliation_email(*, reconciliation: Reconciliation) -> bool:
     """Send the report to finance (bank's address and BANKING_FINANCE_EMAILS); False when nobody is configured."""
     batch = reconciliation.batch
-    recipients = [address for address in [batch.bank.finance_email, *conf.finance_emails()] if address]
+    recipients = [address for address in [batch.bank.finance_email, *settings.BANKING_FINANCE_EMAILS] if address]
     if not recipients:
         logger.warning("reconciliation of batch %s has exceptions but no finance address is configured", batch.pk)
         return False
@@ -211,7 +212,7 @@ def overdue_returns_email(*, batch: CollectionBatch) -> bool:
     """Tell finance a batch's return file never came; False when nobody is configured."""
     from banking.services import batch_returns_due_on
 
-    recipients = [address for address in [batch.bank.finance_email, *conf.finance_emails()] if address]
+    recipients = [address for address in [batch.bank.finance_email, *settings.BANKING_FINANCE_EMAILS] if address]
     if not recipients:
         logger.warning("batch %s has no return file but no finance address is configured", batch.pk)
         return False
@@ -231,7 +232,7 @@ def overdue_returns_email(*, batch: CollectionBatch) -> bool:
 
 def calendar_missing_email(*, years: list[int]) -> bool:
     """Tell finance the business-day calendar lacks a coming year's holidays; False when nobody is configured."""
-    recipients = conf.finance_emails()
+    recipients = list(settings.BANKING_FINANCE_EMAILS)
     if not recipients:
         logger.warning("the bank calendar lacks %s but no finance address is configured", years)
         return False

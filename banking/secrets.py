@@ -90,8 +90,7 @@ def development_secrets_dir() -> Path:
     """Where `seed_demo` writes the demo bank's development keys (never used with DJANGO_DEBUG off)."""
     from django.conf import settings
 
-    default = Path(settings.BASE_DIR) / "var" / "banking-secrets"
-    return Path(getattr(settings, "BANKING_DEVELOPMENT_SECRETS_DIR", default))
+    return Path(settings.BANKING_DEVELOPMENT_SECRETS_DIR)
 
 
 class DevelopmentSource:
@@ -106,15 +105,22 @@ class DevelopmentSource:
 
 
 def _default_sources() -> list[SecretSource]:
+    from django.conf import settings
+
     sources: list[SecretSource] = [EnvironmentSource()]
-    directory = os.environ.get("BANKING_SECRETS_DIR")
-    if directory:
-        sources.append(DirectorySource(directory))
+    if settings.BANKING_SECRETS_DIR:
+        sources.append(DirectorySource(settings.BANKING_SECRETS_DIR))
     sources.append(DevelopmentSource())
     return sources
 
 
-secrets = CachedSecrets(_default_sources(), ttl=float(os.environ.get("BANKING_SECRETS_CACHE_SECONDS", "60")))
+def _default_ttl() -> float:
+    from django.conf import settings
+
+    return settings.BANKING_SECRETS_CACHE_SECONDS
+
+
+secrets = CachedSecrets(_default_sources(), ttl=_default_ttl())
 
 
 def bank_secret_name(key_reference: str, purpose: str) -> str:

@@ -59,9 +59,9 @@ class RedisSemaphore:
     """`limit` slots under `key`, each held for `lease_seconds` unless renewed."""
 
     def __init__(self, *, url: str, key: str, limit: int, lease_seconds: float) -> None:
-        import redis
+        from luckygas.redis import redis_client
 
-        self.client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        self.client = redis_client(url, timeout=10, connect_timeout=5)
         self.key = key
         self.limit = limit
         self.lease_ms = max(1, int(lease_seconds * 1000))

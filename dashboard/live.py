@@ -25,6 +25,7 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from dashboard.metrics import METRICS, default_period, local_today, snapshot_compute
+from luckygas.redis import redis_client as shared_redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ _client: redis.Redis | None = None
 def redis_client() -> redis.Redis:
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        _client = shared_redis_client(timeout=None, connect_timeout=None, decode_responses=True)
     return _client
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -16,6 +17,36 @@ def error_text(error: ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
         return "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
     return " ".join(getattr(error, "messages", [str(error)]))
+
+
+class TolerantAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, which looks the selected value up to show it again.
+
+    A refused form is shown again with what was posted; a value that is no key at all ("a<NUL>b",
+    "1e+308") made the look-up raise, and the page a 500. Such a value is simply not shown: the
+    form's own error already names the field.
+    """
+
+    def optgroups(self, name: str, value: list[Any], attr: dict[str, Any] | None = None) -> list[Any]:
+        target = self.field.remote_field.model._meta.get_field(self.field.remote_field.field_name)
+        keys = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            if "\x00" not in str(item):  # PostgreSQL refuses NUL even in a look-up
+                keys.append(item)
+        return super().optgroups(name, keys, attr)
+
+
+class TolerantAutocompleteMixin:
+    """Use on every ModelAdmin with `autocomplete_fields` (see TolerantAutocompleteSelect)."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs["widget"] = TolerantAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))  # type: ignore[attr-defined]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,7 +1,9 @@
 """Feature flags changeable at runtime, without a deploy (django-waffle, edited in admin).
 
 - `sms_marketing`, a switch (everyone at once). Off: only service SMS (delivery notices,
-  reminders) are sent. On: marketing campaigns may send too.
+  reminders) are sent; marketing messages are held in the outbox (listed in admin with the
+  deferred reason "marketing switched off", looked at again every 5 minutes) and go out once
+  it is on. On: marketing campaigns may send too.
 - `driver_app_beta`, a flag (per user, group or percentage). Off: drivers get the released
   driver app. On: the drivers it covers get the new driver-app features.
 

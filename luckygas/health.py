@@ -27,8 +27,10 @@ def _database_is_reachable() -> bool:
 def _redis_is_reachable() -> bool:
     import redis
 
+    from luckygas.redis import redis_client
+
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+        client = redis_client(timeout=2, connect_timeout=2)
         return bool(client.ping())
     except redis.RedisError:
         return False

@@ -26,11 +26,13 @@ class CeleryQueueLengthCollector(Collector):
             return
         import redis
 
+        from luckygas.redis import redis_client
+
         gauge = GaugeMetricFamily(
             "luckygas_celery_queue_length", "Tasks waiting in a Celery queue (Redis broker).", labels=["queue"]
         )
         try:
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+            client = redis_client(timeout=2, connect_timeout=2)
             with client.pipeline(transaction=False) as pipeline:
                 for queue in CELERY_QUEUES:
                     pipeline.llen(queue)

@@ -11,21 +11,19 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from luckygas.configuration import Reader
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Every variable is declared in luckygas/configuration.py (type, default, meaning, process) and
+# read here once, through `read` (secrets also from `NAME_FILE`); apps read django.conf.settings.
 env = environ.Env()
+read = Reader(env)
+env_secret = read.secret
 
 
-def env_secret(name: str, default: str | None = None) -> str | None:
-    """Read a secret from `NAME` or from the file named by `NAME_FILE` (Kubernetes mounts)."""
-    file_path = env.str(f"{name}_FILE", default="")
-    if file_path:
-        return Path(file_path).read_text(encoding="utf-8").strip()
-    return env.str(name, default=default)
-
-
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env_secret("DJANGO_SECRET_KEY")
+DEBUG = read("DJANGO_DEBUG")
+SECRET_KEY = read("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -33,8 +31,8 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = read("DJANGO_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = read("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -95,20 +93,20 @@ TEMPLATES = [
 
 # --- Data stores -------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url_config(env_secret("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
+    "default": env.db_url_config(read("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
 # Under ASGI (uvicorn workers) Django runs each request's sync code on a thread of its own, so a
 # persistent connection (CONN_MAX_AGE > 0) is stranded with its thread until garbage collection
 # and PostgreSQL runs out of clients. Web processes use psycopg's pool instead
 # (DATABASE_POOL_MAX_SIZE connections per process); without it every request connects anew.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_MAX_AGE"] = read("DATABASE_CONN_MAX_AGE")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+DATABASE_POOL_MAX_SIZE = read("DATABASE_POOL_MAX_SIZE")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE > 0:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_MAX_SIZE,
-        "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10.0),
+        "timeout": read("DATABASE_POOL_TIMEOUT_SECONDS"),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -117,20 +115,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env_secret("REDIS_URL", default="") or ""
+REDIS_URL = read("REDIS_URL") or ""
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="luckygas"),
+            "KEY_PREFIX": read("CACHE_KEY_PREFIX"),
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="asgi")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": read("CHANNELS_PREFIX")},
         }
     }
 else:
@@ -139,7 +137,7 @@ else:
 
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = read("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -171,7 +169,7 @@ USE_TZ = True
 
 # --- Static files ------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STATIC_ROOT = read("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # npm packages are copied here by `make assets` (never committed).
 STATICFILES_DIRS = [path for path in [BASE_DIR / "build" / "static"] if path.exists()]
 STORAGES = {
@@ -185,7 +183,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
-MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = read("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
 # --- API ---------------------------------------------------------------------------------
@@ -210,24 +208,24 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = read("DATA_UPLOAD_MAX_MEMORY_SIZE")
 
 # --- Email -------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str(
+EMAIL_BACKEND = read(
     "DJANGO_EMAIL_BACKEND",
     default=(
         "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
     ),
 )
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LuckyGas <noreply@luckygas.tw>")
+EMAIL_HOST = read("EMAIL_HOST")
+EMAIL_PORT = read("EMAIL_PORT")
+EMAIL_HOST_USER = read("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = read("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = read("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = read("DEFAULT_FROM_EMAIL")
 
 # --- Logging: JSON lines on stdout, personal data masked in every record -----------------
-LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+LOG_LEVEL = read("DJANGO_LOG_LEVEL")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -252,9 +250,9 @@ LOGGING = {
 # --- Production hardening (DJANGO_DEBUG off) ---------------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = read("DJANGO_SECURE_SSL_REDIRECT")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_SECONDS = read("DJANGO_SECURE_HSTS_SECONDS")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -265,7 +263,66 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
 
 # --- LuckyGas ----------------------------------------------------------------------------
-LUCKYGAS_COMPANY_NAME = env.str("LUCKYGAS_COMPANY_NAME", default="幸福氣體 LuckyGas")
+LUCKYGAS_COMPANY_NAME = read("LUCKYGAS_COMPANY_NAME")
+
+# --- Driver sync (offline_sync) ------------------------------------------------------------
+# The client policy a phone receives at bootstrap.
+SYNC_PURGE_AFTER_DAYS = read("SYNC_PURGE_AFTER_DAYS")
+SYNC_STORAGE_BUDGET_MB = read("SYNC_STORAGE_BUDGET_MB")
+SYNC_GPS_INTERVAL_ONLINE_SECONDS = read("SYNC_GPS_INTERVAL_ONLINE_SECONDS")
+SYNC_GPS_INTERVAL_OFFLINE_SECONDS = read("SYNC_GPS_INTERVAL_OFFLINE_SECONDS")
+SYNC_MEDIA_MAX_BYTES = read("SYNC_MEDIA_MAX_BYTES")
+# A push waits at most this long for its locks (another push of the device, an office edit of
+# its stops); then it is answered 503 with Retry-After and nothing applied, and the phone resends.
+SYNC_PUSH_LOCK_TIMEOUT_MS = read("SYNC_PUSH_LOCK_TIMEOUT_MS")
+# Web Push is skipped unless both VAPID keys are configured.
+WEBPUSH_VAPID_PRIVATE_KEY = read("WEBPUSH_VAPID_PRIVATE_KEY") or ""
+WEBPUSH_VAPID_PUBLIC_KEY = read("WEBPUSH_VAPID_PUBLIC_KEY")
+WEBPUSH_VAPID_SUBJECT = read("WEBPUSH_VAPID_SUBJECT")
+
+# --- SMS (read by sms/conf.py at call time; a provider without credentials is not used) ----
+SMS_MITAKE_BASE_URL = read("SMS_MITAKE_BASE_URL")
+SMS_MITAKE_USERNAME = read("SMS_MITAKE_USERNAME") or ""
+SMS_MITAKE_PASSWORD = read("SMS_MITAKE_PASSWORD") or ""
+SMS_EVERY8D_BASE_URL = read("SMS_EVERY8D_BASE_URL")
+SMS_EVERY8D_UID = read("SMS_EVERY8D_UID") or ""
+SMS_EVERY8D_PASSWORD = read("SMS_EVERY8D_PASSWORD") or ""
+SMS_TWILIO_BASE_URL = read("SMS_TWILIO_BASE_URL")
+SMS_TWILIO_ACCOUNT_SID = read("SMS_TWILIO_ACCOUNT_SID") or ""
+SMS_TWILIO_AUTH_TOKEN = read("SMS_TWILIO_AUTH_TOKEN") or ""
+SMS_TWILIO_FROM = read("SMS_TWILIO_FROM")
+SMS_BODY_KEYS = read("SMS_BODY_KEYS") or ""
+SMS_CALLBACK_TOKEN = read("SMS_CALLBACK_TOKEN") or ""
+SMS_CALLBACK_BASE_URL = read("SMS_CALLBACK_BASE_URL")
+SMS_REDIS_URL = read("SMS_REDIS_URL")  # empty: REDIS_URL
+SMS_REDIS_PREFIX = read("SMS_REDIS_PREFIX")
+SMS_HTTP_TIMEOUT_SECONDS = read("SMS_HTTP_TIMEOUT_SECONDS")
+SMS_SYSTEM_LIMIT_PER_MINUTE = read("SMS_SYSTEM_LIMIT_PER_MINUTE")
+SMS_CUSTOMER_LIMIT_PER_DAY = read("SMS_CUSTOMER_LIMIT_PER_DAY")
+SMS_CRITICAL_RECEIPT_TIMEOUT_SECONDS = read("SMS_CRITICAL_RECEIPT_TIMEOUT_SECONDS")
+SMS_REDISPATCH_AFTER_SECONDS = read("SMS_REDISPATCH_AFTER_SECONDS")
+SMS_RECONCILE_INTERVAL_SECONDS = read("SMS_RECONCILE_INTERVAL_SECONDS")
+SMS_MARKETING_START = read("SMS_MARKETING_START")
+SMS_MARKETING_END = read("SMS_MARKETING_END")
+SMS_OPTED_OUT_ALLOWS_CRITICAL = read("SMS_OPTED_OUT_ALLOWS_CRITICAL")
+SMS_CALLBACK_RATE_PER_MINUTE = read("SMS_CALLBACK_RATE_PER_MINUTE")
+SMS_MARKETING_OPT_OUT_TEXT = read("SMS_MARKETING_OPT_OUT_TEXT")
+
+# --- Banking ---------------------------------------------------------------------------------
+BANKING_BREAKER_COOLDOWN_SECONDS = read("BANKING_BREAKER_COOLDOWN_SECONDS")
+BANKING_TRANSPORT_MAX_ATTEMPTS = read("BANKING_TRANSPORT_MAX_ATTEMPTS")
+BANKING_TRANSPORT_BACKOFF_SECONDS = read("BANKING_TRANSPORT_BACKOFF_SECONDS")
+BANKING_FINANCE_EMAILS = read("BANKING_FINANCE_EMAILS")
+# How long a session slot outlives a holder that stopped renewing it (a crashed worker), how long
+# an idle session stays open (holding its slot) for reuse, how long a borrower waits for a slot.
+BANKING_SFTP_LEASE_SECONDS = read("BANKING_SFTP_LEASE_SECONDS")
+BANKING_SFTP_IDLE_SECONDS = read("BANKING_SFTP_IDLE_SECONDS")
+BANKING_SFTP_SLOT_WAIT_SECONDS = read("BANKING_SFTP_SLOT_WAIT_SECONDS")
+BANKING_SECRETS_DIR = read("BANKING_SECRETS_DIR")
+BANKING_SECRETS_CACHE_SECONDS = read("BANKING_SECRETS_CACHE_SECONDS")
+BANKING_DEVELOPMENT_SECRETS_DIR = Path(
+    read("BANKING_DEVELOPMENT_SECRETS_DIR", default=BASE_DIR / "var" / "banking-secrets")
+)
 
 # Imports run in one transaction and a file with any bad row imports nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -3,11 +3,12 @@
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from luckygas.delivery.models import Driver, OrderLine, PaymentMethod, Route, RouteStop
-from offline_sync import conf
+from offline_sync import constants
 from offline_sync.models import (
     ActionResult,
     ChangeLogEntry,
@@ -60,14 +61,14 @@ def stop_for_phone(stop: RouteStop) -> dict[str, Any]:
 
 def client_policy() -> dict[str, int]:
     return {
-        "batch_size": conf.BATCH_SIZE,
-        "purge_after_days": conf.PURGE_AFTER_DAYS,
-        "storage_budget_mb": conf.STORAGE_BUDGET_MB,
-        "gps_interval_online_seconds": conf.GPS_INTERVAL_ONLINE_SECONDS,
-        "gps_interval_offline_seconds": conf.GPS_INTERVAL_OFFLINE_SECONDS,
-        "media_max_bytes": conf.MEDIA_MAX_BYTES,
-        "media_max_width": conf.MEDIA_MAX_LONG_SIDE,
-        "media_max_height": conf.MEDIA_MAX_SHORT_SIDE,
+        "batch_size": constants.BATCH_SIZE,
+        "purge_after_days": settings.SYNC_PURGE_AFTER_DAYS,
+        "storage_budget_mb": settings.SYNC_STORAGE_BUDGET_MB,
+        "gps_interval_online_seconds": settings.SYNC_GPS_INTERVAL_ONLINE_SECONDS,
+        "gps_interval_offline_seconds": settings.SYNC_GPS_INTERVAL_OFFLINE_SECONDS,
+        "media_max_bytes": settings.SYNC_MEDIA_MAX_BYTES,
+        "media_max_width": constants.MEDIA_MAX_LONG_SIDE,
+        "media_max_height": constants.MEDIA_MAX_SHORT_SIDE,
     }
 
 
@@ -76,7 +77,7 @@ def change_feed_cursor(*, driver: Driver) -> int:
 
 
 def change_feed_for_driver(
-    *, driver: Driver, cursor: int, limit: int = conf.MAX_CHANGES_PER_PAGE
+    *, driver: Driver, cursor: int, limit: int = constants.MAX_CHANGES_PER_PAGE
 ) -> list[ChangeLogEntry]:
     """Entries after the cursor in server order; gap-safe because writers commit ids in order."""
     return list(ChangeLogEntry.objects.filter(driver=driver, id__gt=cursor).order_by("id")[:limit])

@@ -1,30 +1,36 @@
-"""SMS settings, read from the environment each time so tests and operators can change them.
+"""SMS settings: a read-through to django.conf.settings, read at each call (settings overrides apply).
 
-Provider credentials and keys are secrets: they come from `NAME` or a file named by `NAME_FILE`.
-A provider without credentials is simply not used.
+Every variable is declared in luckygas/configuration and read once by luckygas/settings.py into
+the setting of the same name; nothing here reads the environment. The mapping:
+
+    mitake_credentials()           SMS_MITAKE_BASE_URL, SMS_MITAKE_USERNAME, SMS_MITAKE_PASSWORD
+    every8d_credentials()          SMS_EVERY8D_BASE_URL, SMS_EVERY8D_UID, SMS_EVERY8D_PASSWORD
+    twilio_credentials()           SMS_TWILIO_BASE_URL, SMS_TWILIO_ACCOUNT_SID, SMS_TWILIO_AUTH_TOKEN, SMS_TWILIO_FROM
+    body_keys()                    SMS_BODY_KEYS (comma-separated, newest first)
+    callback_token()               SMS_CALLBACK_TOKEN
+    callback_base_url()            SMS_CALLBACK_BASE_URL (without a trailing slash)
+    redis_url()                    SMS_REDIS_URL, else REDIS_URL
+    redis_prefix()                 SMS_REDIS_PREFIX
+    http_timeout_seconds()         SMS_HTTP_TIMEOUT_SECONDS
+    system_limit_per_minute()      SMS_SYSTEM_LIMIT_PER_MINUTE
+    customer_limit_per_day()       SMS_CUSTOMER_LIMIT_PER_DAY
+    critical_receipt_timeout()     SMS_CRITICAL_RECEIPT_TIMEOUT_SECONDS (a timedelta)
+    stuck_after()                  SMS_REDISPATCH_AFTER_SECONDS (a timedelta)
+    reconcile_interval_seconds()   SMS_RECONCILE_INTERVAL_SECONDS
+    marketing_window()             SMS_MARKETING_START, SMS_MARKETING_END
+    opted_out_allows_critical()    SMS_OPTED_OUT_ALLOWS_CRITICAL
+    callback_rate_per_minute()     SMS_CALLBACK_RATE_PER_MINUTE
+    company_name()                 LUCKYGAS_COMPANY_NAME
+    marketing_opt_out_text()       SMS_MARKETING_OPT_OUT_TEXT
+
+Provider credentials and keys are secrets (`NAME` or a file named by `NAME_FILE`). A provider
+without credentials is simply not used.
 """
 
 import datetime
-import os
 from dataclasses import dataclass
 
 from django.conf import settings
-
-from luckygas.settings import env_secret
-
-
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
-
-
-def _str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def _time(name: str, default: str) -> datetime.time:
-    hours, minutes = _str(name, default).split(":")
-    return datetime.time(int(hours), int(minutes))
 
 
 @dataclass(frozen=True)
@@ -41,88 +47,87 @@ class ProviderCredentials:
 
 def mitake_credentials() -> ProviderCredentials:
     return ProviderCredentials(
-        base_url=_str("SMS_MITAKE_BASE_URL", "https://smsapi.mitake.com.tw"),
-        username=env_secret("SMS_MITAKE_USERNAME", default="") or "",
-        password=env_secret("SMS_MITAKE_PASSWORD", default="") or "",
+        base_url=settings.SMS_MITAKE_BASE_URL,
+        username=settings.SMS_MITAKE_USERNAME,
+        password=settings.SMS_MITAKE_PASSWORD,
     )
 
 
 def every8d_credentials() -> ProviderCredentials:
     return ProviderCredentials(
-        base_url=_str("SMS_EVERY8D_BASE_URL", "https://api.e8d.tw"),
-        username=env_secret("SMS_EVERY8D_UID", default="") or "",
-        password=env_secret("SMS_EVERY8D_PASSWORD", default="") or "",
+        base_url=settings.SMS_EVERY8D_BASE_URL,
+        username=settings.SMS_EVERY8D_UID,
+        password=settings.SMS_EVERY8D_PASSWORD,
     )
 
 
 def twilio_credentials() -> ProviderCredentials:
     return ProviderCredentials(
-        base_url=_str("SMS_TWILIO_BASE_URL", "https://api.twilio.com"),
-        username=env_secret("SMS_TWILIO_ACCOUNT_SID", default="") or "",
-        password=env_secret("SMS_TWILIO_AUTH_TOKEN", default="") or "",
-        sender=_str("SMS_TWILIO_FROM"),
+        base_url=settings.SMS_TWILIO_BASE_URL,
+        username=settings.SMS_TWILIO_ACCOUNT_SID,
+        password=settings.SMS_TWILIO_AUTH_TOKEN,
+        sender=settings.SMS_TWILIO_FROM,
     )
 
 
 def body_keys() -> list[str]:
     """Fernet keys for message bodies, newest first (comma-separated; older keys still decrypt)."""
-    raw = env_secret("SMS_BODY_KEYS", default="") or ""
-    return [key.strip() for key in raw.split(",") if key.strip()]
+    return [key.strip() for key in settings.SMS_BODY_KEYS.split(",") if key.strip()]
 
 
 def callback_token() -> str:
     """The secret path segment of the Mitake and Every8d receipt URLs (they sign nothing)."""
-    return env_secret("SMS_CALLBACK_TOKEN", default="") or ""
+    return settings.SMS_CALLBACK_TOKEN
 
 
 def callback_base_url() -> str:
     """Public base URL providers call back (e.g. https://office.luckygas.tw); empty = poll only."""
-    return _str("SMS_CALLBACK_BASE_URL").rstrip("/")
+    return settings.SMS_CALLBACK_BASE_URL.rstrip("/")
 
 
 def redis_url() -> str:
-    return _str("SMS_REDIS_URL") or settings.REDIS_URL
+    return settings.SMS_REDIS_URL or settings.REDIS_URL
 
 
 def redis_prefix() -> str:
-    return _str("SMS_REDIS_PREFIX", "sms")
+    return settings.SMS_REDIS_PREFIX
 
 
 def http_timeout_seconds() -> float:
-    return float(_str("SMS_HTTP_TIMEOUT_SECONDS", "10"))
+    return settings.SMS_HTTP_TIMEOUT_SECONDS
 
 
 def system_limit_per_minute() -> int:
-    return _int("SMS_SYSTEM_LIMIT_PER_MINUTE", 100)
+    return settings.SMS_SYSTEM_LIMIT_PER_MINUTE
 
 
 def customer_limit_per_day() -> int:
-    return _int("SMS_CUSTOMER_LIMIT_PER_DAY", 5)
+    return settings.SMS_CUSTOMER_LIMIT_PER_DAY
 
 
 def critical_receipt_timeout() -> datetime.timedelta:
-    return datetime.timedelta(seconds=_int("SMS_CRITICAL_RECEIPT_TIMEOUT_SECONDS", 600))
+    return datetime.timedelta(seconds=settings.SMS_CRITICAL_RECEIPT_TIMEOUT_SECONDS)
 
 
 def stuck_after() -> datetime.timedelta:
     """A queued message not picked up for this long is dispatched again."""
-    return datetime.timedelta(seconds=_int("SMS_REDISPATCH_AFTER_SECONDS", 60))
+    return datetime.timedelta(seconds=settings.SMS_REDISPATCH_AFTER_SECONDS)
 
 
 def reconcile_interval_seconds() -> int:
-    return _int("SMS_RECONCILE_INTERVAL_SECONDS", 30)
+    return settings.SMS_RECONCILE_INTERVAL_SECONDS
 
 
 def marketing_window() -> tuple[datetime.time, datetime.time]:
-    return _time("SMS_MARKETING_START", "09:00"), _time("SMS_MARKETING_END", "21:00")
+    return settings.SMS_MARKETING_START, settings.SMS_MARKETING_END
 
 
 def opted_out_allows_critical() -> bool:
-    return _str("SMS_OPTED_OUT_ALLOWS_CRITICAL", "1") not in {"0", "false", "no"}
+    return settings.SMS_OPTED_OUT_ALLOWS_CRITICAL
 
 
 def callback_rate_per_minute() -> int:
-    return _int("SMS_CALLBACK_RATE_PER_MINUTE", 600)
+    return settings.SMS_CALLBACK_RATE_PER_MINUTE
 
 
 def company_name() -> str:
@@ -130,4 +135,4 @@ def company_name() -> str:
 
 
 def marketing_opt_out_text() -> str:
-    return _str("SMS_MARKETING_OPT_OUT_TEXT", "回覆退訂/STOP取消")
+    return settings.SMS_MARKETING_OPT_OUT_TEXT

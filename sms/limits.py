@@ -1,19 +1,24 @@
-"""Sending limits and provider circuit breakers, shared by every worker through Redis.
+"""Sending limits and provider circuit breakers (luckygas/breaker.py), shared by every worker through Redis.
 
 Each check-and-consume runs as one Lua script, so two workers can never both take the last
 token. Redis only holds counters that can be rebuilt: a missing daily or per-minute counter is
 re-seeded from the database (the script asks for the seed), a lost bucket starts full and a lost
 circuit starts closed.
+
+Without a Redis URL (the embedded default, one process) the same decisions are taken in
+process (sms/limits_local.py and luckygas/breaker.py's LocalBreaker), so `sms_send` on
+`make run` serves instead of failing.
 """
 
 import datetime
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
 
-from sms import conf
+from luckygas.breaker import Breaker, LocalBreaker, RedisBreaker
+from luckygas.redis import redis_client
+from sms import conf, limits_local
 
 _ACQUIRE = """
 -- KEYS: customer day counter (or ""), system minute counter, provider bucket
@@ -63,48 +68,11 @@ if count_message then redis.call("INCRBY", KEYS[2], segments) end
 return {bypassed, 0}
 """
 
-_CIRCUIT_ALLOW = """
--- KEYS: circuit hash. ARGV: now_ms, probe_ttl_ms. Returns 1 when the caller may send.
-local state = redis.call("HGET", KEYS[1], "state")
-local now_ms = tonumber(ARGV[1])
-if not state or state == "closed" then return 1 end
-if state == "open" then
-  if now_ms >= tonumber(redis.call("HGET", KEYS[1], "open_until") or "0") then
-    redis.call("HSET", KEYS[1], "state", "half_open", "probe_until", tostring(now_ms + tonumber(ARGV[2])))
-    return 1
-  end
-  return 0
-end
-if now_ms >= tonumber(redis.call("HGET", KEYS[1], "probe_until") or "0") then
-  redis.call("HSET", KEYS[1], "probe_until", tostring(now_ms + tonumber(ARGV[2])))
-  return 1
-end
-return 0
-"""
-
-_CIRCUIT_RECORD = """
--- KEYS: circuit hash. ARGV: success (1/0), threshold, cooldown_ms, now_ms. Returns the new state.
-if ARGV[1] == "1" then
-  redis.call("HSET", KEYS[1], "state", "closed", "failures", "0")
-  return "closed"
-end
-local state = redis.call("HGET", KEYS[1], "state") or "closed"
-local failures = redis.call("HINCRBY", KEYS[1], "failures", 1)
-if state == "half_open" or (state == "closed" and failures >= tonumber(ARGV[2])) then
-  redis.call("HSET", KEYS[1], "state", "open", "open_until", tostring(tonumber(ARGV[4]) + tonumber(ARGV[3])))
-  return "open"
-end
-return state
-"""
-
 _WINDOW_HIT = """
 local count = redis.call("INCR", KEYS[1])
 if count == 1 then redis.call("EXPIRE", KEYS[1], ARGV[1]) end
 return count
 """
-
-_clients: dict[str, redis.Redis] = {}
-_lock = threading.Lock()
 
 OK = "ok"
 CUSTOMER_CAP = "customer_daily_cap"
@@ -113,13 +81,18 @@ PROVIDER_RATE = "provider_rate"
 
 
 def client() -> redis.Redis:
-    url = conf.redis_url()
-    with _lock:
-        if url not in _clients:
-            _clients[url] = redis.Redis.from_url(
-                url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
-            )
-        return _clients[url]
+    return redis_client(conf.redis_url())
+
+
+_redis_breaker = RedisBreaker(client)
+local_breaker = LocalBreaker()  # the embedded default's circuits (one process, no Redis)
+
+
+def _run(script: str, local: Callable[[list[str], list[object]], object], keys: list[str], args: list) -> object:
+    """Run a Lua script in the shared Redis, or its in-process twin when there is no Redis."""
+    if not conf.redis_url():
+        return local(keys, args)
+    return client().register_script(script)(keys=keys, args=args)
 
 
 def key(*parts: object) -> str:
@@ -160,11 +133,12 @@ def acquire(
     rate = max(1, rate_per_second)
     capacity = max(rate, segments)
     seeds = [-1, -1]
-    script = client().register_script(_ACQUIRE)
     for _round in range(3):
-        code, retry_ms = script(
-            keys=keys,
-            args=[
+        code, retry_ms = _run(
+            _ACQUIRE,
+            limits_local.acquire,
+            keys,
+            [
                 segments,
                 conf.customer_limit_per_day(),
                 seeds[0],
@@ -178,7 +152,7 @@ def acquire(
                 _ms(now),
                 "1" if count_message else "0",
             ],
-        )
+        )  # type: ignore[misc]
         if code == -1:
             seeds[0] = customer_seed()
             continue
@@ -195,30 +169,26 @@ def acquire(
     return Decision(PROVIDER_RATE, retry_after_ms=int(retry_ms))
 
 
+def _breaker() -> Breaker:
+    return _redis_breaker if conf.redis_url() else local_breaker
+
+
 def circuit_allows(*, provider: str, now: datetime.datetime, probe_ttl_seconds: int = 30) -> bool:
-    script = client().register_script(_CIRCUIT_ALLOW)
-    return bool(script(keys=[key("circuit", provider)], args=[_ms(now), probe_ttl_seconds * 1000]))
+    return _breaker().allows(key("circuit", provider), now=now, probe_ttl_seconds=probe_ttl_seconds)
 
 
 def circuit_record(
     *, provider: str, is_success: bool, threshold: int, cooldown_seconds: int, now: datetime.datetime
 ) -> str:
-    script = client().register_script(_CIRCUIT_RECORD)
-    state = script(
-        keys=[key("circuit", provider)], args=["1" if is_success else "0", threshold, cooldown_seconds * 1000, _ms(now)]
+    return _breaker().record(
+        key("circuit", provider), is_success=is_success, threshold=threshold, cooldown_seconds=cooldown_seconds, now=now
     )
-    return state.decode() if isinstance(state, bytes) else str(state)
 
 
 def circuit_state(*, provider: str, now: datetime.datetime) -> str:
     """closed, open or half_open (an open circuit whose cooldown is over reads as half_open)."""
-    values = client().hgetall(key("circuit", provider))
-    state = values.get(b"state", b"closed").decode()
-    if state == "open" and _ms(now) >= int(float(values.get(b"open_until", b"0"))):
-        return "half_open"
-    return state
+    return _breaker().state(key("circuit", provider), now=now)
 
 
 def window_hit(*, name: str, window_seconds: int) -> int:
-    script = client().register_script(_WINDOW_HIT)
-    return int(script(keys=[key("window", name)], args=[window_seconds]))
+    return int(_run(_WINDOW_HIT, limits_local.window_hit, [key("window", name)], [window_seconds]))  # type: ignore[arg-type]

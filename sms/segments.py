@@ -7,11 +7,14 @@ message UCS-2. GSM-7 fits 160 characters in one SMS and 153 per part when split;
 
 from dataclasses import dataclass
 
-GSM7_BASIC = frozenset(
+# The alphabet is defined here only; the admin's live counter gets these strings from the page.
+GSM7_BASIC_CHARACTERS = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+GSM7_EXTENSION_CHARACTERS = "^{}\\[~]|€\f"
+GSM7_BASIC = frozenset(GSM7_BASIC_CHARACTERS)
+GSM7_EXTENSION = frozenset(GSM7_EXTENSION_CHARACTERS)
 
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"

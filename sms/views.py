@@ -5,11 +5,9 @@ callback is rate limited per client address. Twilio's are verified with `Request
 An unknown message id is recorded and answered normally; it changes nothing.
 """
 
-import contextlib
 import hmac
 import logging
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -42,7 +40,9 @@ def _params(request: HttpRequest) -> dict[str, str]:
     data = request.GET.dict()
     if request.method == "POST":
         data.update(request.POST.dict())
-    return data
+    # PostgreSQL text cannot hold NUL and no provider sends one: dropped, not refused (a refused
+    # receipt is sent again forever).
+    return {key.replace("\x00", ""): value.replace("\x00", "") for key, value in data.items()}
 
 
 @csrf_exempt
@@ -96,9 +96,6 @@ def twilio_callback(request: HttpRequest) -> HttpResponse:
     if params.get("MessageStatus") or params.get("SmsStatus") not in (None, "", "received"):
         receipt = TwilioProvider.parse_receipt(params)
         services.receipt_record(provider=ProviderName.TWILIO, receipt=receipt)
-        if params.get("ErrorCode") == "21610":
-            with contextlib.suppress(ValidationError):
-                services.opt_out_add(phone=params.get("To", ""), source="provider", note="twilio 21610")
     elif params.get("Body") is not None:
         services.inbound_record(
             provider=ProviderName.TWILIO, phone=params.get("From", ""), text=params["Body"], raw=params

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from banking import services
 from banking.admin.common import FormPageMixin, apply_to_each
 from banking.models import Bank, BankAccount, Mandate, MandateAction, MandateStatus
+from luckygas.admin_tools import TolerantAutocompleteMixin
 from luckygas.masking import mask_national_id
 
 
@@ -29,7 +30,7 @@ class BankAccountForm(forms.ModelForm):
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(admin.ModelAdmin):
+class BankAccountAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     list_display = ["customer", "bank_branch", "masked_account", "masked_holder", "created_at"]
     search_fields = ["customer__code", "customer__short_name", "account_last4"]
     autocomplete_fields = ["customer"]
@@ -117,7 +118,7 @@ class MandateReplyFileForm(forms.Form):
 
 
 @admin.register(Mandate)
-class MandateAdmin(FormPageMixin, admin.ModelAdmin):
+class MandateAdmin(TolerantAutocompleteMixin, FormPageMixin, admin.ModelAdmin):
     list_display = [
         "customer",
         "bank",

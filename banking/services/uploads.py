@@ -42,10 +42,10 @@ def bank_endpoint(bank: Bank) -> Endpoint:
 
 
 def bank_client(bank: Bank, **options: object) -> BankClient:
-    from banking import conf
+    from django.conf import settings
 
-    options.setdefault("max_attempts", conf.transport_max_attempts())
-    options.setdefault("backoff_base", conf.transport_backoff_seconds())
+    options.setdefault("max_attempts", settings.BANKING_TRANSPORT_MAX_ATTEMPTS)
+    options.setdefault("backoff_base", settings.BANKING_TRANSPORT_BACKOFF_SECONDS)
     return BankClient(bank_endpoint(bank), **options)  # type: ignore[arg-type]
 
 

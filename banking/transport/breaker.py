@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from django.core.cache import cache
 
@@ -13,14 +14,27 @@ logger = logging.getLogger("banking.transport")
 
 
 class CircuitBreaker:
-    """Per-bank breaker whose state lives in the shared cache (Redis), so all workers agree."""
+    """Per-bank breaker whose state lives in the shared cache (Redis), so all workers agree.
 
-    def __init__(self, bank_code: str, *, threshold: int = FAILURE_THRESHOLD, cooldown: float | None = None) -> None:
-        from banking.conf import breaker_cooldown_seconds
+    `clock` gives seconds since the epoch: the opening time is stored for every worker and host to
+    compare against, so it must be wall-clock time (a monotonic clock is only comparable within one
+    boot). Tests pass their own clock to move past the cooldown without sleeping.
+    """
+
+    def __init__(
+        self,
+        bank_code: str,
+        *,
+        threshold: int = FAILURE_THRESHOLD,
+        cooldown: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        from django.conf import settings
 
         self.bank_code = bank_code
+        self.clock = clock
         self.threshold = threshold
-        self.cooldown = breaker_cooldown_seconds() if cooldown is None else cooldown
+        self.cooldown = settings.BANKING_BREAKER_COOLDOWN_SECONDS if cooldown is None else cooldown
         self._failures_key = f"banking:breaker:{bank_code}:failures"
         self._opened_key = f"banking:breaker:{bank_code}:opened_at"
 
@@ -28,7 +42,7 @@ class CircuitBreaker:
         opened_at = cache.get(self._opened_key)
         if opened_at is None:
             return "closed"
-        return "open" if time.time() < opened_at + self.cooldown else "half_open"
+        return "open" if self.clock() < opened_at + self.cooldown else "half_open"
 
     def before_call(self) -> None:
         if self.state() == "open":
@@ -43,5 +57,5 @@ class CircuitBreaker:
         state = self.state()
         if failures >= self.threshold and state != "open":
             # Opening (or re-opening after a failed half-open trial) restarts the cooldown.
-            cache.set(self._opened_key, time.time(), timeout=None)
+            cache.set(self._opened_key, self.clock(), timeout=None)
             logger.warning("bank %s: circuit breaker opened after %s failures", self.bank_code, failures)

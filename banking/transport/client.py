@@ -42,7 +42,9 @@ class BankClient:
         backoff_max: float = 30.0,
         breaker: CircuitBreaker | None = None,
         on_stage: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`sleep` waits out each backoff; tests pass their own to act at that moment instead of waiting."""
         self.endpoint = endpoint
         self.pool = pool_for(endpoint)
         self.max_attempts = max_attempts
@@ -50,6 +52,7 @@ class BankClient:
         self.backoff_max = backoff_max
         self.breaker = breaker or CircuitBreaker(endpoint.bank_code)
         self.on_stage = on_stage or (lambda stage: None)
+        self.sleep = sleep
 
     def _call(self, operation: Callable[[], object], *, before_retry: Callable[[], object] | None = None) -> object:
         """Run `operation` with the breaker, retrying transport errors with exponential backoff."""
@@ -80,7 +83,7 @@ class BankClient:
                     raise TransportError(
                         f"bank {self.endpoint.bank_code}: gave up after {attempt} attempts: {error!r}"
                     ) from error
-                time.sleep(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+                self.sleep(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
                 continue
             self.breaker.record_success()
             return result

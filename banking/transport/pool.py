@@ -77,15 +77,13 @@ def session_slots(bank_code: str, size: int) -> Semaphore:
     """The bank's session slots, shared by every worker through Redis (per process without Redis)."""
     from django.conf import settings
 
-    from banking.conf import sftp_lease_seconds
-
     if settings.REDIS_URL:
         prefix = settings.CACHES["default"].get("KEY_PREFIX", "luckygas")
         return RedisSemaphore(
             url=settings.REDIS_URL,
             key=f"{prefix}:banking:sftp_sessions:{bank_code}",
             limit=size,
-            lease_seconds=sftp_lease_seconds(),
+            lease_seconds=settings.BANKING_SFTP_LEASE_SECONDS,
         )
     return LocalSemaphore(limit=size)
 
@@ -100,13 +98,13 @@ class SessionPool:
     """
 
     def __init__(self, endpoint: Endpoint, size: int = MAX_SESSIONS, *, slots: Semaphore | None = None) -> None:
-        from banking.conf import sftp_idle_seconds, sftp_slot_wait_seconds
+        from django.conf import settings
 
         self.endpoint = endpoint
         self.size = size
         self.slots = slots or session_slots(endpoint.bank_code, size)
-        self.idle_seconds = sftp_idle_seconds()
-        self.wait_seconds = sftp_slot_wait_seconds()
+        self.idle_seconds = settings.BANKING_SFTP_IDLE_SECONDS
+        self.wait_seconds = settings.BANKING_SFTP_SLOT_WAIT_SECONDS
         self._lock = threading.Lock()
         self._idle: list[Session] = []  # most recently used last
         self._tokens: dict[int, str] = {}  # id(session) → its slot, for every open session
@@ -215,11 +213,11 @@ def _register(pool: SessionPool) -> None:
 
 
 def _keep_leases() -> None:
-    from banking.conf import sftp_idle_seconds, sftp_lease_seconds
+    from django.conf import settings
 
     while True:
         # Often enough to renew well before a lease ends, and to free idle sessions' slots on time.
-        time.sleep(max(0.1, min(sftp_lease_seconds() / 3, sftp_idle_seconds())))
+        time.sleep(max(0.1, min(settings.BANKING_SFTP_LEASE_SECONDS / 3, settings.BANKING_SFTP_IDLE_SECONDS)))
         with _pools_lock:
             pools = list(_live_pools)
         for pool in pools:

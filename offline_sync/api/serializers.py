@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from offline_sync import conf
+from offline_sync import constants
 from offline_sync.models import ActionType, ChangeKind, MediaKind
 
 MAX_AMOUNT_TWD = 1_000_000
@@ -191,7 +191,7 @@ class PushInputSerializer(serializers.Serializer):
         required=False, help_text="The phone's clock when it sent this batch; measures its clock offset."
     )
     actions = serializers.ListField(
-        child=serializers.DictField(), min_length=1, max_length=conf.BATCH_SIZE, help_text="At most 10 actions."
+        child=serializers.DictField(), min_length=1, max_length=constants.BATCH_SIZE, help_text="At most 10 actions."
     )
 
 
@@ -199,7 +199,7 @@ class PushInputSchemaSerializer(serializers.Serializer):
     """The documented form of PushInputSerializer (actions are validated one by one)."""
 
     sent_at = serializers.DateTimeField(required=False)
-    actions = ActionSerializer(many=True, min_length=1, max_length=conf.BATCH_SIZE)
+    actions = ActionSerializer(many=True, min_length=1, max_length=constants.BATCH_SIZE)
 
 
 class StopStateSerializer(serializers.Serializer):
@@ -263,7 +263,7 @@ class PointSerializer(serializers.Serializer):
 
 
 class LocationsInputSerializer(serializers.Serializer):
-    points = PointSerializer(many=True, min_length=1, max_length=conf.MAX_LOCATION_POINTS)
+    points = PointSerializer(many=True, min_length=1, max_length=constants.MAX_LOCATION_POINTS)
 
 
 class LocationsOutputSerializer(serializers.Serializer):

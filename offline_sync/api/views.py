@@ -4,22 +4,23 @@ import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import OperationalError as DatabaseOperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from luckygas.api import JSONParser
-from offline_sync import conf, selectors, services
+from luckygas.api import JSONParser, error_response, flatten_errors
+from offline_sync import constants, selectors, services
 from offline_sync.api import serializers as s
 from offline_sync.api.authentication import DeviceTokenAuthentication, HasDevice
 from offline_sync.models import DriverDevice, MediaUpload
+from offline_sync.services.notifications import web_push_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -40,30 +41,6 @@ MEDIA_ID = OpenApiParameter(
 )
 
 
-def error_response(status: int, code: str, detail: str, errors: Any = None, **extra: Any) -> Response:
-    body: dict[str, Any] = {"code": code, "detail": detail, **extra}
-    if errors is not None:
-        body["errors"] = flatten_errors(errors)
-    return Response(body, status=status)
-
-
-def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as {"actions.0.payload.amount": ["…"]}: one flat, machine-readable map."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(errors, list) and errors and all(not isinstance(item, dict | list) for item in errors):
-        flat[prefix or "non_field_errors"] = [str(item) for item in errors]
-    elif isinstance(errors, list):
-        for index, value in enumerate(errors):
-            if value:
-                flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
-    else:
-        flat[prefix or "non_field_errors"] = [str(errors)]
-    return flat
-
-
 def parse_uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -78,28 +55,7 @@ def content_length(request: Request) -> int:
         return 0
 
 
-class ErrorShapeMixin:
-    """DRF's own errors (401, 403, 405, 415, parse errors) in this API's shape: code + detail."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DatabaseOperationalError):
-            # The database is unreachable (or out of connections): the transaction did not commit,
-            # so nothing was applied and the phone can safely resend the same batch later.
-            logger.warning("database unavailable", exc_info=exc)
-            response = error_response(503, "unavailable", _("The server is busy; resend this later."))
-            response["Retry-After"] = "5"
-            return response
-        response = super().handle_exception(exc)  # type: ignore[misc]
-        if isinstance(exc, APIException) and isinstance(response.data, dict) and "code" not in response.data:
-            codes = exc.get_codes()
-            response.data = {
-                "code": codes if isinstance(codes, str) else "invalid",
-                "detail": str(exc.detail) if isinstance(exc.detail, str) else str(exc.default_detail),
-            }
-        return response
-
-
-class DeviceApiView(ErrorShapeMixin, APIView):
+class DeviceApiView(APIView):
     authentication_classes = [DeviceTokenAuthentication]
     permission_classes = [HasDevice]
     parser_classes = [JSONParser]
@@ -110,13 +66,14 @@ class DeviceApiView(ErrorShapeMixin, APIView):
         return request.auth
 
 
-class DeviceLoginApi(ErrorShapeMixin, APIView):
+class DeviceLoginApi(APIView):
     """Log a driver in and register this phone (client-generated UUID); returns the device token."""
 
     authentication_classes: list = []
     permission_classes: list = []
     parser_classes = [JSONParser]
     max_body_bytes = 4 * 1024
+    error_statuses = {"invalid_credentials": 401, "not_a_driver": 403, "device_taken": 409, "device_revoked": 403}
 
     @extend_schema(
         tags=[TAG],
@@ -134,10 +91,7 @@ class DeviceLoginApi(ErrorShapeMixin, APIView):
         data = s.DeviceLoginInputSerializer(data=request.data)
         if not data.is_valid():
             return error_response(400, "invalid", _("Check the highlighted fields."), data.errors)
-        try:
-            device, token = services.device_register(**data.validated_data)
-        except services.DeviceLoginError as error:
-            return error_response(error.status, error.code, next(iter(error.errors.values()))[0], error.errors)
+        device, token = services.device_register(**data.validated_data)
         output = {
             "token": token,
             "device_id": device.device_id,
@@ -272,6 +226,14 @@ class MediaApi(DeviceApiView):
     """`PUT` the bytes of a photo or signature declared by an attach_media action; idempotent."""
 
     parser_classes: list = []
+    error_statuses = {
+        "media_not_declared": 404,
+        "sha256_mismatch": 422,
+        "too_large": 413,
+        "corrupt_image": 422,
+        "unsupported_format": 415,
+        "too_many_pixels": 422,
+    }
 
     @extend_schema(
         tags=[TAG],
@@ -326,19 +288,15 @@ class MediaApi(DeviceApiView):
             return error_response(
                 400, "invalid", _("Must be a valid UUID."), {"media_id": [_("Must be a valid UUID.")]}
             )
-        if content_length(request) > conf.MEDIA_MAX_BYTES:
-            return error_response(
-                413, "too_large", _("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}
-            )
-        try:
-            media, created = services.media_upload(
-                device=self.device(request),
-                media_id=parsed,
-                data=request.body,
-                sha256=request.headers.get("X-Content-SHA256", ""),
-            )
-        except services.MediaError as error:
-            return error_response(error.status, error.code, next(iter(error.errors.values()))[0], error.errors)
+        if content_length(request) > settings.SYNC_MEDIA_MAX_BYTES:
+            limit = settings.SYNC_MEDIA_MAX_BYTES
+            return error_response(413, "too_large", _("The file is larger than %(limit)s bytes.") % {"limit": limit})
+        media, created = services.media_upload(
+            device=self.device(request),
+            media_id=parsed,
+            data=request.body,
+            sha256=request.headers.get("X-Content-SHA256", ""),
+        )
         return Response(s.MediaOutputSerializer(media).data, status=201 if created else 200)
 
 
@@ -391,7 +349,7 @@ class ChangeFeedApi(DeviceApiView):
         output = {
             "changes": changes,
             "cursor": changes[-1].pk if changes else cursor,
-            "has_more": len(changes) == conf.MAX_CHANGES_PER_PAGE,
+            "has_more": len(changes) == constants.MAX_CHANGES_PER_PAGE,
             "server_time": timezone.now(),
         }
         return Response(s.ChangesOutputSerializer(output).data)
@@ -418,7 +376,7 @@ class PushSubscriptionApi(DeviceApiView):
         return Response(status=204)
 
 
-class WebPushKeyApi(ErrorShapeMixin, APIView):
+class WebPushKeyApi(APIView):
     """The VAPID public key the phone subscribes with (empty when Web Push is not configured)."""
 
     authentication_classes: list = []
@@ -426,4 +384,4 @@ class WebPushKeyApi(ErrorShapeMixin, APIView):
 
     @extend_schema(tags=[TAG], responses={200: s.WebPushKeySerializer}, auth=[])
     def get(self, request: Request) -> Response:
-        return Response({"public_key": conf.VAPID_PUBLIC_KEY, "enabled": conf.web_push_enabled()})
+        return Response({"public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY, "enabled": web_push_enabled()})

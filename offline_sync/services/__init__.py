@@ -8,6 +8,7 @@ One module per concern; everything callers use is re-exported here (`from offlin
 services; services.sync_push(...)`).
 """
 
+from offline_sync.services.actions import ActionInput, ActionRejectedError
 from offline_sync.services.changes import (
     CHANGE_LOG_LOCK_KEY,
     PUSH_SOURCE,
@@ -30,8 +31,6 @@ from offline_sync.services.locations import PointInput, location_points_append
 from offline_sync.services.media import MediaError, media_upload
 from offline_sync.services.push import (
     ActionIdReusedError,
-    ActionInput,
-    ActionRejectedError,
     DeviceRevokedError,
     PushResult,
     SeqGapError,

@@ -6,7 +6,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from luckygas.delivery.models import Driver, Route, RouteStop, StopStatus
-from offline_sync import conf
 from offline_sync.models import (
     ChangeKind,
     ChangeLogEntry,
@@ -48,10 +47,11 @@ def change_log_append(*, entries: Sequence[ChangeLogEntry]) -> list[ChangeLogEnt
 
 def _notify_drivers(latest_cursor_by_driver: dict[int, int], kinds: set[str]) -> None:
     from offline_sync import tasks
+    from offline_sync.services.notifications import notify_websocket, web_push_enabled
 
     for driver_id, cursor in latest_cursor_by_driver.items():
-        tasks.notify_websocket(driver_id=driver_id, cursor=cursor)
-    if conf.web_push_enabled() and kinds - {ChangeKind.STOP_CHANGED}:
+        notify_websocket(driver_id=driver_id, cursor=cursor)
+    if web_push_enabled() and kinds - {ChangeKind.STOP_CHANGED}:
         devices = DriverDevice.objects.filter(
             driver_id__in=list(latest_cursor_by_driver), is_revoked=False, push_subscription__isnull=False
         ).values_list("pk", "driver_id")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from luckygas.delivery.models import Driver
 from luckygas.delivery.roles import user_is_driver
+from luckygas.errors import DomainError
 from offline_sync.models import (
     DriverDevice,
 )
@@ -23,14 +24,8 @@ def device_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class DeviceLoginError(Exception):
-    """Login refused: `status` is the HTTP status and `errors` names the field."""
-
-    def __init__(self, *, status: int, code: str, errors: dict[str, list[str]]) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.errors = errors
+class DeviceLoginError(DomainError):
+    """Login refused: invalid_credentials, not_a_driver, device_taken or device_revoked."""
 
 
 def device_register(*, username: str, password: str, device_id: uuid.UUID, name: str = "") -> tuple[DriverDevice, str]:
@@ -40,14 +35,10 @@ def device_register(*, username: str, password: str, device_id: uuid.UUID, name:
     """
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        raise DeviceLoginError(
-            status=401, code="invalid_credentials", errors={"password": [_("Wrong username or password.")]}
-        )
+        raise DeviceLoginError(code="invalid_credentials", errors={"password": [_("Wrong username or password.")]})
     driver = Driver.objects.filter(user=user, is_active=True).first()
     if driver is None or not user_is_driver(user):
-        raise DeviceLoginError(
-            status=403, code="not_a_driver", errors={"username": [_("This account is not an active driver.")]}
-        )
+        raise DeviceLoginError(code="not_a_driver", errors={"username": [_("This account is not an active driver.")]})
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         device = DriverDevice.objects.select_for_update().filter(device_id=device_id).first()
@@ -57,13 +48,12 @@ def device_register(*, username: str, password: str, device_id: uuid.UUID, name:
             )
         elif device.driver_id != driver.pk:
             raise DeviceLoginError(
-                status=409,
                 code="device_taken",
                 errors={"device_id": [_("This device is registered to another driver.")]},
             )
         elif device.is_revoked:
             raise DeviceLoginError(
-                status=403, code="device_revoked", errors={"device_id": [_("This device was revoked by the office.")]}
+                code="device_revoked", errors={"device_id": [_("This device was revoked by the office.")]}
             )
         else:
             device.token_hash = device_token_hash(token)

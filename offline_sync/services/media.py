@@ -4,12 +4,14 @@ import hashlib
 import io
 import uuid
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from offline_sync import conf
+from luckygas.errors import DomainError
+from offline_sync import constants
 from offline_sync.models import (
     DriverDevice,
     MediaUpload,
@@ -18,12 +20,8 @@ from offline_sync.models import (
 # --- Media ---------------------------------------------------------------------------------
 
 
-class MediaError(Exception):
-    def __init__(self, *, status: int, code: str, errors: dict[str, list[str]]) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.errors = errors
+class MediaError(DomainError):
+    """Bytes refused: media_not_declared, sha256_mismatch, too_large, corrupt_image, unsupported_format…"""
 
 
 def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha256: str) -> tuple[MediaUpload, bool]:
@@ -35,23 +33,20 @@ def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha2
     media = MediaUpload.objects.select_related("action__device").filter(pk=media_id).first()
     if media is None or media.action.device.driver_id != device.driver_id:
         raise MediaError(
-            status=404,
             code="media_not_declared",
             errors={"media_id": [_("Push the attach_media action for this media ID first.")]},
         )
     if not declared or declared != digest or declared != media.sha256:
         raise MediaError(
-            status=422,
             code="sha256_mismatch",
             errors={"sha256": [_("The SHA-256 of the bytes does not match the declared one.")]},
         )
     if media.is_uploaded:
         return media, False
-    if len(data) > conf.MEDIA_MAX_BYTES:
+    if len(data) > settings.SYNC_MEDIA_MAX_BYTES:
         raise MediaError(
-            status=413,
             code="too_large",
-            errors={"file": [_("The file is larger than %(limit)s bytes.") % {"limit": conf.MEDIA_MAX_BYTES}]},
+            errors={"file": [_("The file is larger than %(limit)s bytes.") % {"limit": settings.SYNC_MEDIA_MAX_BYTES}]},
         )
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -60,15 +55,14 @@ def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha2
             image.verify()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise MediaError(
-            status=422, code="corrupt_image", errors={"file": [_("This is not a readable JPEG, PNG or WebP image.")]}
+            code="corrupt_image", errors={"file": [_("This is not a readable JPEG, PNG or WebP image.")]}
         ) from error
-    if image_format not in conf.MEDIA_FORMATS:
+    if image_format not in constants.MEDIA_FORMATS:
         raise MediaError(
-            status=415, code="unsupported_format", errors={"file": [_("Only JPEG, PNG and WebP images are accepted.")]}
+            code="unsupported_format", errors={"file": [_("Only JPEG, PNG and WebP images are accepted.")]}
         )
-    if max(width, height) > conf.MEDIA_MAX_LONG_SIDE or min(width, height) > conf.MEDIA_MAX_SHORT_SIDE:
+    if max(width, height) > constants.MEDIA_MAX_LONG_SIDE or min(width, height) > constants.MEDIA_MAX_SHORT_SIDE:
         raise MediaError(
-            status=422,
             code="too_many_pixels",
             errors={
                 "file": [
@@ -86,7 +80,7 @@ def media_upload(*, device: DriverDevice, media_id: uuid.UUID, data: bytes, sha2
         if locked.is_uploaded:
             return locked, False
         locked.file.save(f"{locked.pk}.{extension}", ContentFile(data), save=False)
-        locked.content_type = conf.MEDIA_FORMATS[image_format]
+        locked.content_type = constants.MEDIA_FORMATS[image_format]
         locked.width = width
         locked.height = height
         locked.uploaded_at = timezone.now()

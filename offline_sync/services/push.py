@@ -5,23 +5,18 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from luckygas import text
 from luckygas.delivery import services as delivery_services
-from luckygas.delivery.models import RouteStop, StopStatus
-from offline_sync import conf, metrics
+from offline_sync import constants, metrics
 from offline_sync.models import (
-    ActionResult,
     ActionType,
-    CashCollection,
-    CashStatus,
     ChangeKind,
     ChangeLogEntry,
     ClockFlag,
@@ -32,8 +27,13 @@ from offline_sync.models import (
     SyncAction,
     SyncConflict,
 )
+from offline_sync.services.actions import (
+    ActionInput,
+    BatchContext,
+    action_apply,
+    unstorable_message,
+)
 from offline_sync.services.changes import PUSH_SOURCE, change_log_append
-from offline_sync.services.outcomes import driver_outcome, outcome_cash_collection
 
 # --- Push ----------------------------------------------------------------------------------
 
@@ -55,12 +55,6 @@ class DeviceRevokedError(Exception):
     pass
 
 
-class ActionRejectedError(Exception):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(json.dumps(errors, ensure_ascii=False))
-        self.errors = errors
-
-
 def action_body_hash(body: Any) -> str:
     """SHA-256 of the action as sent, with keys sorted: the same action resent hashes the same."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -68,62 +62,11 @@ def action_body_hash(body: Any) -> str:
     return hashlib.sha256(text.utf8(canonical)).hexdigest()
 
 
-def _unstorable_message() -> str:
-    return _("Contains a character that cannot be saved (a NUL or a broken emoji); remove it and save again.")
-
-
-@dataclass
-class ActionInput:
-    """One pushed action: the envelope always; the rest only when it validated."""
-
-    id: uuid.UUID
-    seq: int
-    body: Any
-    action_type: str = ""
-    stop_id: int | None = None
-    base_version: int | None = None
-    occurred_at: datetime.datetime | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] | None = None
-
-
-@dataclass
-class _Outcome:
-    result: str
-    response: dict[str, Any]
-    children: list[Any] = field(default_factory=list)
-    conflict: SyncConflict | None = None
-    touched: bool = False
-
-
-class _Conflict(Exception):
-    def __init__(self, reason: str, message: str, *, keep: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.message = message
-        self.keep = keep
-
-
 @dataclass
 class PushResult:
     results: list[dict[str, Any]]
     next_seq: int
     server_time: datetime.datetime
-
-
-def _stop_state(stop: RouteStop, *, driver_id: int | None = None) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "id": stop.pk,
-        "status": stop.status,
-        "version": stop.version,
-        "sequence": stop.sequence,
-        "cash_collected": stop.cash_collected,
-        "empties_collected": stop.empties_collected,
-        "completed_at": stop.completed_at.isoformat() if stop.completed_at else None,
-    }
-    if driver_id is not None:
-        state["assigned_to_you"] = stop.route.driver_id == driver_id
-    return state
 
 
 def sync_push(
@@ -134,7 +77,7 @@ def sync_push(
     Raises SeqGapError (nothing applied) when the first new action is not the device's next
     seq, ActionIdReusedError when a known id comes with another body, DeviceRevokedError, and
     django.db.OperationalError (nothing applied; the API answers 503) when a lock is not had
-    within conf.PUSH_LOCK_TIMEOUT_MS. Stop changes go through the core's RouteStopBatch, so
+    within settings.SYNC_PUSH_LOCK_TIMEOUT_MS. Stop changes go through the core's RouteStopBatch, so
     the queries of a push do not grow with its number of actions.
     """
     received_at = timezone.now()
@@ -167,7 +110,7 @@ def sync_push(
             if foreign
             else set()
         )
-        context = _BatchContext(
+        context = BatchContext(
             device=locked,
             stops=delivery_services.RouteStopBatch(actor=locked.driver.user, source=PUSH_SOURCE),
             handed_to_me=handed_to_me,
@@ -197,7 +140,7 @@ def sync_push(
             flags: list[str] = []
             effective_at = None
             if action.occurred_at is not None:
-                if action.occurred_at > received_at + datetime.timedelta(seconds=conf.FUTURE_TOLERANCE_SECONDS):
+                if action.occurred_at > received_at + datetime.timedelta(seconds=constants.FUTURE_TOLERANCE_SECONDS):
                     flags.append(ClockFlag.FUTURE)
                 if latest_occurred is not None and action.occurred_at < latest_occurred:
                     flags.append(ClockFlag.OUT_OF_ORDER)
@@ -212,8 +155,8 @@ def sync_push(
                 lags.append(lag)
             if not action.errors and (unstorable := text.unstorable_paths(action.body)):
                 # Refused, never a 500: the phone's queue moves on past it (see luckygas.text).
-                action.errors = {path: [_unstorable_message()] for path in unstorable}
-            outcome = _apply_action(
+                action.errors = {path: [unstorable_message()] for path in unstorable}
+            outcome = action_apply(
                 context=context,
                 action=action,
                 stop=stops.get(action.stop_id) if action.stop_id is not None else None,
@@ -285,25 +228,11 @@ def sync_push(
     return PushResult(results=results, next_seq=next_seq, server_time=received_at)
 
 
-@dataclass
-class _BatchContext:
-    """What the actions of one push share: the locked device, the core's batch of stop changes,
-    and what was read once for the whole batch."""
-
-    device: DriverDevice
-    stops: delivery_services.RouteStopBatch
-    handed_to_me: set[int]
-    # stop id → [(stop version, text, device pk)] of the notes already on the stop, oldest first
-    notes: dict[int, list[tuple[int, str, int]]]
-    # media IDs already bound to an action (in the database or earlier in this batch)
-    known_media: set[uuid.UUID]
-
-
 def _set_lock_timeout() -> None:
     """Wait at most PUSH_LOCK_TIMEOUT_MS for a lock (the device, its stops): then the push fails with 503."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{conf.PUSH_LOCK_TIMEOUT_MS}ms"])
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.SYNC_PUSH_LOCK_TIMEOUT_MS}ms"])
 
 
 def _notes_of(actions: Sequence[ActionInput]) -> dict[int, list[tuple[int, str, int]]]:
@@ -365,175 +294,3 @@ def _check_sequence(
             raise SeqGapError(expected_seq=expected, received_seq=action.seq)
         counted.add(action.id)
         expected += 1
-
-
-def _apply_action(
-    *,
-    context: _BatchContext,
-    action: ActionInput,
-    stop: RouteStop | None,
-    effective_at: datetime.datetime,
-) -> _Outcome:
-    device = context.device
-    if action.errors:
-        return _Outcome(result=ActionResult.REJECTED, response={"result": "rejected", "errors": action.errors})
-    if stop is None:
-        return _Outcome(
-            result=ActionResult.REJECTED, response={"result": "rejected", "errors": {"stop": [_("Unknown stop.")]}}
-        )
-    is_mine = stop.route.driver_id == device.driver_id
-    if not is_mine and stop.pk not in context.handed_to_me:
-        return _Outcome(
-            result=ActionResult.REJECTED,
-            response={"result": "rejected", "errors": {"stop": [_("This stop is not on your route.")]}},
-        )
-    children: list[Any] = []
-    try:
-        if not is_mine:
-            raise _Conflict(
-                "reassigned", _("The office moved this stop to another driver."), keep=_keeps(action.action_type)
-            )
-        if stop.status == StopStatus.CANCELLED:
-            raise _Conflict("cancelled", _("The office cancelled this stop."), keep=_keeps(action.action_type))
-        children = _apply_to_stop(context=context, action=action, stop=stop, effective_at=effective_at)
-    except (ActionRejectedError, ValidationError) as error:
-        errors = error.errors if isinstance(error, ActionRejectedError) else _error_dict(error)
-        return _Outcome(result=ActionResult.REJECTED, response={"result": "rejected", "errors": errors})
-    except _Conflict as conflict:
-        if conflict.keep:
-            try:
-                children = _kept_records(context=context, action=action, stop=stop, effective_at=effective_at)
-            except ActionRejectedError as error:
-                return _Outcome(result=ActionResult.REJECTED, response={"result": "rejected", "errors": error.errors})
-        server_state = _stop_state(stop, driver_id=device.driver_id)
-        if conflict.reason == "concurrent_note":
-            server_state["notes"] = [text for _version, text, _device in context.notes.get(stop.pk, [])]
-        if not is_mine:
-            # The new driver's details are none of this phone's business.
-            server_state = {"id": stop.pk, "assigned_to_you": False}
-        record = SyncConflict(
-            action_id=action.id,
-            stop=stop,
-            reason=conflict.reason,
-            server_state=server_state,
-            client_state=action.body if isinstance(action.body, dict) else {"body": action.body},
-        )
-        return _Outcome(
-            result=ActionResult.CONFLICT,
-            response={
-                "result": "conflict",
-                "reason": conflict.reason,
-                "message": conflict.message,
-                "kept": conflict.keep,
-                "stop": server_state,
-            },
-            children=children,
-            conflict=record,
-            touched=conflict.keep,
-        )
-    return _Outcome(
-        result=ActionResult.APPLIED,
-        response={"result": "applied", "stop": _stop_state(stop, driver_id=device.driver_id)},
-        children=children,
-        touched=True,
-    )
-
-
-def _error_dict(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {name: [str(message) for message in messages] for name, messages in error.message_dict.items()}
-    return {"non_field_errors": [str(message) for message in error.messages]}
-
-
-def _keeps(action_type: str) -> bool:
-    """Notes, photos and cash are facts from the street: never dropped, even on a conflict."""
-    return action_type in {ActionType.NOTE, ActionType.ATTACH_MEDIA, ActionType.COLLECT_CASH}
-
-
-def _kept_records(
-    *, context: _BatchContext, action: ActionInput, stop: RouteStop, effective_at: datetime.datetime
-) -> list[Any]:
-    if action.action_type == ActionType.NOTE:
-        return [_note_record(context=context, action=action, stop=stop)]
-    if action.action_type == ActionType.COLLECT_CASH:
-        return [
-            CashCollection(
-                stop=stop,
-                action_id=action.id,
-                amount=action.payload["amount"],
-                collected_at=effective_at,
-                status=CashStatus.DISPUTED,
-            )
-        ]
-    if action.action_type == ActionType.ATTACH_MEDIA:
-        return [_media_record(context=context, action=action, stop=stop)]
-    return []
-
-
-def _note_record(*, context: _BatchContext, action: ActionInput, stop: RouteStop) -> StopNote:
-    note = StopNote(stop=stop, action_id=action.id, text=action.payload["text"], stop_version=stop.version)
-    context.notes.setdefault(stop.pk, []).append((note.stop_version, note.text, context.device.pk))
-    return note
-
-
-def _media_record(*, context: _BatchContext, action: ActionInput, stop: RouteStop) -> MediaUpload:
-    if action.payload["media_id"] in context.known_media:
-        raise ActionRejectedError({"media_id": [_("This media ID is already bound to another action.")]})
-    context.known_media.add(action.payload["media_id"])
-    return MediaUpload(
-        id=action.payload["media_id"],
-        action_id=action.id,
-        stop=stop,
-        kind=action.payload["kind"],
-        sha256=action.payload["sha256"].lower(),
-    )
-
-
-def _apply_to_stop(
-    *, context: _BatchContext, action: ActionInput, stop: RouteStop, effective_at: datetime.datetime
-) -> list[Any]:
-    payload = action.payload
-    kind = action.action_type
-    outcome = driver_outcome(action_type=kind, payload=payload)
-    if outcome is not None:
-        if stop.is_final:
-            raise _Conflict(
-                "already_final",
-                _("This stop is already %(status)s; a final outcome never changes.")
-                % {"status": StopStatus(stop.status).label},
-            )
-        # The core checks the whole change before making it: a refusal leaves the stop as it was.
-        context.stops.record_outcome(
-            stop=stop,
-            status=outcome.status,
-            completed_at=effective_at,
-            cash_collected=outcome.cash_collected,
-            empties_collected=outcome.empties_collected,
-            note=outcome.note,
-        )
-        cash = outcome_cash_collection(outcome=outcome, stop=stop, action_id=action.id, collected_at=effective_at)
-        return [cash] if cash else []
-    if kind == ActionType.COLLECT_CASH:
-        context.stops.add_cash(stop=stop, amount=payload["amount"])
-        return [CashCollection(stop=stop, action_id=action.id, amount=payload["amount"], collected_at=effective_at)]
-    if kind == ActionType.COLLECT_EMPTIES:
-        context.stops.add_empties(stop=stop, count=payload["count"])
-        return []
-    if kind == ActionType.NOTE:
-        # Another phone's note the sender had not seen when it wrote this one.
-        concurrent = any(
-            version > (action.base_version or 0) and device_pk != context.device.pk
-            for version, _text, device_pk in context.notes.get(stop.pk, [])
-        )
-        context.stops.touch(stop=stop)
-        if concurrent:
-            # Both notes are kept (the conflict keeps this one); a person decides which tells the truth.
-            raise _Conflict(
-                "concurrent_note", _("Another note was added to this stop meanwhile; both are kept."), keep=True
-            )
-        return [_note_record(context=context, action=action, stop=stop)]
-    if kind == ActionType.ATTACH_MEDIA:
-        media = _media_record(context=context, action=action, stop=stop)
-        context.stops.touch(stop=stop)
-        return [media]
-    raise ActionRejectedError({"type": [_("Unknown action type.")]})

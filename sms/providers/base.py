@@ -42,6 +42,8 @@ class Receipt:
     phone: str = ""
     reply_text: str = ""
     raw: Mapping[str, str] = field(default_factory=dict)
+    error_code: str = ""  # the provider's error code, when the receipt carries one
+    error_kind: str = ""  # what that code means (OPTED_OUT, RECIPIENT, ...), "" when unknown
 
 
 class ProviderError(Exception):

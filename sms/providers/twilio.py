@@ -138,6 +138,8 @@ class TwilioProvider:
             provider_status=status + (f"/{params['ErrorCode']}" if params.get("ErrorCode") else ""),
             phone=params.get("To", ""),
             raw=dict(params),
+            error_code=params.get("ErrorCode", ""),
+            error_kind=ERROR_KINDS.get(int(code), "") if (code := params.get("ErrorCode", "")).isdigit() else "",
         )
 
     def billable_units(self, *, segments: int) -> int:

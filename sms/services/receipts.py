@@ -15,6 +15,7 @@ from sms.models import (
     ProviderEvent,
 )
 from sms.providers import base, get_provider
+from sms.services.recipients import opt_out_from_provider
 from sms.services.status import ATTEMPT_RANK, _record_event, _set_status
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,10 @@ def receipt_record(*, provider: str, receipt: base.Receipt, kind: str = Provider
         )
         if event is None:
             return "duplicate"
+        if receipt.error_kind == base.OPTED_OUT:
+            opt_out_from_provider(
+                phone=message.phone if message else receipt.phone, provider=provider, code=receipt.error_code
+            )
         if attempt is None or message is None:
             logger.info("sms receipt for an unknown %s message id", provider)
             return "unknown_message"

@@ -26,6 +26,17 @@ def opt_out_add(*, phone: str, source: str = OptOut.Source.ADMIN, note: str = ""
     return opt_out
 
 
+def opt_out_from_provider(*, phone: str, provider: str, code: str) -> OptOut | None:
+    """The provider says the recipient unsubscribed (Twilio 21610): opt the number out.
+
+    One rule for a send's error and a later status callback; a malformed number changes nothing.
+    """
+    try:
+        return opt_out_add(phone=phone, source=OptOut.Source.PROVIDER, note=f"{provider} {code}")
+    except ValidationError:
+        return None
+
+
 def inbound_record(*, provider: str, phone: str, text: str, raw: Mapping[str, str]) -> bool:
     """Store an inbound reply; an opt-out keyword puts the number on the opt-out list. True if it did."""
     _record_event(

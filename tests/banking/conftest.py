@@ -21,7 +21,9 @@ from django.core.cache import cache
 
 from banking import codec, crypto
 from banking import secrets as bank_secrets
+from banking.models import Bank
 from banking.transport import close_all_pools
+from tests.banking.factories import make_bank
 from tests.servers import free_port
 
 SSHD = "/usr/sbin/sshd"
@@ -234,6 +236,10 @@ class BankSimulator:
             returned=returned,
         )
         name = f"ACHR01_{submission.header['sorg']:07d}_{codec.roc_date(processing_date)}_{path.stem[-6:]}.enc"
+        return self._publish(name=name, plain=plain)
+
+    def _publish(self, *, name: str, plain: bytes) -> Path:
+        """Seal a file as the bank does (its signing key, our shared file key) into the returns folder."""
         sealed = crypto.seal(
             plain=plain,
             file_name=name,
@@ -255,17 +261,7 @@ class BankSimulator:
         for detail in request.details:
             detail["type"] = "R"
             detail["reply"] = replies.get(detail["seq"], "0")
-        name = f"ACHP02R_{path.stem.removeprefix('ACHP02_')}.enc"
-        sealed = crypto.seal(
-            plain=codec.write_file(request),
-            file_name=name,
-            file_key=self.keys.file_key,
-            signing_key=self.keys.bank_signing_key,
-            algorithm="ed25519",
-        )
-        target = self.server.returns_dir / name
-        target.write_bytes(sealed)
-        return target
+        return self._publish(name=f"ACHP02R_{path.stem.removeprefix('ACHP02_')}.enc", plain=codec.write_file(request))
 
 
 @pytest.fixture(autouse=True)
@@ -284,3 +280,9 @@ def business_day_today(db) -> None:
     BusinessDayOverride.objects.update_or_create(
         date=timezone.localdate(), defaults={"is_business_day": True, "reason": "test: today is a business day"}
     )
+
+
+@pytest.fixture
+def bank(bank_keys: BankKeyMaterial, business_day_today: None) -> Bank:
+    """The test bank (中國信託, code 822), its keys in the environment and today a business day."""
+    return make_bank()

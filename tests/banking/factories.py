@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from banking import services
-from banking.models import Bank, Mandate
+from banking.models import Bank, BatchStatus, CollectionBatch, Mandate
 from luckygas.delivery.models import Invoice, PaymentMethod
 from tests.delivery.factories import CustomerFactory, InvoiceFactory
 
@@ -47,6 +48,35 @@ def make_bank(*, server=None, code: str = "822", key_reference: str = "TESTBANK"
     return Bank.objects.create(code=code, **defaults)
 
 
+def make_mandate(
+    *,
+    bank: Bank,
+    index: int,
+    account_number: str | None = None,
+    customer_number: str | None = None,
+    start_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+    limit_amount: int | None = None,
+) -> Mandate:
+    """A direct-debit customer with an account and a new mandate, pending until the bank replies."""
+    customer = CustomerFactory(payment_method=PaymentMethod.DIRECT_DEBIT)
+    account = services.bank_account_create(
+        customer=customer,
+        bank_branch="0040037",
+        account_number=account_number or f"{1000000000 + index:d}",
+        holder_id=valid_national_id(index),
+    )
+    return services.mandate_create(
+        customer=customer,
+        bank=bank,
+        account=account,
+        customer_number=customer_number or f"C{customer.code}",
+        start_date=start_date or timezone.localdate(),
+        end_date=end_date,
+        limit_amount=limit_amount,
+    )
+
+
 def make_debtor(
     *,
     bank: Bank,
@@ -56,21 +86,38 @@ def make_debtor(
     limit_amount: int | None = None,
 ) -> tuple[Invoice, Mandate]:
     """A direct-debit customer with an account, a verified mandate and one due invoice."""
-    customer = CustomerFactory(payment_method=PaymentMethod.DIRECT_DEBIT)
-    account = services.bank_account_create(
-        customer=customer,
-        bank_branch="0040037",
-        account_number=f"{1000000000 + index:d}",
-        holder_id=valid_national_id(index),
-    )
-    mandate = services.mandate_create(
-        customer=customer,
+    mandate = make_mandate(
         bank=bank,
-        account=account,
-        customer_number=f"C{customer.code}",
+        index=index,
         start_date=timezone.localdate() - datetime.timedelta(days=60),
         limit_amount=limit_amount,
     )
     services.mandate_record_reply(mandate=mandate, reply_code="0")
-    invoice = InvoiceFactory(customer=customer, amount=amount, due_date=due_date or timezone.localdate())
+    invoice = InvoiceFactory(customer=mandate.customer, amount=amount, due_date=due_date or timezone.localdate())
     return invoice, mandate
+
+
+def make_batch(
+    *,
+    bank: Bank,
+    prepared_by: AbstractBaseUser,
+    approved_by: AbstractBaseUser | None = None,
+    until: BatchStatus = BatchStatus.DRAFT,
+    case_number: str = "CASE-1",
+) -> CollectionBatch:
+    """Today's batch of every due invoice, taken through the services up to `until`.
+
+    DRAFT prepares it; APPROVED also approves it (by `approved_by`); GENERATED also writes its file;
+    UPLOADED also marks it uploaded through the bank's portal by the preparer, under `case_number`.
+    """
+    steps = [BatchStatus.DRAFT, BatchStatus.APPROVED, BatchStatus.GENERATED, BatchStatus.UPLOADED]
+    reached = steps[: steps.index(until) + 1]
+    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=prepared_by).batch
+    if BatchStatus.APPROVED in reached:
+        services.batch_approve(batch=batch, approver=approved_by)
+    if BatchStatus.GENERATED in reached:
+        services.batch_generate_file(batch=batch)
+    if BatchStatus.UPLOADED in reached:
+        services.batch_mark_uploaded_manually(batch=batch, actor=prepared_by, case_number=case_number)
+    batch.refresh_from_db()
+    return batch

@@ -11,16 +11,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from banking import codec, services
-from banking.models import AuditRecord, BatchStatus, CollectionBatch
-from tests.banking.factories import make_bank, make_debtor
+from banking.models import AuditRecord, BatchStatus, CollectionBatch, Direction, ItemStatus
+from tests.banking.factories import make_batch, make_debtor
 
 pytestmark = pytest.mark.django_db
 BASE = "/admin/banking/collectionbatch/"
-
-
-@pytest.fixture
-def bank(bank_keys, business_day_today):
-    return make_bank()
 
 
 def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager) -> None:
@@ -48,6 +43,7 @@ def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager
     response = client.get(f"{BASE}{batch.pk}/download/")
     plain = b"".join(response.streaming_content) if response.streaming else response.content
     assert codec.parse_file(plain).file.total_amount == 4600
+    assert plain == services.transfer_file_plain(transfer=batch.files.get(direction=Direction.OUTGOING))
     assert (
         response["Content-Disposition"]
         == f'attachment; filename="ACHP01_8220901_{codec.roc_date(today)}_{batch.pk:06d}"'
@@ -55,6 +51,8 @@ def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager
     response = client.post(f"{BASE}{batch.pk}/portal/", {"case_number": ""})
     assert response.status_code == 200
     assert "case_number" in response.context["form"].errors
+    batch.refresh_from_db()
+    assert (batch.status, batch.bank_case_number) == (BatchStatus.GENERATED, "")
     client.post(f"{BASE}{batch.pk}/portal/", {"case_number": "PORTAL-77"})
     batch.refresh_from_db()
     assert (batch.status, batch.bank_case_number) == (BatchStatus.UPLOADED, "PORTAL-77")
@@ -69,6 +67,10 @@ def test_the_whole_manual_path_through_admin(client, bank, office_clerk, manager
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == BatchStatus.SETTLED
+    assert list(batch.items.order_by("sequence").values_list("amount", "status", "return_code")) == [
+        (1200, ItemStatus.RETURNED, "01"),
+        (3400, ItemStatus.COLLECTED, ""),
+    ]
     # the reports
     pdf = client.get(f"{BASE}{batch.pk}/report.pdf")
     assert pdf["Content-Type"] == "application/pdf"
@@ -96,16 +98,16 @@ def test_a_bad_return_file_is_a_form_error_and_imports_nothing(client, bank, off
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
     assert not bank.files.exists()
+    assert not AuditRecord.objects.filter(action="returns.imported").exists()
 
 
 def test_journal_export_lists_collected_and_returned_items(client, bank, office_clerk, manager) -> None:
     make_debtor(bank=bank, index=1, amount=1000)
     make_debtor(bank=bank, index=2, amount=2000)
     today = timezone.localdate()
-    batch = services.batch_prepare(bank=bank, collection_date=today, prepared_by=office_clerk).batch
-    services.batch_approve(batch=batch, approver=manager)
-    services.batch_generate_file(batch=batch)
-    services.batch_mark_uploaded_manually(batch=batch, actor=office_clerk, case_number="X")
+    batch = make_batch(
+        bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.UPLOADED, case_number="X"
+    )
     submission = codec.parse_file(services.batch_build_plain_file(batch=batch)).file
     services.returns_import(
         bank=bank,
@@ -155,6 +157,8 @@ def test_journal_export_lists_collected_and_returned_items(client, bank, office_
     )
     assert response.status_code == 200
     assert "end" in response.context["form"].errors
+    assert response["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response
 
 
 def test_large_transactions_report_lists_flagged_batches(client, bank, office_clerk, manager) -> None:
@@ -181,24 +185,11 @@ def test_recording_a_verified_reply_applies_only_to_a_sent_new_mandate(client, b
     from django.contrib.messages import get_messages
 
     from banking.models import Mandate, MandateAction, MandateStatus
-    from tests.banking.factories import valid_national_id
-    from tests.delivery.factories import CustomerFactory
+    from tests.banking.factories import make_mandate
 
     def new_mandate(index: int) -> Mandate:
-        customer = CustomerFactory(payment_method="direct_debit")
-        account = services.bank_account_create(
-            customer=customer,
-            bank_branch="0040037",
-            account_number=f"66{index:08d}",
-            holder_id=valid_national_id(index),
-        )
-        return services.mandate_create(
-            customer=customer,
-            bank=bank,
-            account=account,
-            customer_number=f"V{index:04d}",
-            start_date=timezone.localdate(),
-            limit_amount=5000,
+        return make_mandate(
+            bank=bank, index=index, account_number=f"66{index:08d}", customer_number=f"V{index:04d}", limit_amount=5000
         )
 
     # given: a verified mandate whose cancel went to the bank, a new one sent with it, a new one not sent yet

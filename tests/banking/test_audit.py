@@ -73,7 +73,9 @@ def test_deleting_a_record_through_sql_breaks_the_link(capsys: pytest.CaptureFix
 def test_admin_shows_audit_records_read_only(client, admin_user) -> None:
     record = append_three()[0]
     client.force_login(admin_user)
-    assert client.get("/admin/banking/auditrecord/").status_code == 200
+    listing = client.get("/admin/banking/auditrecord/")
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 3
     response = client.post(f"/admin/banking/auditrecord/{record.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert AuditRecord.objects.count() == 3

@@ -12,14 +12,9 @@ from django.utils import timezone
 from banking import codec, services
 from banking.audit import audit_chain_verify
 from banking.models import AuditRecord, BatchStatus, CollectionBatch, CollectionItem, Direction, MandateStatus
-from tests.banking.factories import make_bank, make_debtor
+from tests.banking.factories import make_batch, make_debtor
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bank(bank_keys, business_day_today):
-    return make_bank()
 
 
 def test_prepare_takes_due_invoices_with_verified_mandates_only(bank, office_clerk) -> None:
@@ -89,6 +84,8 @@ def test_a_user_without_the_approve_permission_cannot_approve(bank, office_clerk
         services.batch_approve(batch=batch, approver=other_clerk)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DRAFT
+    assert batch.approved_by is None
+    assert not AuditRecord.objects.filter(action="batch.approved").exists()
 
 
 def test_another_user_approves_and_the_file_is_generated(bank, office_clerk, manager) -> None:
@@ -156,9 +153,8 @@ def test_large_batches_need_the_flag_acknowledged(bank, office_clerk, manager) -
 
 def test_manual_path_download_and_portal_upload_are_audited(bank, office_clerk, manager) -> None:
     make_debtor(bank=bank, index=1)
-    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=office_clerk).batch
-    services.batch_approve(batch=batch, approver=manager)
-    transfer = services.batch_generate_file(batch=batch)
+    batch = make_batch(bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.GENERATED)
+    transfer = batch.files.get()
     name, plain = services.batch_download_file(batch=batch, actor=office_clerk)
     assert name == transfer.file_name.removesuffix(".enc")
     assert codec.parse_file(plain).is_valid
@@ -180,10 +176,10 @@ def test_manual_return_import_settles_and_is_idempotent(bank, office_clerk, mana
     first, _ = make_debtor(bank=bank, index=1, amount=1000)
     second, second_mandate = make_debtor(bank=bank, index=2, amount=2000)
     today = timezone.localdate()
-    batch = services.batch_prepare(bank=bank, collection_date=today, prepared_by=office_clerk).batch
-    services.batch_approve(batch=batch, approver=manager)
-    transfer = services.batch_generate_file(batch=batch)
-    services.batch_mark_uploaded_manually(batch=batch, actor=office_clerk, case_number="C1")
+    batch = make_batch(
+        bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.UPLOADED, case_number="C1"
+    )
+    transfer = batch.files.get()
     submission = codec.parse_file(services.transfer_file_plain(transfer=transfer)).file
     returns = codec.build_returns(
         submission=submission, processing_date=today, previous_business_day=today, returned={2: "22"}

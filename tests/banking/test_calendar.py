@@ -2,7 +2,6 @@
 
 import datetime
 import logging
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import messages
@@ -11,9 +10,9 @@ from django.utils import timezone
 
 from banking import calendar
 from banking.models import BusinessDayOverride
+from tests.helpers import taipei
 
 pytestmark = pytest.mark.django_db
-TAIPEI = ZoneInfo("Asia/Taipei")
 CUTOFF = datetime.time(20, 0)
 
 
@@ -94,11 +93,11 @@ def test_a_coming_year_without_holidays_is_reported_within_the_horizon() -> None
 
 
 def test_the_daily_check_logs_and_emails_finance_when_a_year_is_missing(
-    mailoutbox, monkeypatch, caplog: pytest.LogCaptureFixture
+    mailoutbox, settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     from banking import tasks
 
-    monkeypatch.setenv("BANKING_FINANCE_EMAILS", "finance@luckygas.example")
+    settings.BANKING_FINANCE_EMAILS = ["finance@luckygas.example"]
     assert tasks.check_calendar() == []
     assert mailoutbox == []
     # when nobody entered this year's holidays
@@ -137,11 +136,11 @@ def test_a_make_up_workday_opens_a_saturday() -> None:
 @pytest.mark.parametrize(
     ("local", "expected"),
     [
-        (datetime.datetime(2026, 8, 4, 6, 0, tzinfo=TAIPEI), datetime.date(2026, 8, 4)),
-        (datetime.datetime(2026, 8, 4, 18, 0, tzinfo=TAIPEI), datetime.date(2026, 8, 4)),
-        (datetime.datetime(2026, 8, 4, 22, 0, tzinfo=TAIPEI), datetime.date(2026, 8, 5)),
-        (datetime.datetime(2026, 8, 7, 22, 0, tzinfo=TAIPEI), datetime.date(2026, 8, 10)),  # Friday night → Monday
-        (datetime.datetime(2026, 10, 8, 22, 0, tzinfo=TAIPEI), datetime.date(2026, 10, 12)),  # over the holiday
+        (taipei(2026, 8, 4, 6, 0), datetime.date(2026, 8, 4)),
+        (taipei(2026, 8, 4, 18, 0), datetime.date(2026, 8, 4)),
+        (taipei(2026, 8, 4, 22, 0), datetime.date(2026, 8, 5)),
+        (taipei(2026, 8, 7, 22, 0), datetime.date(2026, 8, 10)),  # Friday night → Monday
+        (taipei(2026, 10, 8, 22, 0), datetime.date(2026, 10, 12)),  # over the holiday
     ],
 )
 def test_the_22_00_window_uses_the_next_business_day(local: datetime.datetime, expected: datetime.date) -> None:

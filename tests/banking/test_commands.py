@@ -11,15 +11,10 @@ from django.utils import timezone
 
 from banking import codec
 from banking.models import BatchStatus, CollectionBatch
-from tests.banking.factories import make_bank, make_debtor
+from tests.banking.factories import make_bank, make_batch, make_debtor
 
 pytestmark = pytest.mark.django_db
 GOLDEN = Path(__file__).parent / "golden"
-
-
-@pytest.fixture
-def bank(bank_keys, business_day_today):
-    return make_bank()
 
 
 def test_ach_build_writes_the_file_of_a_draft_batch(bank, office_clerk, tmp_path: Path, capsys) -> None:
@@ -74,10 +69,9 @@ def test_ach_import_returns_reconciles_a_batch(bank, office_clerk, manager, tmp_
 
     make_debtor(bank=bank, index=1, amount=1000)
     today = timezone.localdate()
-    batch = services.batch_prepare(bank=bank, collection_date=today, prepared_by=office_clerk).batch
-    services.batch_approve(batch=batch, approver=manager)
-    services.batch_generate_file(batch=batch)
-    services.batch_mark_uploaded_manually(batch=batch, actor=office_clerk, case_number="P-1")
+    batch = make_batch(
+        bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.UPLOADED, case_number="P-1"
+    )
     empty_returns = codec.build_returns(
         submission=codec.parse_file(services.batch_build_plain_file(batch=batch)).file,
         processing_date=today + datetime.timedelta(days=1),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from banking import codec, events, services
 from banking.audit import audit_record_append
 from banking.models import AuditRecord, BatchStatus, Direction, ItemStatus, TransferFile
-from tests.banking.factories import make_bank, make_debtor
+from tests.banking.factories import make_bank, make_batch, make_debtor
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +50,7 @@ def approved(bank_keys, business_day_today, office_clerk, manager, outbox):
     bank = make_bank()
     first, _ = make_debtor(bank=bank, index=1, amount=1200)
     second, _ = make_debtor(bank=bank, index=2, amount=3400)
-    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=office_clerk).batch
-    services.batch_approve(batch=batch, approver=manager)
-    services.batch_generate_file(batch=batch)
+    batch = make_batch(bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.GENERATED)
     return bank, batch, first, second
 
 
@@ -115,9 +113,7 @@ def test_the_sftp_upload_schedules_every_debit_in_one_event_in_as_many_queries_f
 
     def upload_a_batch_of(indexes: range) -> tuple[list, int]:
         invoices = [make_debtor(bank=bank, index=index, amount=1000 + index)[0] for index in indexes]
-        batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=office_clerk).batch
-        services.batch_approve(batch=batch, approver=manager)
-        services.batch_generate_file(batch=batch)
+        batch = make_batch(bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.GENERATED)
         assert outbox.calls == []
         with CaptureQueriesContext(connection) as queries:
             services.batch_upload(batch=batch, client=services.bank_client(bank, max_attempts=1))

@@ -16,8 +16,7 @@ from banking import secrets as bank_secrets
 from banking.models import AuditRecord, Direction, Mandate, MandateAction, MandateStatus, TransferFile
 from banking.transport import TransportError
 from tests.banking.conftest import BankKeyMaterial, BankSimulator, SshServer, running_sshd
-from tests.banking.factories import make_bank, make_debtor, valid_national_id
-from tests.delivery.factories import CustomerFactory
+from tests.banking.factories import make_bank, make_debtor, make_mandate
 
 pytestmark = pytest.mark.django_db
 ON = datetime.date(2026, 8, 4)
@@ -32,14 +31,10 @@ def exchange(sshd: SshServer, bank_keys: BankKeyMaterial, business_day_today) ->
 
 
 def new_mandate(bank, index: int, *, limit: int | None = 8000) -> Mandate:
-    customer = CustomerFactory(payment_method="direct_debit")
-    account = services.bank_account_create(
-        customer=customer, bank_branch="0040037", account_number=f"55{index:08d}", holder_id=valid_national_id(index)
-    )
-    return services.mandate_create(
-        customer=customer,
+    return make_mandate(
         bank=bank,
-        account=account,
+        index=index,
+        account_number=f"55{index:08d}",
         customer_number=f"N{index:04d}",
         start_date=timezone.localdate() - datetime.timedelta(days=30),
         limit_amount=limit,
@@ -179,6 +174,7 @@ def test_a_reply_file_uploaded_by_hand_in_admin(sshd: SshServer, exchange: BankS
     # the list shows the bank's reply, filtered by status
     response = client.get("/admin/banking/mandate/", {"status__exact": "verified"})
     assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [mandate]
     assert "0 success" in response.content.decode()
     assert AuditRecord.objects.filter(action="mandate_replies.imported", actor=office_clerk.username).count() == 1
 
@@ -190,6 +186,8 @@ def test_a_change_requested_in_admin_names_the_bad_field(sshd: SshServer, exchan
     url = f"/admin/banking/mandate/{mandate.pk}/change-request/"
     response = client.post(url, {"limit_amount": "5000", "end_date": ""})
     assert "limit_amount" in response.context["form"].errors
+    mandate.refresh_from_db()
+    assert (mandate.pending_action, mandate.requested_limit_amount, mandate.limit_amount) == ("", None, 5000)
     response = client.post(url, {"limit_amount": "7000", "end_date": ""})
     assert response.status_code == 302
     mandate.refresh_from_db()

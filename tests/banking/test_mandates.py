@@ -7,21 +7,17 @@ from django.utils import timezone
 
 from banking import codec, services
 from banking.models import AuditRecord, MandateAction, MandateStatus
-from tests.banking.factories import make_bank, valid_national_id
+from tests.banking.factories import make_bank, make_mandate
 from tests.delivery.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def pending_mandate(bank, index: int):
-    customer = CustomerFactory(payment_method="direct_debit")
-    account = services.bank_account_create(
-        customer=customer, bank_branch="0040037", account_number=f"77{index:08d}", holder_id=valid_national_id(index)
-    )
-    return services.mandate_create(
-        customer=customer,
+    return make_mandate(
         bank=bank,
-        account=account,
+        index=index,
+        account_number=f"77{index:08d}",
         customer_number=f"C{index:04d}",
         start_date=timezone.localdate(),
         end_date=datetime.date(2031, 12, 31),

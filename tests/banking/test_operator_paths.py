@@ -16,15 +16,10 @@ from banking import calendar, codec, services
 from banking import secrets as bank_secrets
 from banking.demo import demo_bank_keys_ensure
 from banking.models import AuditRecord, BatchStatus, BusinessDayOverride, CollectionBatch, ReturnRecord, TransferFile
-from tests.banking.factories import make_bank, make_debtor
+from tests.banking.factories import make_bank, make_batch, make_debtor
 
 pytestmark = pytest.mark.django_db
 FILE_KEY_NAME = "LUCKYGAS_TESTBANK_FILE_KEY"
-
-
-@pytest.fixture
-def bank(bank_keys, business_day_today):
-    return make_bank()
 
 
 @pytest.fixture
@@ -37,8 +32,7 @@ def without_file_key(bank_keys, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def _approved_batch(bank, office_clerk, manager) -> CollectionBatch:
     make_debtor(bank=bank, index=1, amount=1200)
-    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=office_clerk).batch
-    return services.batch_approve(batch=batch, approver=manager)
+    return make_batch(bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.APPROVED)
 
 
 def test_a_missing_file_key_names_the_secret_leaves_the_batch_approved_and_the_retry_succeeds(
@@ -98,6 +92,8 @@ def test_approving_and_generating_in_admin_without_the_key_are_messages_not_500s
     assert response.status_code == 200
     batch.refresh_from_db()
     assert batch.status == BatchStatus.GENERATED
+    generated = codec.parse_file(services.transfer_file_plain(transfer=TransferFile.objects.get(batch=batch))).file
+    assert [detail["amt"] for detail in generated.details] == [1200]
 
 
 def test_ach_import_returns_without_the_key_is_a_command_error_naming_it(

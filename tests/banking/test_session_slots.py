@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def slots(monkeypatch: pytest.MonkeyPatch) -> RedisSemaphore:
-    monkeypatch.setenv("BANKING_SFTP_LEASE_SECONDS", "1.5")
+def slots(settings) -> RedisSemaphore:
+    settings.BANKING_SFTP_LEASE_SECONDS = 1.5
     semaphore = session_slots("822", MAX_SESSIONS)
     assert isinstance(semaphore, RedisSemaphore), "these tests need REDIS_URL"
     semaphore.client.delete(semaphore.key)

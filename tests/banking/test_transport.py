@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from banking.transport import (
     load_private_key,
 )
 from tests.banking.conftest import SshServer, running_sshd
+from tests.helpers import ManualClock
 from tests.threads import Worker, start_all
 
 pytestmark = pytest.mark.django_db  # the breaker's state lives in the shared cache (Redis)
@@ -106,20 +106,26 @@ def _other_public_key(root: Path) -> str:
 def test_server_back_during_the_retries_gets_the_file(tmp_path: Path) -> None:
     with running_sshd(tmp_path / "sshd") as server:
         server.stop()
-        restarter = threading.Timer(0.4, server.start)
-        restarter.start()
-        client = client_for(server, max_attempts=6, backoff_base=0.2)
+        backoffs: list[float] = []
+
+        def back_during_the_first_backoff(seconds: float) -> None:
+            backoffs.append(seconds)
+            if server.process is None:
+                server.start()
+
+        client = client_for(server, max_attempts=6, backoff_base=0.2, sleep=back_during_the_first_backoff)
         result = client.deliver(data=b"retry me" * 100, folder=str(server.upload_dir), name="ACHP01_retry.enc")
-        restarter.join()
-        assert result.attempts >= 2
+        assert result.attempts == 2
+        assert backoffs == [0.2]
         assert (server.upload_dir / "ACHP01_retry.enc").read_bytes() == b"retry me" * 100
         assert client.breaker.state() == "closed"
 
 
 def test_breaker_opens_after_three_failures_and_recovers_after_the_cooldown(tmp_path: Path) -> None:
     with running_sshd(tmp_path / "sshd") as server:
-        breaker = CircuitBreaker("822", cooldown=1.0)
-        client = client_for(server, max_attempts=3, breaker=breaker)
+        clock = ManualClock()
+        breaker = CircuitBreaker("822", cooldown=60.0, clock=clock)
+        client = client_for(server, max_attempts=3, breaker=breaker, sleep=lambda seconds: None)
         server.stop()
         # when: three failed attempts
         with pytest.raises(TransportError, match="gave up after 3 attempts"):
@@ -131,9 +137,12 @@ def test_breaker_opens_after_three_failures_and_recovers_after_the_cooldown(tmp_
             client.deliver(data=b"x", folder=str(server.upload_dir), name="ACHP01_breaker.enc")
         assert not (server.upload_dir / "ACHP01_breaker.enc").exists()
         # a second worker shares the state through Redis
-        assert CircuitBreaker("822", cooldown=1.0).state() == "open"
+        assert CircuitBreaker("822", cooldown=60.0, clock=clock).state() == "open"
+        # still open a moment before the cooldown ends
+        clock.advance(59.9)
+        assert breaker.state() == "open"
         # after the cooldown one trial call goes through and closes the breaker
-        time.sleep(1.1)
+        clock.advance(0.1)
         assert breaker.state() == "half_open"
         client.deliver(data=b"x", folder=str(server.upload_dir), name="ACHP01_breaker.enc")
         assert breaker.state() == "closed"
@@ -157,9 +166,12 @@ def test_no_duplicate_upload_after_a_lost_acknowledgement(tmp_path: Path) -> Non
             if stage == "renamed" and stages.count("renamed") == 1:
                 # The file is on the server, then the connection drops before the client hears back.
                 server.stop()
-                threading.Timer(0.3, server.start).start()
 
-        client = client_for(server, max_attempts=5, backoff_base=0.5, on_stage=on_stage)
+        def back_during_the_backoff(seconds: float) -> None:
+            if server.process is None:
+                server.start()
+
+        client = client_for(server, max_attempts=5, backoff_base=0.5, on_stage=on_stage, sleep=back_during_the_backoff)
         result = client.deliver(data=b"once" * 1000, folder=str(server.upload_dir), name="ACHP01_lostack.enc")
         assert result.already_present is True
         assert stages.count("uploaded") == 1
@@ -177,6 +189,8 @@ def test_at_most_five_sessions_per_bank_each_borrower_with_its_own(sshd: SshServ
     seen_sessions: set[int] = set()
     shared: list[int] = []
 
+    all_sessions_busy = threading.Event()
+
     def borrower() -> None:
         nonlocal peak
         with pool.session() as session:
@@ -186,8 +200,11 @@ def test_at_most_five_sessions_per_bank_each_borrower_with_its_own(sshd: SshServ
                 active.append(id(session))
                 peak = max(peak, len(active))
                 seen_sessions.add(id(session))
+                if len(active) == MAX_SESSIONS:
+                    all_sessions_busy.set()
             session.sftp.listdir(str(sshd.upload_dir))
-            time.sleep(0.3)
+            # Hold the session until every one of them is lent out, so the others must wait for one.
+            all_sessions_busy.wait(timeout=30)
             with lock:
                 active.remove(id(session))
 

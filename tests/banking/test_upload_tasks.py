@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from banking import services, tasks
 from banking.models import AuditRecord, BatchStatus
 from banking.transport import CircuitBreaker, TransportError
-from tests.banking.factories import make_bank, make_debtor
+from tests.banking.factories import make_bank, make_batch, make_debtor
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -16,10 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def generated_batch(bank, index: int, clerk, manager):
     make_debtor(bank=bank, index=index)
-    batch = services.batch_prepare(bank=bank, collection_date=timezone.localdate(), prepared_by=clerk).batch
-    services.batch_approve(batch=batch, approver=manager)
-    services.batch_generate_file(batch=batch)
-    return batch
+    return make_batch(bank=bank, prepared_by=clerk, approved_by=manager, until=BatchStatus.GENERATED)
 
 
 def test_a_bank_that_is_down_does_not_hold_up_another(
@@ -28,10 +24,10 @@ def test_a_bank_that_is_down_does_not_hold_up_another(
     business_day_today,
     office_clerk,
     manager,
-    monkeypatch,
+    settings,
 ) -> None:
-    monkeypatch.setenv("BANKING_TRANSPORT_MAX_ATTEMPTS", "2")
-    monkeypatch.setenv("BANKING_TRANSPORT_BACKOFF_SECONDS", "0.05")
+    settings.BANKING_TRANSPORT_MAX_ATTEMPTS = 2
+    settings.BANKING_TRANSPORT_BACKOFF_SECONDS = 0.05
     down = make_bank(server=sshd, code="812", sending_unit="8120012", sftp_port=free_port())
     up = make_bank(server=sshd, code="822")
     first_down = generated_batch(down, 1, office_clerk, manager)
@@ -63,6 +59,11 @@ def test_uploading_an_uploaded_batch_again_does_nothing(
     assert services.batch_upload(batch=batch) is not None
     assert services.batch_upload(batch=batch) is None
     assert AuditRecord.objects.filter(action="batch.uploaded").count() == 1
+    transfer = batch.files.get()
+    assert [path.name for path in sshd.upload_dir.iterdir() if path.name.startswith("ACHP01")].count(
+        transfer.file_name
+    ) == 1
+    assert (sshd.upload_dir / transfer.file_name).read_bytes() == bytes(transfer.sealed_content)
 
 
 def upload_counts(client) -> dict[tuple[str, str], float]:
@@ -80,10 +81,10 @@ def upload_counts(client) -> dict[tuple[str, str], float]:
 
 
 def test_uploads_are_counted_on_metrics_by_bank_and_result(
-    client, sshd, bank_keys, business_day_today, office_clerk, manager, monkeypatch
+    client, sshd, bank_keys, business_day_today, office_clerk, manager, settings
 ) -> None:
     # given
-    monkeypatch.setenv("BANKING_TRANSPORT_MAX_ATTEMPTS", "1")
+    settings.BANKING_TRANSPORT_MAX_ATTEMPTS = 1
     down = make_bank(server=sshd, code="812", sending_unit="8120012", sftp_port=free_port())
     up = make_bank(server=sshd, code="822")
     failing = generated_batch(down, 1, office_clerk, manager)

@@ -1,5 +1,4 @@
 import datetime
-import zoneinfo
 
 from django.db import transaction
 
@@ -9,12 +8,7 @@ from dashboard.services import (
 from luckygas.delivery.models import Order, OrderStatus
 from luckygas.delivery.services import OrderLineInput, order_create, order_transition
 from tests.delivery.factories import CustomerFactory, ProductFactory
-
-TAIPEI = zoneinfo.ZoneInfo("Asia/Taipei")
-
-
-def taipei(year: int, month: int, day: int, hour: int, minute: int) -> datetime.datetime:
-    return datetime.datetime(year, month, day, hour, minute, tzinfo=TAIPEI)
+from tests.helpers import TAIPEI, taipei  # noqa: F401  (re-exported for tests/dashboard)
 
 
 def delivered_order_at(moment: datetime.datetime, *, customer=None, capture=None) -> Order:

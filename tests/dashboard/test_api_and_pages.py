@@ -48,10 +48,15 @@ def test_daily_rollups_as_csv(manager, rollups):
 
 def test_a_bad_date_is_a_400_naming_the_field(manager):
     client = token_client(manager)
-    assert "start" in client.get("/api/v1/dashboard/rollups/daily/", {"start": "yesterday"}).json()
+    bad_date = client.get("/api/v1/dashboard/rollups/daily/", {"start": "yesterday"})
+    assert (bad_date.status_code, bad_date.json()["code"], list(bad_date.json()["errors"])) == (
+        400,
+        "invalid",
+        ["start"],
+    )
     response = client.get("/api/v1/dashboard/metrics/customers/", {"start": "2026-11-05", "end": "2026-11-01"})
     assert response.status_code == 400
-    assert "start" in response.json()
+    assert list(response.json()["errors"]) == ["start"]
 
 
 def test_a_metric_as_json_and_csv(manager, rollups):

@@ -74,4 +74,4 @@ def test_bad_date_filter_is_a_400_naming_the_field(client, office_clerk):
     client.force_login(office_clerk)
     response = client.get("/api/v1/routes/?date=yesterday")
     assert response.status_code == 400
-    assert "date" in response.json()
+    assert list(response.json()["errors"]) == ["date"]

@@ -6,7 +6,6 @@ import pytest
 from django.db import transaction
 
 from luckygas.delivery.models import OrderStatus, OrderStatusChange, RouteStop, StopStatus
-from offline_sync import conf
 from offline_sync.models import CashCollection, DriverDevice, SyncAction
 from tests.offline_sync.factories import phone_for, started_route
 from tests.threads import Worker
@@ -40,14 +39,14 @@ class HeldLock:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("held", ["device", "stop"])
 def test_push_that_cannot_get_its_locks_gets_503_with_retry_after_and_applies_nothing(
-    role_groups, driver_a, monkeypatch, held
+    role_groups, driver_a, settings, held
 ):
     # given a phone with a batch, and another transaction holding the device's row or a stop's row
     route = started_route(driver_a, stops=3)
     phone = phone_for(driver_a)
     stops = list(route.stops.order_by("sequence"))
     batch = [phone.action("complete", stop, cash_collected=950) for stop in stops]
-    monkeypatch.setattr(conf, "PUSH_LOCK_TIMEOUT_MS", 300)
+    settings.SYNC_PUSH_LOCK_TIMEOUT_MS = 300
     if held == "device":
         lock = lambda: DriverDevice.objects.select_for_update().get(pk=phone.device.pk)  # noqa: E731
     else:

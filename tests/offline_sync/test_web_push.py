@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from offline_sync import conf, tasks
+from offline_sync import tasks
 from offline_sync.models import DriverDevice
 
 
@@ -48,12 +48,12 @@ class FakePushService:
 
 
 @pytest.fixture
-def vapid(monkeypatch):
+def vapid(settings):
     key = ec.generate_private_key(ec.SECP256R1())
     private = key.private_numbers().private_value.to_bytes(32, "big")
     public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    monkeypatch.setattr(conf, "VAPID_PRIVATE_KEY", b64(private))
-    monkeypatch.setattr(conf, "VAPID_PUBLIC_KEY", b64(public))
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = b64(private)
+    settings.WEBPUSH_VAPID_PUBLIC_KEY = b64(public)
 
 
 def subscribe(phone, endpoint: str):
@@ -92,8 +92,8 @@ def test_a_gone_subscription_is_forgotten(phone_a, vapid):
     assert DriverDevice.objects.get(pk=phone_a.device.pk).push_subscription is None
 
 
-def test_web_push_is_skipped_without_vapid_keys(phone_a, monkeypatch):
-    monkeypatch.setattr(conf, "VAPID_PRIVATE_KEY", "")
+def test_web_push_is_skipped_without_vapid_keys(phone_a, settings):
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = ""
     with FakePushService() as push_service:
         subscribe(phone_a, push_service.url)
         assert tasks.send_web_push.apply(args=[phone_a.device.pk, {"type": "changes"}]).get() == "disabled"

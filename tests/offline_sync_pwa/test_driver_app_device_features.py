@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from luckygas.delivery.models import RouteStop
-from offline_sync import conf, tasks
+from offline_sync import tasks
 from offline_sync.models import ChangeLogEntry, DriverDevice, LocationPoint
 from tests.offline_sync.factories import started_route
 from tests.offline_sync_pwa.conftest import serve_driver_app
@@ -282,7 +282,7 @@ def push_manager_script(endpoint: str, p256dh: str, auth: str) -> str:
 
 
 def test_a_route_change_pushed_by_the_server_shows_a_notification(
-    device_app_server, browser_context, route, driver_a, monkeypatch
+    device_app_server, browser_context, route, driver_a, settings
 ):
     # given: notifications allowed and a browser key pair for the subscription
     browser_key = ec.generate_private_key(ec.SECP256R1())
@@ -318,8 +318,8 @@ def test_a_route_change_pushed_by_the_server_shows_a_notification(
         stop = RouteStop.objects.filter(route=route).order_by("sequence").last()
         cancel_in_office(stop.order_id)
         cursor = ChangeLogEntry.objects.filter(driver=driver_a).latest("pk").pk
-        monkeypatch.setattr(conf, "VAPID_PRIVATE_KEY", VAPID_PRIVATE)
-        monkeypatch.setattr(conf, "VAPID_PUBLIC_KEY", VAPID_PUBLIC)
+        settings.WEBPUSH_VAPID_PRIVATE_KEY = VAPID_PRIVATE
+        settings.WEBPUSH_VAPID_PUBLIC_KEY = VAPID_PUBLIC
         assert tasks.send_web_push.apply(args=[device.pk, {"type": "changes", "cursor": cursor}]).get() == "sent"
 
     headers, body = push_service.received[0]

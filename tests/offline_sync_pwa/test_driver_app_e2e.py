@@ -73,6 +73,8 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
     # when: the network goes away
     go_offline(context)
     page.wait_for_function("document.querySelector('#connection').textContent === '離線'")
+    # offline with nothing saved yet, the bar does not claim that everything is synced
+    assert page.locator("#queue").text_content() == "手機上沒有待同步的資料"
 
     # …the driver completes stop 1 with cash, empties, a photo and a signature
     stop_button(page, 0).click()
@@ -87,9 +89,22 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
     page.get_by_role("button", name="完成").click()
     page.wait_for_selector("li.stop")
 
-    # …skips stop 2 and fails stop 3
+    # …the next stop is scrolled wholly below the sticky status bar
+    bar_bottom = page.evaluate("document.getElementById('status').getBoundingClientRect().bottom")
+    next_top = page.evaluate("document.querySelectorAll('li.stop')[1].getBoundingClientRect().top")
+    assert next_top >= bar_bottom
+    assert page.locator("#queue").text_content().startswith("8 筆已存在手機，等待同步")
+
+    # …tries to skip stop 2 without a reason and is asked for one; nothing is queued
     stop_button(page, 1).click()
-    page.get_by_label("備註").fill("客戶不在家")
+    page.get_by_label("備註").fill("按門鈴沒人應")
+    page.get_by_role("button", name="略過").click()
+    page.get_by_text("請選擇略過原因。").wait_for()
+    assert page.evaluate(COUNT_STORES)["outbox"] == 6
+    page.locator(".skip-reasons").scroll_into_view_if_needed()
+    save_screenshot(page, f"driver-skip-reason-{'bg' if background_sync else 'no-bg'}")
+    # …then chooses one and skips stop 2, and fails stop 3
+    page.get_by_label("客戶不在").check()
     page.get_by_role("button", name="略過").click()
     page.wait_for_selector("li.stop")
     stop_button(page, 2).click()
@@ -110,7 +125,7 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
     page.wait_for_selector("li.stop", timeout=20_000)
     page.wait_for_function("document.body.dataset.ready === 'true'")
     assert page.locator("#connection").text_content() == "離線"
-    assert re.fullmatch(r"待同步 10 筆 · 最舊 \d+ (秒|分鐘)", page.locator("#queue").text_content())
+    assert re.fullmatch(r"10 筆已存在手機，等待同步 · 最舊 \d+ (秒|分鐘)", page.locator("#queue").text_content())
     assert page.evaluate(COUNT_STORES)["outbox"] == 8
     chips = [page.locator("li.stop").nth(index).locator(".chip").text_content() for index in range(4)]
     assert chips == ["已完成待同步", "已略過待同步", "失敗待同步", "待送"]
@@ -150,6 +165,7 @@ def test_a_day_worked_offline_arrives_once_after_a_reload(
         ]
     )
     assert SyncAction.objects.count() == 8
+    assert SyncAction.objects.get(action_type="skip").body["payload"] == {"reason": "客戶不在：按門鈴沒人應"}
     assert list(CashCollection.objects.filter(stop=stops[0]).values_list("amount", flat=True)) == [
         stops[0].order.total_amount
     ]
@@ -238,6 +254,7 @@ def test_data_older_than_seven_days_is_purged_key_first(driver_app_server, brows
     open_app_and_log_in(page, driver_app_server, driver_a.user.username)
     go_offline(context)
     stop_button(page, 1).click()
+    page.get_by_label("地址錯誤").check()
     page.get_by_role("button", name="略過").click()
     page.wait_for_selector("li.stop")
     before = page.evaluate(COUNT_STORES)

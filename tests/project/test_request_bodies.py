@@ -64,6 +64,7 @@ HOSTILE_BODIES = {
     "too_large": (b'{"a":"' + b"x" * (DEFAULT_MAX_BODY_BYTES * 5) + b'"}', "application/json"),
     "invalid_utf8": (b'{"username":"\xff\xfe"}', "application/json"),
     "nan": (b'{"amount": NaN}', "application/json"),
+    "overflowing_float": (b'{"actions": [{"payload": {"amount": 1e999}}], "points": [1e999]}', "application/json"),
     "truncated": (b'{"actions": [', "application/json"),
     "xml": (b"<actions/>", "application/xml"),
 }

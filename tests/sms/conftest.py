@@ -17,30 +17,41 @@ from pathlib import Path
 import pytest
 import redis
 from cryptography.fernet import Fernet
+from django.conf import settings
 
+from luckygas.configuration import read_again
 from tests import servers
 from tests.servers import free_port, test_database_url
 from tests.sms import fakes
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _use_environment_in_settings(*names: str) -> None:
+    """Settings are read once at start: what this rig puts in the environment goes to settings too."""
+    for name, value in read_again(*names).items():
+        setattr(settings, name, value)
+
+
 BODY_KEY = Fernet.generate_key().decode()
 CALLBACK_TOKEN = "callback-token-for-tests"
 
-os.environ.update(
-    {
-        "SMS_BODY_KEYS": BODY_KEY,
-        "SMS_CALLBACK_TOKEN": CALLBACK_TOKEN,
-        "SMS_MITAKE_USERNAME": fakes.MITAKE_USER,
-        "SMS_MITAKE_PASSWORD": fakes.MITAKE_PASSWORD,
-        "SMS_EVERY8D_UID": fakes.EVERY8D_UID,
-        "SMS_EVERY8D_PASSWORD": fakes.EVERY8D_PASSWORD,
-        "SMS_TWILIO_ACCOUNT_SID": fakes.TWILIO_SID,
-        "SMS_TWILIO_AUTH_TOKEN": fakes.TWILIO_TOKEN,
-        "SMS_TWILIO_FROM": fakes.TWILIO_FROM,
-        "SMS_HTTP_TIMEOUT_SECONDS": "2",
-        "SMS_REDIS_PREFIX": "sms-test",
-    }
-)
+# The environment for the worker subprocesses, and the same values as settings for this process.
+SMS_ENVIRONMENT = {
+    "SMS_BODY_KEYS": BODY_KEY,
+    "SMS_CALLBACK_TOKEN": CALLBACK_TOKEN,
+    "SMS_MITAKE_USERNAME": fakes.MITAKE_USER,
+    "SMS_MITAKE_PASSWORD": fakes.MITAKE_PASSWORD,
+    "SMS_EVERY8D_UID": fakes.EVERY8D_UID,
+    "SMS_EVERY8D_PASSWORD": fakes.EVERY8D_PASSWORD,
+    "SMS_TWILIO_ACCOUNT_SID": fakes.TWILIO_SID,
+    "SMS_TWILIO_AUTH_TOKEN": fakes.TWILIO_TOKEN,
+    "SMS_TWILIO_FROM": fakes.TWILIO_FROM,
+    "SMS_HTTP_TIMEOUT_SECONDS": "2",
+    "SMS_REDIS_PREFIX": "sms-test",
+}
+os.environ.update(SMS_ENVIRONMENT)
+_use_environment_in_settings(*SMS_ENVIRONMENT)
 
 
 def _outbox_state() -> str:
@@ -120,6 +131,7 @@ def fake_providers() -> Iterator[dict[str, fakes.FakeProvider]]:
     os.environ["SMS_MITAKE_BASE_URL"] = servers["mitake"].base_url
     os.environ["SMS_EVERY8D_BASE_URL"] = servers["every8d"].base_url
     os.environ["SMS_TWILIO_BASE_URL"] = servers["twilio"].base_url
+    _use_environment_in_settings("SMS_MITAKE_BASE_URL", "SMS_EVERY8D_BASE_URL", "SMS_TWILIO_BASE_URL")
     yield servers
     for server in servers.values():
         server.stop()
@@ -137,12 +149,15 @@ def private_redis_server() -> Iterator[PrivateRedis]:
 def private_redis(private_redis_server: PrivateRedis) -> Iterator[PrivateRedis]:
     """The private Redis as this process's SMS Redis and Celery broker, for one test only."""
     previous = os.environ.get("SMS_REDIS_URL")
+    previous_setting = settings.SMS_REDIS_URL
     os.environ["SMS_REDIS_URL"] = private_redis_server.url
+    settings.SMS_REDIS_URL = private_redis_server.url
     try:
         # This process publishes tasks to the private Redis too, where the test worker listens.
         with servers.celery_broker(private_redis_server.url):
             yield private_redis_server
     finally:
+        settings.SMS_REDIS_URL = previous_setting
         if previous is None:
             os.environ.pop("SMS_REDIS_URL", None)
         else:
@@ -211,3 +226,14 @@ def customer(db):
     from tests.delivery.factories import CustomerFactory
 
     return CustomerFactory(mobile="+886912345678")
+
+
+@pytest.fixture
+def marketing_switched_on(db) -> None:
+    """The `sms_marketing` switch on (it is created off), for tests of marketing sends."""
+    from waffle.models import Switch
+
+    from luckygas.feature_flags import SMS_MARKETING
+
+    switch, _created = Switch.objects.update_or_create(name=SMS_MARKETING, defaults={"active": True})
+    switch.flush()  # waffle clears its cache on commit, which a test's transaction never reaches

@@ -1,16 +1,10 @@
 """Helpers for in-process dispatch tests (no worker: `db` tests never run on_commit)."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from sms import services
 from sms.models import Message
-
-TAIPEI = ZoneInfo("Asia/Taipei")
-
-
-def taipei(*args: int) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=TAIPEI)
+from tests.helpers import TAIPEI, taipei  # noqa: F401  (re-exported for tests/sms)
 
 
 def enqueue_and_dispatch(*, now: datetime.datetime, **kwargs: object) -> tuple[Message, str]:

@@ -8,7 +8,7 @@ from sms.models import AllowlistEntry, Message, MessageStatus, OptOut, Priority,
 from tests.sms.conftest import CALLBACK_TOKEN
 from tests.sms.helpers import enqueue_and_dispatch, taipei
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("marketing_switched_on")]
 
 
 @pytest.fixture

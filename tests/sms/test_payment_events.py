@@ -2,7 +2,6 @@
 
 import datetime
 import logging
-import os
 from unittest import mock
 
 import pytest
@@ -241,7 +240,8 @@ def test_a_missing_body_key_skips_the_notices_logs_an_error_and_the_debit_still_
     invoice = InvoiceFactory(customer=customer)
 
     # when
-    with mock.patch.dict(os.environ, {"SMS_BODY_KEYS": ""}), transaction.atomic():
+    settings.SMS_BODY_KEYS = ""
+    with transaction.atomic():
         _returned(item_id="K-1", customer_id=customer.pk, invoice_ids=[invoice.pk])
         InvoiceFactory(customer=customer, number="INV-WRITTEN-WITH-K-1")
 

@@ -5,6 +5,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
+from luckygas.configuration import read_again
 from sms import crypto, rendering
 from sms.segments import GSM7, UCS2, count_segments
 
@@ -55,34 +56,37 @@ def test_a_recipient_always_gets_the_same_weighted_variant():
     assert 0.70 < picks.count("B") / len(picks) < 0.80
 
 
-def test_bodies_are_encrypted_and_old_keys_still_decrypt_after_rotation(monkeypatch):
+def test_bodies_are_encrypted_and_old_keys_still_decrypt_after_rotation(settings):
     old_key = Fernet.generate_key().decode()
-    monkeypatch.setenv("SMS_BODY_KEYS", old_key)
+    settings.SMS_BODY_KEYS = old_key
     token = crypto.encrypt_body("您的瓦斯已送達")
     assert "瓦斯" not in token
 
     new_key = Fernet.generate_key().decode()
-    monkeypatch.setenv("SMS_BODY_KEYS", f"{new_key},{old_key}")
+    settings.SMS_BODY_KEYS = f"{new_key},{old_key}"
     assert crypto.decrypt_body(token) == "您的瓦斯已送達"
     rotated = crypto.rotate_body(token)
-    monkeypatch.setenv("SMS_BODY_KEYS", new_key)
+    settings.SMS_BODY_KEYS = new_key
     assert crypto.decrypt_body(rotated) == "您的瓦斯已送達"
 
 
 @override_settings(DEBUG=False)
-def test_production_without_a_body_key_refuses_to_send(monkeypatch):
-    monkeypatch.delenv("SMS_BODY_KEYS", raising=False)
+def test_production_without_a_body_key_refuses_to_send(settings):
+    settings.SMS_BODY_KEYS = ""
 
     with pytest.raises(crypto.BodyKeyMissingError, match="SMS_BODY_KEYS"):
         crypto.check_keys()
 
 
-def test_a_body_key_can_come_from_a_file(monkeypatch, tmp_path):
+def test_a_body_key_can_come_from_a_file(monkeypatch, settings, tmp_path):
     key = Fernet.generate_key().decode()
     path = tmp_path / "sms-key"
     path.write_text(key + "\n")
     monkeypatch.delenv("SMS_BODY_KEYS", raising=False)
     monkeypatch.setenv("SMS_BODY_KEYS_FILE", str(path))
+    # as luckygas/settings.py reads it at start
+    settings.SMS_BODY_KEYS = read_again("SMS_BODY_KEYS")["SMS_BODY_KEYS"]
+    assert key == settings.SMS_BODY_KEYS
 
     assert crypto.decrypt_body(crypto.encrypt_body("hi")) == "hi"
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from luckygas.admin_tools import TolerantAutocompleteMixin
 from luckygas.delivery.models import (
     Cylinder,
     CylinderProduct,
@@ -18,7 +19,7 @@ class CylinderProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cylinder)
-class CylinderAdmin(admin.ModelAdmin):
+class CylinderAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     list_display = ("serial_number", "product", "location", "customer", "vehicle", "next_inspection_date")
     list_filter = ("location", "product")
     search_fields = ("serial_number", "customer__code", "customer__short_name")

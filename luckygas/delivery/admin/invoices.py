@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from luckygas.admin_tools import apply_to_each
+from luckygas.admin_tools import TolerantAutocompleteMixin, apply_to_each
 from luckygas.delivery import services
 from luckygas.delivery.models import (
     Invoice,
@@ -30,7 +30,7 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     list_display = ("number", "customer", "issue_date", "due_date", "amount", "status", "is_overdue", "paid_at")
     list_filter = ("status", "due_date", "customer__payment_method")
     search_fields = ("number", "customer__code", "customer__short_name", "customer__tax_id")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from luckygas.admin_tools import GuardedImportExportAdmin, apply_to_each
+from luckygas.admin_tools import GuardedImportExportAdmin, TolerantAutocompleteMixin, apply_to_each
 from luckygas.delivery import selectors, services
 from luckygas.delivery.admin.common import _report_errors
 from luckygas.delivery.models import (
@@ -56,7 +56,7 @@ class AssignToRouteForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(GuardedImportExportAdmin):
+class OrderAdmin(TolerantAutocompleteMixin, GuardedImportExportAdmin):
     resource_classes = [OrderResource]
     list_display = (
         "__str__",

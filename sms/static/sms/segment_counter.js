@@ -1,11 +1,11 @@
 // Live character / encoding / segment / cost counter for SMS template bodies in the admin.
 // Mirrors sms/segments.py: one character outside GSM-7 makes the whole message UCS-2.
+// The GSM-7 alphabet comes from the server (sms/segments.py) in the page's counter config.
 (function () {
   "use strict";
-  const BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-  const EXTENSION = "^{}\\[~]|€\f";
   const config = JSON.parse(document.getElementById("sms-counter-config").textContent);
+  const BASIC = config.gsm7Basic;
+  const EXTENSION = config.gsm7Extension;
 
   function count(body) {
     let gsm = true;

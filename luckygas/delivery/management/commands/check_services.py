@@ -5,6 +5,8 @@ import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from luckygas.redis import redis_client
+
 
 class Command(BaseCommand):
     help = "Check that the PostgreSQL server and Redis the settings name are reachable (used by `make test`)."
@@ -33,7 +35,7 @@ class Command(BaseCommand):
             problems.append("REDIS_URL is not set; the tests need a real Redis.")
         else:
             try:
-                redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+                redis_client(connect_timeout=3).ping()
             except redis.RedisError as error:
                 problems.append(
                     f"Redis at {settings.REDIS_URL} is unreachable ({error}). Start it with: "

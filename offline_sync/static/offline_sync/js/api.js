@@ -20,9 +20,20 @@ function coordinate(value) {
   return Number(value).toFixed(6);
 }
 
-export function createApi({ getToken, base = API_BASE, fetchImpl = (...args) => fetch(...args) } = {}) {
+// `getLanguage` names the language the driver chose in the app ("zh-Hant" or "en"): every call
+// sends it as Accept-Language, so the server answers the whole response in that one language.
+export function createApi({
+  getToken,
+  getLanguage = () => "zh-Hant",
+  base = API_BASE,
+  fetchImpl = (...args) => fetch(...args),
+} = {}) {
   async function request(method, path, { json, body, headers = {}, auth = true } = {}) {
-    const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store" };
+    const init = {
+      method,
+      headers: { Accept: "application/json", "Accept-Language": getLanguage(), ...headers },
+      cache: "no-store",
+    };
     if (auth) {
       const token = await getToken();
       if (!token) throw new HttpError(401, { code: "no_session", detail: "Not logged in." });

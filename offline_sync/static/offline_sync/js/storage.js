@@ -36,7 +36,20 @@ function recordBytes(record) {
 // also comes when the browser's own quota is nearly used up, on a phone short of space.
 // A photo or signature as stored: its metadata in the clear, the bytes sealed with the day key.
 function mediaRecord(day, { id, stop, actionId, kind, blob, sha256, width, height }, sealed, createdAt) {
-  return { id, day, stop, actionId, kind, sha256, width, height, size: blob.size, uploaded: false, createdAt, ...sealed };
+  return {
+    id,
+    day,
+    stop,
+    actionId,
+    kind,
+    sha256,
+    width,
+    height,
+    size: blob.size,
+    uploaded: false,
+    createdAt,
+    ...sealed,
+  };
 }
 
 export const STORAGE_WARNING_FRACTION = 0.8;
@@ -126,7 +139,10 @@ export class LocalStore {
 
   async days() {
     const names = await this.db.getAllKeys("keys");
-    return names.filter((name) => name.startsWith("day:")).map((name) => name.slice(4)).sort();
+    return names
+      .filter((name) => name.startsWith("day:"))
+      .map((name) => name.slice(4))
+      .sort();
   }
 
   // --- meta (plain, nothing sensitive) ----------------------------------------------------

@@ -12,7 +12,15 @@ function ids() {
 }
 
 test("a completed stop queues the outcome, then cash, empties and the note as their own actions", () => {
-  const actions = stopActions({ stop, type: "complete", cash: 950, empties: 2, note: "放在後門", occurredAt, newId: ids() });
+  const actions = stopActions({
+    stop,
+    type: "complete",
+    cash: 950,
+    empties: 2,
+    note: "放在後門",
+    occurredAt,
+    newId: ids(),
+  });
   const base = { stop: 41, base_version: 3, occurred_at: occurredAt };
   assert.deepEqual(actions, [
     { id: "id-1", type: "complete", ...base, payload: {} },
@@ -24,13 +32,19 @@ test("a completed stop queues the outcome, then cash, empties and the note as th
 
 test("nothing collected and no note: only the outcome", () => {
   const actions = stopActions({ stop, type: "complete", cash: 0, empties: 0, note: "", occurredAt, newId: ids() });
-  assert.deepEqual(actions.map((action) => [action.type, action.payload]), [["complete", {}]]);
+  assert.deepEqual(
+    actions.map((action) => [action.type, action.payload]),
+    [["complete", {}]],
+  );
 });
 
 test("skip and fail carry the note as their reason and collect nothing", () => {
   for (const type of ["skip", "fail"]) {
     const actions = stopActions({ stop, type, cash: 950, empties: 1, note: "客戶不在家", occurredAt, newId: ids() });
-    assert.deepEqual(actions.map((action) => [action.type, action.payload]), [[type, { reason: "客戶不在家" }]]);
+    assert.deepEqual(
+      actions.map((action) => [action.type, action.payload]),
+      [[type, { reason: "客戶不在家" }]],
+    );
   }
 });
 

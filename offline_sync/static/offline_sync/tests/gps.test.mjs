@@ -60,16 +60,26 @@ async function deliver(setupResult, seconds, position) {
 test("online, one point is kept per policy interval", async () => {
   const world = await setup({ onlineSeconds: 10 });
   const kept = [];
-  for (const [second, metres] of [[0, 0], [4, 50], [9, 100], [10, 150], [15, 200], [21, 250]]) {
+  for (const [second, metres] of [
+    [0, 0],
+    [4, 50],
+    [9, 100],
+    [10, 150],
+    [15, 200],
+    [21, 250],
+  ]) {
     if (await deliver(world, second, fix(metres))) kept.push(second);
   }
   assert.deepEqual(kept, [0, 10, 21]);
   const points = await world.store.locationBatch(10);
-  assert.deepEqual(points.map((point) => [point.seq, point.recorded_at, point.stop]), [
-    [1, "2026-11-25T02:00:00.000Z", 7],
-    [2, "2026-11-25T02:00:10.000Z", 7],
-    [3, "2026-11-25T02:00:21.000Z", 7],
-  ]);
+  assert.deepEqual(
+    points.map((point) => [point.seq, point.recorded_at, point.stop]),
+    [
+      [1, "2026-11-25T02:00:00.000Z", 7],
+      [2, "2026-11-25T02:00:10.000Z", 7],
+      [3, "2026-11-25T02:00:21.000Z", 7],
+    ],
+  );
 });
 
 test("offline, a point is kept every 30 s whatever the online interval", async () => {
@@ -91,8 +101,14 @@ test("each point carries the stop that was current when it was taken", async () 
   world.clock.stop = null;
   await deliver(world, 4, fix(200));
   const points = await world.store.locationBatch(10);
-  assert.deepEqual(points.map((point) => point.stop), [7, 12, null]);
-  assert.deepEqual(points.map((point) => point.accuracy_m), [10, 10, 10]);
+  assert.deepEqual(
+    points.map((point) => point.stop),
+    [7, 12, null],
+  );
+  assert.deepEqual(
+    points.map((point) => point.accuracy_m),
+    [10, 10, 10],
+  );
 });
 
 test("standing still drops high accuracy, moving again brings it back", async () => {
@@ -103,13 +119,25 @@ test("standing still drops high accuracy, moving again brings it back", async ()
   assert.equal(world.geolocation.watches[0].options.enableHighAccuracy, true);
   await deliver(world, 0, fix(0));
   await deliver(world, 5, fix(3)); // 3 m in 5 s: standing at the customer's door
-  assert.deepEqual(world.geolocation.active.map((watch) => watch.options.enableHighAccuracy), [false]);
+  assert.deepEqual(
+    world.geolocation.active.map((watch) => watch.options.enableHighAccuracy),
+    [false],
+  );
   await deliver(world, 10, fix(5, { accuracy: 40 })); // coarse fix jitter is not movement
-  assert.deepEqual(world.geolocation.active.map((watch) => watch.options.enableHighAccuracy), [false]);
+  assert.deepEqual(
+    world.geolocation.active.map((watch) => watch.options.enableHighAccuracy),
+    [false],
+  );
   await deliver(world, 15, fix(300)); // driving off
-  assert.deepEqual(world.geolocation.active.map((watch) => watch.options.enableHighAccuracy), [true]);
+  assert.deepEqual(
+    world.geolocation.active.map((watch) => watch.options.enableHighAccuracy),
+    [true],
+  );
   await deliver(world, 20, fix(300, { speed: 0.2 })); // the reported speed wins over distance
-  assert.deepEqual(world.geolocation.active.map((watch) => watch.options.enableHighAccuracy), [false]);
+  assert.deepEqual(
+    world.geolocation.active.map((watch) => watch.options.enableHighAccuracy),
+    [false],
+  );
   world.tracker.stop();
   assert.equal(world.geolocation.active.length, 0);
 });

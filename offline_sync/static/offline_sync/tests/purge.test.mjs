@@ -67,7 +67,10 @@ test("the key is deleted before the data, so an interrupted purge leaves nothing
   // then: the records are still there but nothing can read them
   assert.equal((await store.db.getAll("routes")).filter((r) => r.day === "2026-11-25").length, 1);
   assert.equal(await store.loadRoute("2026-11-25"), null);
-  assert.deepEqual((await store.outboxBatch(10)).map((a) => a.day), ["2026-11-17", "2026-11-18"]);
+  assert.deepEqual(
+    (await store.outboxBatch(10)).map((a) => a.day),
+    ["2026-11-17", "2026-11-18"],
+  );
   assert.equal(await store.getMedia("m-2026-11-25"), null);
   // and the next start finishes the job
   store.deleteDayRecords = original;

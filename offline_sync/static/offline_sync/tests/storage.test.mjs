@@ -47,21 +47,36 @@ test("concurrent enqueues never share a seq", async () => {
   const seqs = await Promise.all(
     Array.from({ length: 20 }, (_, index) => store.enqueueAction("2026-11-25", action({ stop: index }))),
   );
-  assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 20 }, (_, index) => index + 1));
+  assert.deepEqual(
+    [...seqs].sort((a, b) => a - b),
+    Array.from({ length: 20 }, (_, index) => index + 1),
+  );
 });
 
 test("a stop's actions and photos are queued together with consecutive seqs", async () => {
   const store = await freshStore();
   await store.enqueueAction("2026-11-25", action());
   const visit = [action({ type: "complete" }), action({ type: "collect_cash" }), action({ type: "attach_media" })];
-  const photo = { id: "m-1", stop: 41, actionId: visit[2].id, kind: "photo", blob: new Blob([new Uint8Array(300)], { type: "image/jpeg" }), sha256: "ab", width: 800, height: 600 };
+  const photo = {
+    id: "m-1",
+    stop: 41,
+    actionId: visit[2].id,
+    kind: "photo",
+    blob: new Blob([new Uint8Array(300)], { type: "image/jpeg" }),
+    sha256: "ab",
+    width: 800,
+    height: 600,
+  };
   assert.deepEqual(await store.enqueueActions("2026-11-25", visit, { media: [photo] }), [2, 3, 4]);
-  assert.deepEqual((await store.outboxBatch(10)).map((item) => [item.seq, item.type]), [
-    [1, "complete"],
-    [2, "complete"],
-    [3, "collect_cash"],
-    [4, "attach_media"],
-  ]);
+  assert.deepEqual(
+    (await store.outboxBatch(10)).map((item) => [item.seq, item.type]),
+    [
+      [1, "complete"],
+      [2, "complete"],
+      [3, "collect_cash"],
+      [4, "attach_media"],
+    ],
+  );
   const stored = await store.getMedia("m-1");
   assert.equal(stored.actionId, visit[2].id);
   assert.equal(stored.blob.size, 300);
@@ -75,7 +90,10 @@ test("when one of a stop's actions cannot be queued, none of them nor its photo 
   const visit = [action({ type: "complete" }), { ...action({ type: "note" }), id: queued.id }];
   const photo = { id: "m-2", stop: 41, actionId: visit[0].id, kind: "photo", blob: new Blob(["x"]), sha256: "ab" };
   await assert.rejects(store.enqueueActions("2026-11-25", visit, { media: [photo] }), { name: "ConstraintError" });
-  assert.deepEqual((await store.outboxBatch(10)).map((item) => item.id), [queued.id]);
+  assert.deepEqual(
+    (await store.outboxBatch(10)).map((item) => item.id),
+    [queued.id],
+  );
   assert.equal(await store.getMedia("m-2"), null);
   assert.equal(await store.enqueueAction("2026-11-25", action()), 2);
 });
@@ -124,7 +142,10 @@ test("media is stored as an encrypted Blob and dropped once uploaded", async () 
   await store.markMediaUploaded(id);
   assert.equal(await store.getMedia(id), null);
   assert.equal((await store.outboxSummary()).media, 0);
-  assert.deepEqual((await store.mediaForStop(7)).map((item) => item.uploaded), [true]);
+  assert.deepEqual(
+    (await store.mediaForStop(7)).map((item) => item.uploaded),
+    [true],
+  );
 });
 
 test("the summary counts waiting actions and gives the age of the oldest", async () => {
@@ -141,8 +162,20 @@ test("the summary counts waiting actions and gives the age of the oldest", async
 
 test("day usage adds up the encrypted bytes of that day only", async () => {
   const store = await freshStore();
-  await store.putMedia("2026-11-25", { id: "m1", stop: 1, actionId: "a", kind: "photo", blob: new Blob([new Uint8Array(5000)]) });
-  await store.putMedia("2026-11-24", { id: "m2", stop: 1, actionId: "b", kind: "photo", blob: new Blob([new Uint8Array(9000)]) });
+  await store.putMedia("2026-11-25", {
+    id: "m1",
+    stop: 1,
+    actionId: "a",
+    kind: "photo",
+    blob: new Blob([new Uint8Array(5000)]),
+  });
+  await store.putMedia("2026-11-24", {
+    id: "m2",
+    stop: 1,
+    actionId: "b",
+    kind: "photo",
+    blob: new Blob([new Uint8Array(9000)]),
+  });
   const usage = await store.dayUsage("2026-11-25");
   assert.ok(usage >= 5000 && usage < 5100, `usage ${usage}`);
 });
@@ -157,10 +190,13 @@ test("renumbering keeps the order and continues the counter", async () => {
   }
   await store.removeActions([1]);
   await store.renumberOutbox(1);
-  assert.deepEqual((await store.outboxBatch(10)).map((item) => [item.seq, item.id]), [
-    [1, ids[1]],
-    [2, ids[2]],
-  ]);
+  assert.deepEqual(
+    (await store.outboxBatch(10)).map((item) => [item.seq, item.id]),
+    [
+      [1, ids[1]],
+      [2, ids[2]],
+    ],
+  );
   assert.equal(await store.enqueueAction("2026-11-25", action()), 3);
 });
 
@@ -176,10 +212,13 @@ test("GPS points are queued with their own sequence", async () => {
   await store.addLocation("2026-11-25", { latitude: 25.03, longitude: 121.56, stop: 4 });
   await store.addLocation("2026-11-25", { latitude: 25.04, longitude: 121.57, stop: 4 });
   const points = await store.locationBatch(10);
-  assert.deepEqual(points.map((point) => [point.seq, point.latitude]), [
-    [1, 25.03],
-    [2, 25.04],
-  ]);
+  assert.deepEqual(
+    points.map((point) => [point.seq, point.latitude]),
+    [
+      [1, 25.03],
+      [2, 25.04],
+    ],
+  );
   await store.removeLocations([1]);
   assert.equal((await store.locationBatch(10)).length, 1);
 });
@@ -217,7 +256,13 @@ test("a phone whose browser quota is nearly used up warns even inside the budget
 
 test("measuring adds up the day's records and asks the browser for its estimate", async () => {
   const store = await freshStore();
-  await store.putMedia("2026-11-25", { id: "m1", stop: 1, actionId: "a", kind: "photo", blob: new Blob([new Uint8Array(3 * MB)]) });
+  await store.putMedia("2026-11-25", {
+    id: "m1",
+    stop: 1,
+    actionId: "a",
+    kind: "photo",
+    blob: new Blob([new Uint8Array(3 * MB)]),
+  });
   const withoutEstimate = await measureStorage(store, "2026-11-25", { budgetMb: 50, storage: {} });
   assert.ok(withoutEstimate.usedBytes >= 3 * MB && withoutEstimate.usedBytes < 3 * MB + 100);
   assert.equal(withoutEstimate.warning, false);

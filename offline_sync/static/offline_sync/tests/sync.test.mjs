@@ -99,8 +99,14 @@ test("the outbox goes out in batches of at most 10, in seq order, and ends empty
   const outcome = await manager.sync();
   assert.equal(outcome.status, "ok");
   assert.equal(outcome.applied, 23);
-  assert.deepEqual(server.batches.map((batch) => batch.length), [10, 10, 3]);
-  assert.deepEqual(server.batches.flat(), Array.from({ length: 23 }, (_, index) => index + 1));
+  assert.deepEqual(
+    server.batches.map((batch) => batch.length),
+    [10, 10, 3],
+  );
+  assert.deepEqual(
+    server.batches.flat(),
+    Array.from({ length: 23 }, (_, index) => index + 1),
+  );
   assert.equal((await store.outboxSummary()).actions, 0);
 });
 
@@ -108,7 +114,10 @@ test("only one batch is ever in flight: a second sync while one runs is turned a
   const { server, manager, timers } = await setup({ actions: 25 });
   const [first, second] = await Promise.all([manager.sync(), manager.sync()]);
   assert.deepEqual([first.status, second.status].sort(), ["busy", "ok"]);
-  assert.deepEqual(timers.timers.map((timer) => timer.ms), [3000]); // the turned-away one checks back
+  assert.deepEqual(
+    timers.timers.map((timer) => timer.ms),
+    [3000],
+  ); // the turned-away one checks back
   assert.equal(server.maxInFlight, 1);
   assert.equal(server.seen.size, 25);
 });
@@ -119,14 +128,18 @@ test("an action the server did not acknowledge stays queued and is retried later
     results: actions.filter((action) => action.id !== ids[1]).map((action) => ({ id: action.id, result: "applied" })),
   });
   assert.equal((await manager.sync()).status, "retrying");
-  assert.deepEqual((await store.pendingActions()).map((action) => action.id), [ids[1]]);
+  assert.deepEqual(
+    (await store.pendingActions()).map((action) => action.id),
+    [ids[1]],
+  );
   assert.equal(timers.timers.length, 1);
 });
 
 test("conflicts and rejections leave the queue, are kept with their reason and never resent", async () => {
   const { store, server, manager, ids } = await setup({ actions: 4 });
   server.decide = (action) => {
-    if (action.id === ids[1]) return { result: "conflict", reason: "stop_cancelled", server_state: { status: "cancelled" } };
+    if (action.id === ids[1])
+      return { result: "conflict", reason: "stop_cancelled", server_state: { status: "cancelled" } };
     if (action.id === ids[2]) return { result: "rejected", errors: { cash_collected: ["must be ≥ 0"] } };
     return { result: "applied" };
   };
@@ -217,7 +230,10 @@ test("a seq gap (409) from a queue that lost actions is renumbered and resent", 
   await store.removeActions([1, 2]); // e.g. purged
   const outcome = await manager.sync();
   assert.equal(outcome.applied, 2);
-  assert.deepEqual(server.batches, [[3, 4], [1, 2]]);
+  assert.deepEqual(server.batches, [
+    [3, 4],
+    [1, 2],
+  ]);
 });
 
 test("a lost response then a resend gets the stored results and nothing twice", async () => {
@@ -241,7 +257,13 @@ test("media is uploaded once its action is acknowledged, and GPS points are flus
   const actionId = crypto.randomUUID();
   // the app queues the action first, then stores its media
   await store.enqueueAction(DAY, { id: actionId, type: "attach_media", stop: 5, payload: { media: "m-1" } });
-  await store.putMedia(DAY, { id: "m-1", stop: 5, actionId, kind: "photo", blob: new Blob(["jpeg"], { type: "image/jpeg" }) });
+  await store.putMedia(DAY, {
+    id: "m-1",
+    stop: 5,
+    actionId,
+    kind: "photo",
+    blob: new Blob(["jpeg"], { type: "image/jpeg" }),
+  });
   await store.addLocation(DAY, { latitude: 25.01, longitude: 121.5, stop: 5 });
   await manager.uploadMedia();
   assert.equal(server.media.length, 0, "no upload while its action is queued");
@@ -249,7 +271,10 @@ test("media is uploaded once its action is acknowledged, and GPS points are flus
   assert.equal(server.media.length, 1);
   assert.equal(await server.media[0].blob.text(), "jpeg");
   assert.equal(server.media[0].stop, 5);
-  assert.deepEqual(server.points.map((point) => point.latitude), [25.01]);
+  assert.deepEqual(
+    server.points.map((point) => point.latitude),
+    [25.01],
+  );
   assert.equal((await store.outboxSummary()).waiting, 0);
 });
 
@@ -259,13 +284,17 @@ test("GPS points refused for a stop the office moved are sent again without thei
   await store.addLocation(DAY, { latitude: 25.02, longitude: 121.5, stop: 99 });
   const accepted = server.postLocations.bind(server);
   server.postLocations = async (points) => {
-    if (points.some((point) => point.stop === 99)) throw new HttpError(400, { code: "invalid", errors: { points: ["Unknown stops: 99"] } });
+    if (points.some((point) => point.stop === 99))
+      throw new HttpError(400, { code: "invalid", errors: { points: ["Unknown stops: 99"] } });
     return accepted(points);
   };
   await manager.sync();
-  assert.deepEqual(server.points.map((point) => [point.seq, point.latitude, point.stop]), [
-    [1, 25.01, null],
-    [2, 25.02, null],
-  ]);
+  assert.deepEqual(
+    server.points.map((point) => [point.seq, point.latitude, point.stop]),
+    [
+      [1, 25.01, null],
+      [2, 25.02, null],
+    ],
+  );
   assert.equal((await store.locationBatch(10)).length, 0);
 });
