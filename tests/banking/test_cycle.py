@@ -25,7 +25,7 @@ from tests.banking.factories import make_bank, make_debtor
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-def wait_for(condition: Callable[[], bool], *, timeout: float = 60, what: str = "") -> None:
+def wait_for(condition: Callable[[], bool], *, timeout: float = 180, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -57,8 +57,9 @@ URLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "readyz": (EVERYONE, EVERYONE),
     "prometheus-django-metrics": (EVERYONE, EVERYONE),  # scraped inside the network; no personal data
     "set_language": (EVERYONE, EVERYONE),
-    "api-schema": (SIGNED_IN, SIGNED_IN),
-    "api-docs": (SIGNED_IN, SIGNED_IN),
+    # The API's description, for the phones' and integrators' developers: routes and fields, no data.
+    "api-schema": (EVERYONE, EVERYONE),
+    "api-docs": (EVERYONE, EVERYONE),
     # The driver API: a registered phone's device token, nothing else.
     "driver-device-login": (EVERYONE, EVERYONE),
     "driver-route": (roles("D"), roles("D")),
