@@ -23,7 +23,7 @@ from tests.banking.conftest import SshServer, running_sshd
 from tests.helpers import ManualClock
 from tests.threads import Worker, start_all
 
-pytestmark = pytest.mark.django_db  # the breaker's state lives in the shared cache (Redis)
+pytestmark = pytest.mark.django_db
 
 
 def endpoint_for(server: SshServer, *, code: str = "822", host_key: str | None = None) -> Endpoint:
