@@ -60,12 +60,18 @@ class Breaker(Protocol):
         """True when a call may go out (a closed circuit, or the one probe of a half-open one)."""
 
     def record(
-        self, key: str, *, is_success: bool, threshold: int, cooldown_seconds: int, now: datetime.datetime
+        self, key: str, *, is_success: bool, threshold: int, cooldown_seconds: float, now: datetime.datetime
     ) -> str:
         """Record a call's outcome; returns the new state."""
 
     def state(self, key: str, *, now: datetime.datetime) -> str:
         """closed, open or half_open (an open circuit whose cooldown is over reads as half_open)."""
+
+    def failures(self, key: str) -> int:
+        """Failures recorded since the last success."""
+
+    def forget(self, key: str) -> None:
+        """Drop the circuit: it starts closed, with no failures."""
 
 
 def _state_from(values: dict[str, str], now: datetime.datetime) -> str:
@@ -84,15 +90,23 @@ class RedisBreaker:
         return bool(script(keys=[key], args=[_ms(now), probe_ttl_seconds * 1000]))
 
     def record(
-        self, key: str, *, is_success: bool, threshold: int, cooldown_seconds: int, now: datetime.datetime
+        self, key: str, *, is_success: bool, threshold: int, cooldown_seconds: float, now: datetime.datetime
     ) -> str:
         script = self._client().register_script(_RECORD)
-        state = script(keys=[key], args=["1" if is_success else "0", threshold, cooldown_seconds * 1000, _ms(now)])
+        state = script(
+            keys=[key], args=["1" if is_success else "0", threshold, round(cooldown_seconds * 1000), _ms(now)]
+        )
         return state.decode() if isinstance(state, bytes) else str(state)
 
     def state(self, key: str, *, now: datetime.datetime) -> str:
         values = self._client().hgetall(key)
         return _state_from({name.decode(): value.decode() for name, value in values.items()}, now)
+
+    def failures(self, key: str) -> int:
+        return int(self._client().hget(key, "failures") or 0)
+
+    def forget(self, key: str) -> None:
+        self._client().delete(key)
 
 
 class LocalBreaker:
@@ -120,7 +134,7 @@ class LocalBreaker:
             return False
 
     def record(
-        self, key: str, *, is_success: bool, threshold: int, cooldown_seconds: int, now: datetime.datetime
+        self, key: str, *, is_success: bool, threshold: int, cooldown_seconds: float, now: datetime.datetime
     ) -> str:
         with self._lock:
             circuit = self._circuits.setdefault(key, {})
@@ -131,13 +145,21 @@ class LocalBreaker:
             failures = int(circuit.get("failures", "0")) + 1
             circuit["failures"] = str(failures)
             if state == HALF_OPEN or (state == CLOSED and failures >= threshold):
-                circuit.update(state=OPEN, open_until=str(_ms(now) + cooldown_seconds * 1000))
+                circuit.update(state=OPEN, open_until=str(_ms(now) + round(cooldown_seconds * 1000)))
                 return OPEN
             return state
 
     def state(self, key: str, *, now: datetime.datetime) -> str:
         with self._lock:
             return _state_from(dict(self._circuits.get(key, {})), now)
+
+    def failures(self, key: str) -> int:
+        with self._lock:
+            return int(self._circuits.get(key, {}).get("failures", "0"))
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._circuits.pop(key, None)
 
     def reset(self) -> None:
         """Forget every circuit (a process restart does the same)."""

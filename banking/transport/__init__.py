@@ -6,7 +6,7 @@
   session (paramiko sessions are not thread-safe).
 - Retries with exponential backoff on transport errors only; a refused host key, a failed
   verification or a missing secret is never retried.
-- A circuit breaker per bank shared by every worker (state in the Django cache, i.e. Redis):
+- A circuit breaker per bank shared by every worker (luckygas/breaker.py: a Redis hash, or in process without Redis):
   `FAILURE_THRESHOLD` failures open it for `cooldown` seconds; then one trial call (half open).
 - Upload to a temporary name, rename, then `stat` and re-read the file to compare size and SHA-256
   from a fresh session, before the file counts as delivered. Before every retry the remote folder

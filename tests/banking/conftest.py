@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from django.core.cache import cache
 
 from banking import codec, crypto
 from banking import secrets as bank_secrets
 from banking.models import Bank
-from banking.transport import close_all_pools
+from banking.transport import CircuitBreaker, close_all_pools
 from tests.banking.factories import make_bank
 from tests.servers import free_port
 
@@ -199,9 +198,8 @@ def bank_keys(sshd: SshServer, monkeypatch: pytest.MonkeyPatch) -> BankKeyMateri
 def _fresh_breakers_and_pools() -> Iterator[None]:
     yield
     close_all_pools()
-    cache.delete_many(
-        [f"banking:breaker:{code}:{part}" for code in ("822", "812", "999") for part in ("failures", "opened_at")]
-    )
+    for code in ("822", "812", "999"):
+        CircuitBreaker(code).reset()
 
 
 class BankSimulator:

@@ -23,7 +23,7 @@ from tests.banking.conftest import SshServer, running_sshd
 from tests.helpers import ManualClock
 from tests.threads import Worker, start_all
 
-pytestmark = pytest.mark.django_db  # the breaker's state lives in the shared cache (Redis)
+pytestmark = pytest.mark.django_db
 
 
 def endpoint_for(server: SshServer, *, code: str = "822", host_key: str | None = None) -> Endpoint:
@@ -214,3 +214,48 @@ def test_at_most_five_sessions_per_bank_each_borrower_with_its_own(sshd: SshServ
     assert shared == []  # nobody ever borrowed a session another borrower held
     assert peak == MAX_SESSIONS
     assert len(seen_sessions) <= MAX_SESSIONS  # idle sessions are reused, never more than five opened
+
+
+def test_after_the_cooldown_only_one_worker_probes_and_a_failed_probe_reopens_for_another_cooldown(caplog) -> None:
+    clock = ManualClock()
+    worker, other_worker = (CircuitBreaker("812", cooldown=60.0, clock=clock) for _ in range(2))
+    with caplog.at_level("WARNING", logger="banking.transport"):
+        for _ in range(3):
+            worker.record_failure()
+    assert [record.getMessage() for record in caplog.records] == ["bank 812: circuit breaker opened after 3 failures"]
+    clock.advance(60.0)
+    # when: both workers try at once after the cooldown
+    worker.before_call()
+    with pytest.raises(CircuitOpenError, match="bank 812: circuit open"):
+        other_worker.before_call()
+    # then: the probe fails, the circuit opens again and the cooldown starts over
+    with caplog.at_level("WARNING", logger="banking.transport"):
+        worker.record_failure()
+    assert caplog.records[-1].getMessage() == "bank 812: circuit breaker opened after 4 failures"
+    clock.advance(59.9)
+    assert other_worker.state() == "open"
+    with pytest.raises(CircuitOpenError):
+        other_worker.before_call()
+    clock.advance(0.1)
+    other_worker.before_call()
+    other_worker.record_success()
+    assert (worker.state(), worker.failures()) == ("closed", 0)
+
+
+def test_without_redis_the_breaker_lives_in_the_process(settings) -> None:
+    from banking.transport.breaker import local_breaker
+    from luckygas.redis import redis_client
+
+    shared_redis = redis_client(settings.REDIS_URL)
+    settings.REDIS_URL = ""  # the embedded `make run` default
+    clock = ManualClock()
+    breaker = CircuitBreaker("999", cooldown=60.0, clock=clock)
+    for _ in range(3):
+        breaker.record_failure()
+    assert CircuitBreaker("999", cooldown=60.0, clock=clock).state() == "open"
+    assert local_breaker.failures(breaker.key) == 3
+    assert shared_redis.exists(breaker.key) == 0
+    clock.advance(60.0)
+    breaker.before_call()
+    breaker.record_success()
+    assert (breaker.state(), local_breaker.failures(breaker.key)) == ("closed", 0)

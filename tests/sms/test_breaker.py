@@ -57,3 +57,18 @@ def test_a_lost_probe_lets_the_next_caller_probe_after_the_probe_lease(breaker):
     assert breaker.allows(key, now=probe_time, probe_ttl_seconds=30) is True
     assert breaker.allows(key, now=probe_time + datetime.timedelta(seconds=29), probe_ttl_seconds=30) is False
     assert breaker.allows(key, now=probe_time + datetime.timedelta(seconds=30), probe_ttl_seconds=30) is True
+
+
+def test_failures_are_counted_until_a_success_and_a_forgotten_circuit_starts_closed(breaker):
+    key = f"test:breaker:{uuid.uuid4()}"
+    for _ in range(4):
+        breaker.record(key, is_success=False, threshold=3, cooldown_seconds=60, now=START)
+    assert (breaker.state(key, now=START), breaker.failures(key)) == ("open", 4)
+
+    breaker.forget(key)
+
+    assert (breaker.state(key, now=START), breaker.failures(key)) == ("closed", 0)
+    assert breaker.allows(key, now=START) is True
+    assert breaker.record(key, is_success=False, threshold=3, cooldown_seconds=0.5, now=START) == "closed"
+    assert breaker.record(key, is_success=True, threshold=3, cooldown_seconds=0.5, now=START) == "closed"
+    assert breaker.failures(key) == 0

@@ -1,6 +1,6 @@
 """Failover between providers, without duplicates, and the shared circuit breaker."""
 
-import time
+import datetime
 
 import pytest
 from django.utils import timezone
@@ -42,13 +42,16 @@ def test_mitake_down_every8d_carries_the_message_once(celery_worker, sms_rig, cu
 
 def test_circuit_opens_after_three_failures_and_closes_after_the_cooldown(celery_worker, sms_rig, customer):
     # given
-    Provider.objects.filter(name="mitake").update(cooldown_seconds=3)
+    Provider.objects.filter(name="mitake").update(cooldown_seconds=60)
     sms_rig["mitake"].script.extend(["down"] * 3)
+    cooldown = datetime.timedelta(seconds=60)
 
     # when: three messages each fail on Mitake once
+    before = timezone.now()
     first = [services.message_enqueue(idempotency_key=f"c:{n}", customer=customer, body="hi") for n in range(3)]
     for message in first:
         wait_for(lambda message=message: _final(message), what="failover")
+    after = timezone.now()  # the circuit opened between `before` and `after`
 
     # then: the circuit is open and the next message skips Mitake entirely
     assert limits.circuit_state(provider="mitake", now=timezone.now()) == "open"
@@ -59,15 +62,21 @@ def test_circuit_opens_after_three_failures_and_closes_after_the_cooldown(celery
     assert _send_calls(sms_rig["mitake"]) == 3
     assert sms_rig["every8d"].handset_count() == 4
 
-    # when: the cooldown passes, a probe goes to Mitake and succeeds
-    time.sleep(3.2)
-    assert limits.circuit_state(provider="mitake", now=timezone.now()) == "half_open"
-    probe = services.message_enqueue(idempotency_key="c:probe", customer=customer, body="hi")
-    wait_for(lambda: _final(probe), what="probe")
+    # when: the cooldown passes (the clock the breaker is given moves on; nobody sleeps), a probe
+    # goes to Mitake and succeeds
+    assert limits.circuit_state(provider="mitake", now=before + cooldown - datetime.timedelta(seconds=1)) == "open"
+    after_cooldown = after + cooldown
+    assert limits.circuit_state(provider="mitake", now=after_cooldown) == "half_open"
+    probe = services.message_enqueue(
+        idempotency_key="c:probe", customer=customer, body="hi", not_before=after_cooldown
+    )  # the worker's own try now finds it not yet due; the dispatch below runs at `after_cooldown`
+    assert services.message_dispatch(message_id=probe.pk, now=after_cooldown) == "accepted"
+    probe.refresh_from_db()
 
     # then
     assert probe.provider == "mitake"
-    assert limits.circuit_state(provider="mitake", now=timezone.now()) == "closed"
+    assert probe.status == MessageStatus.ACCEPTED
+    assert limits.circuit_state(provider="mitake", now=after_cooldown) == "closed"
     assert sms_rig["mitake"].handset_count() == 1
 
 
