@@ -65,3 +65,14 @@ def test_shell_version_changes_when_a_shell_file_changes() -> None:
 
     assert pwa.compute_shell_version(read=pwa._read_static) == pwa.shell_version()
     assert pwa.compute_shell_version(read=deployed_v2) != pwa.shell_version()
+
+
+def test_every_module_of_the_driver_app_is_cached_for_offline_use():
+    """A module the service worker does not cache breaks the app offline after a reload."""
+    from pathlib import Path
+
+    from offline_sync.pwa import SHELL_STATIC
+
+    static = Path(__file__).resolve().parents[2] / "offline_sync" / "static"
+    modules = {str(path.relative_to(static)) for path in (static / "offline_sync" / "js").glob("*.js")}
+    assert modules - set(SHELL_STATIC) == set()
