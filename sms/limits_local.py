@@ -25,6 +25,20 @@ def _set(key: str, value: object, ttl_seconds: float = 0) -> None:
     _values[key] = (value, time.monotonic() + ttl_seconds if ttl_seconds else 0.0)
 
 
+def _seeded_count(key: str, seed: int, ttl_seconds: int) -> int | None:
+    """A counter's value, set to `seed` when missing; None when missing with no seed (seed < 0).
+
+    The caller holds `_lock`.
+    """
+    value = _get(key)
+    if value is None:
+        if seed < 0:
+            return None
+        _set(key, seed, ttl_seconds)
+        value = seed
+    return int(str(value))
+
+
 def acquire(keys: list[str], args: list[object]) -> tuple[int, int]:
     customer_key, system_key, bucket_key = keys
     segments, customer_limit, customer_seed, customer_ttl = (int(str(value)) for value in args[:4])
@@ -34,22 +48,14 @@ def acquire(keys: list[str], args: list[object]) -> tuple[int, int]:
     with _lock:
         customer_count = 0
         if customer_key:
-            value = _get(customer_key)
-            if value is None:
-                if customer_seed < 0:
-                    return -1, 0
-                _set(customer_key, customer_seed, customer_ttl)
-                value = customer_seed
-            customer_count = int(str(value))
+            customer_count = _seeded_count(customer_key, customer_seed, customer_ttl)
+            if customer_count is None:
+                return -1, 0
         system_count = 0
         if count_message:
-            value = _get(system_key)
-            if value is None:
-                if system_seed < 0:
-                    return -2, 0
-                _set(system_key, system_seed, system_ttl)
-                value = system_seed
-            system_count = int(str(value))
+            system_count = _seeded_count(system_key, system_seed, system_ttl)
+            if system_count is None:
+                return -2, 0
         bypassed = 0
         if customer_key and customer_count > 0 and customer_count + segments > customer_limit:
             if not bypass_customer:

@@ -119,34 +119,36 @@ def message_dispatch(*, message_id: int, now: datetime.datetime | None = None) -
         raise
 
 
+def _fail(message: Message, *, note: str, error_code: str, error_detail: str, **fields: object) -> None:
+    """Fail a message that will not be sent (under its row lock), and release its lease."""
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        _set_status(
+            message=locked,
+            status=MessageStatus.FAILED,
+            note=note,
+            error_code=error_code,
+            error_detail=error_detail,
+            lease_until=None,
+            **fields,
+        )
+
+
 def _dispatch_claimed(*, message_id: int, now: datetime.datetime) -> str:
     message = Message.objects.select_related("customer").get(pk=message_id)
     is_opted_out = OptOut.objects.filter(phone=message.phone).exists()
     if is_opted_out and not (message.priority == Priority.CRITICAL and conf.opted_out_allows_critical()):
-        with transaction.atomic():
-            locked = Message.objects.select_for_update().get(pk=message.pk)
-            _set_status(
-                message=locked,
-                status=MessageStatus.FAILED,
-                note="opted out",
-                error_code="opted_out",
-                error_detail="The recipient opted out.",
-                lease_until=None,
-            )
+        _fail(message, note="opted out", error_code="opted_out", error_detail="The recipient opted out.")
         return "opted_out"
     if message.priority == Priority.MARKETING:
         has_consent = MarketingConsent.objects.filter(phone=message.phone, revoked_at__isnull=True).exists()
         if not has_consent:
-            with transaction.atomic():
-                locked = Message.objects.select_for_update().get(pk=message.pk)
-                _set_status(
-                    message=locked,
-                    status=MessageStatus.FAILED,
-                    note="no marketing consent",
-                    error_code="no_consent",
-                    error_detail="No recorded marketing consent.",
-                    lease_until=None,
-                )
+            _fail(
+                message,
+                note="no marketing consent",
+                error_code="no_consent",
+                error_detail="No recorded marketing consent.",
+            )
             return "no_consent"
         if not feature_flags.sms_marketing_is_enabled():
             # Held, not failed: the office may switch marketing back on; until then look again later.
@@ -159,17 +161,13 @@ def _dispatch_claimed(*, message_id: int, now: datetime.datetime) -> str:
         has_any = bool(_providers_for(message, exclude=set()))
         if has_any and _excluded_providers(message) != {row.name for row in _providers_for(message, exclude=set())}:
             return _defer(message, until=now + datetime.timedelta(seconds=30), reason="no provider available", now=now)
-        with transaction.atomic():
-            locked = Message.objects.select_for_update().get(pk=message.pk)
-            _set_status(
-                message=locked,
-                status=MessageStatus.FAILED,
-                note="every provider refused",
-                error_code="providers_exhausted",
-                error_detail="No provider could take the message.",
-                is_dead_letter=True,
-                lease_until=None,
-            )
+        _fail(
+            message,
+            note="every provider refused",
+            error_code="providers_exhausted",
+            error_detail="No provider could take the message.",
+            is_dead_letter=True,
+        )
         return "dead_letter"
     chosen = next((row for row in candidates if limits.circuit_allows(provider=row.name, now=now)), None)
     if chosen is None:

@@ -116,7 +116,7 @@ def outbox_reconcile(*, now: datetime.datetime | None = None) -> dict[str, int]:
             provider_poll_task.delay(provider)
             counts["polled"] += 1
     counts["critical_resent"] = critical_resend_due(now=now)
-    from sms.hooks import rescan_business_events
+    from sms.handlers import rescan_business_events
 
     counts["rescanned"] = rescan_business_events(now=now)
     return counts

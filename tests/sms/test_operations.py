@@ -10,7 +10,7 @@ from django.utils import timezone
 from luckygas.delivery import services as delivery_services
 from sms import selectors
 from sms.demo import seed_demo_data
-from sms.hooks import rescan_business_events
+from sms.handlers import rescan_business_events
 from sms.models import Message, MessageStatus, Template
 from tests.delivery.factories import OrderFactory
 from tests.sms.conftest import wait_for

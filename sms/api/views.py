@@ -5,8 +5,10 @@ callback is rate limited per client address. Twilio's are verified with `Request
 An unknown message id is recorded and answered normally; it changes nothing.
 """
 
+import functools
 import hmac
 import logging
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +21,7 @@ from sms.providers.every8d import Every8dProvider
 from sms.providers.mitake import CALLBACK_ANSWER, MitakeProvider
 
 logger = logging.getLogger(__name__)
+CallbackView = Callable[[HttpRequest, str], HttpResponse]
 
 
 def _rate_limited(request: HttpRequest, provider: str) -> bool:
@@ -45,28 +48,36 @@ def _params(request: HttpRequest) -> dict[str, str]:
     return {key.replace("\x00", ""): value.replace("\x00", "") for key, value in data.items()}
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def mitake_callback(request: HttpRequest, token: str) -> HttpResponse:
-    if not _token_ok(token):
-        return HttpResponse("not found", status=404, content_type="text/plain")
-    if _rate_limited(request, ProviderName.MITAKE):
-        return HttpResponse("too many requests", status=429, content_type="text/plain")
-    params = _params(request)
+def _token_callback(provider: str) -> Callable[[Callable[[dict[str, str]], HttpResponse]], CallbackView]:
+    """Wrap a token-secured callback: an unknown token is 404 and a flooding address 429, before
+    `handle` sees the request's parameters."""
+
+    def decorate(handle: Callable[[dict[str, str]], HttpResponse]) -> CallbackView:
+        @csrf_exempt
+        @require_http_methods(["GET", "POST"])
+        @functools.wraps(handle)
+        def view(request: HttpRequest, token: str) -> HttpResponse:
+            if not _token_ok(token):
+                return HttpResponse("not found", status=404, content_type="text/plain")
+            if _rate_limited(request, provider):
+                return HttpResponse("too many requests", status=429, content_type="text/plain")
+            return handle(_params(request))
+
+        return view
+
+    return decorate
+
+
+@_token_callback(ProviderName.MITAKE)
+def mitake_callback(params: dict[str, str]) -> HttpResponse:
     receipt = MitakeProvider.parse_receipt(params)
     services.receipt_record(provider=ProviderName.MITAKE, receipt=receipt)
     # Anything but this exact answer makes Mitake send the receipt again.
     return HttpResponse(CALLBACK_ANSWER.format(msgid=params.get("msgid", "")), content_type="text/plain; charset=utf-8")
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def every8d_callback(request: HttpRequest, token: str) -> HttpResponse:
-    if not _token_ok(token):
-        return HttpResponse("not found", status=404, content_type="text/plain")
-    if _rate_limited(request, ProviderName.EVERY8D):
-        return HttpResponse("too many requests", status=429, content_type="text/plain")
-    params = _params(request)
+@_token_callback(ProviderName.EVERY8D)
+def every8d_callback(params: dict[str, str]) -> HttpResponse:
     receipt = Every8dProvider.parse_receipt(params)
     if receipt.reply_text:
         services.inbound_record(provider=ProviderName.EVERY8D, phone=receipt.phone, text=receipt.reply_text, raw=params)
