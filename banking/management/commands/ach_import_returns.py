@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from banking import services
-from banking.models import Bank
+from banking.management.base import bank_from_option, refusal
 
 
 class Command(BaseCommand):
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="command", help="who imports (recorded in the audit trail)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bank = Bank.objects.filter(code=options["bank"]).first()
-        if bank is None:
-            raise CommandError(f"--bank: no bank with code {options['bank']!r}")
+        bank = bank_from_option(options["bank"])
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
@@ -29,9 +27,7 @@ class Command(BaseCommand):
                 bank=bank, file_name=path.name, data=path.read_bytes(), sealed=options["sealed"], actor=options["user"]
             )
         except ValidationError as error:
-            for message in error.messages:
-                self.stderr.write(f"error: {message}")
-            raise CommandError(f"{path} was refused; nothing was imported") from error
+            raise refusal(self, error, f"{path} was refused; nothing was imported") from error
         if not result.created:
             self.stdout.write(f"{path.name} was already imported; nothing changed.")
             return

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from banking import services
+from banking.management.base import bank_from_option, refusal
 from banking.models import Bank
 from banking.transport import TransportError
 
@@ -22,9 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="command", help="who acts (recorded in the audit trail)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bank = Bank.objects.filter(code=options["bank"]).first()
-        if bank is None:
-            raise CommandError(f"--bank: no bank with code {options['bank']!r}")
+        bank = bank_from_option(options["bank"])
         try:
             if options["operation"] == "send":
                 if options["path"]:
@@ -33,9 +32,7 @@ class Command(BaseCommand):
             else:
                 self._import(bank, options["path"], options["user"])
         except ValidationError as error:
-            for message in error.messages:
-                self.stderr.write(f"error: {message}")
-            raise CommandError("refused; nothing was changed") from error
+            raise refusal(self, error, "refused; nothing was changed") from error
         except TransportError as error:
             raise CommandError(f"bank {bank.code}: {error}") from error
 
