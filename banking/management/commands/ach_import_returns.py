@@ -1,11 +1,10 @@
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from banking import services
-from banking.management.base import bank_from_option, refusal
+from banking.management.base import bank_from_option, existing_file, import_report, refusal
 
 
 class Command(BaseCommand):
@@ -19,21 +18,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         bank = bank_from_option(options["bank"])
-        path = Path(options["path"])
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
+        path = existing_file(options["path"])
         try:
             result = services.returns_import(
                 bank=bank, file_name=path.name, data=path.read_bytes(), sealed=options["sealed"], actor=options["user"]
             )
         except ValidationError as error:
             raise refusal(self, error, f"{path} was refused; nothing was imported") from error
-        if not result.created:
-            self.stdout.write(f"{path.name} was already imported; nothing changed.")
-            return
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Imported {path.name}: {result.matched} returns matched, {result.unmatched} unmatched, "
-                f"batches {', '.join(f'#{pk}' for pk in result.batches) or 'none'}."
-            )
+        import_report(
+            self,
+            path.name,
+            created=result.created,
+            summary=f"{result.matched} returns matched, {result.unmatched} unmatched, "
+            f"batches {', '.join(f'#{pk}' for pk in result.batches) or 'none'}.",
         )
