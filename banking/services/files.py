@@ -153,6 +153,11 @@ def outgoing_file_seal_and_store(
     )
 
 
+def incoming_file_stored(*, bank: Bank, file_name: str) -> TransferFile | None:
+    """The file from the bank already stored under this name (imports are idempotent by file name), if any."""
+    return TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
+
+
 def incoming_file_store(
     *, bank: Bank, kind: str, file_name: str, plain: bytes, envelope: bytes, sealed: bool, **fields: object
 ) -> TransferFile:

@@ -19,6 +19,7 @@ from banking.services.files import (
     bank_keys_audited,
     incoming_file_read,
     incoming_file_store,
+    incoming_file_stored,
     outgoing_file_seal_and_store,
 )
 from banking.services.mandates import mandate_record_reply
@@ -186,7 +187,7 @@ def mandate_replies_import(
     applies to the mandate named in its note. Idempotent by file name; a file that fails to parse is refused whole.
     """
     file_name = file_name or f"{MANDATE_FILE_PREFIX}_reply_{crypto.sha256_hex(data)[:16]}"
-    existing = TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
+    existing = incoming_file_stored(bank=bank, file_name=file_name)
     if existing is not None:
         return MandateReplyResult(existing, {}, created=False)
     plain, envelope, reply = incoming_file_read(

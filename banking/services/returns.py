@@ -30,7 +30,7 @@ from banking.models import (
     ReturnRecord,
     TransferFile,
 )
-from banking.services.files import incoming_file_read, incoming_file_store
+from banking.services.files import incoming_file_read, incoming_file_store, incoming_file_stored
 from luckygas.delivery.events import DirectDebitReturned
 from luckygas.delivery.models import PaymentChannel
 from luckygas.delivery.services import invoice_record_payment
@@ -96,7 +96,7 @@ def returns_import(
     Idempotent by file name: importing the same file again changes nothing. A file that fails to
     parse is refused whole, with every error listed.
     """
-    existing = TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
+    existing = incoming_file_stored(bank=bank, file_name=file_name)
     if existing is not None:
         return ImportResult(existing, 0, 0, [], created=False)
     plain, envelope, ach_file = incoming_file_read(
