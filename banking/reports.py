@@ -119,18 +119,26 @@ def reconciliation_xlsx(reconciliation: Reconciliation) -> bytes:
     return buffer.getvalue()
 
 
+def _batch_finance_recipients(batch: CollectionBatch, situation: str) -> list[str]:
+    """Finance's addresses for a batch (its bank's and BANKING_FINANCE_EMAILS); logged when there are none."""
+    recipients = [address for address in [batch.bank.finance_email, *settings.BANKING_FINANCE_EMAILS] if address]
+    if not recipients:
+        logger.warning("%s but no finance address is configured", situation % batch.pk)
+    return recipients
+
+
+def _batch_subject(batch: CollectionBatch) -> dict[str, Any]:
+    """The parameters naming a batch in an email subject: bank code, batch number, collection date."""
+    return {"bank": batch.bank.code, "batch": batch.pk, "date": batch.collection_date.isoformat()}
+
+
 def reconciliation_email(*, reconciliation: Reconciliation) -> bool:
     """Send the report to finance (bank's address and BANKING_FINANCE_EMAILS); False when nobody is configured."""
     batch = reconciliation.batch
-    recipients = [address for address in [batch.bank.finance_email, *settings.BANKING_FINANCE_EMAILS] if address]
+    recipients = _batch_finance_recipients(batch, "reconciliation of batch %s has exceptions")
     if not recipients:
-        logger.warning("reconciliation of batch %s has exceptions but no finance address is configured", batch.pk)
         return False
-    subject = _("ACH reconciliation exceptions: bank %(bank)s batch #%(batch)s (%(date)s)") % {
-        "bank": batch.bank.code,
-        "batch": batch.pk,
-        "date": batch.collection_date.isoformat(),
-    }
+    subject = _("ACH reconciliation exceptions: bank %(bank)s batch #%(batch)s (%(date)s)") % _batch_subject(batch)
     lines = [
         _("Expected: %(count)s items, NT$%(amount)s")
         % {
@@ -212,15 +220,10 @@ def overdue_returns_email(*, batch: CollectionBatch) -> bool:
     """Tell finance a batch's return file never came; False when nobody is configured."""
     from banking.services import batch_returns_due_on
 
-    recipients = [address for address in [batch.bank.finance_email, *settings.BANKING_FINANCE_EMAILS] if address]
+    recipients = _batch_finance_recipients(batch, "batch %s has no return file")
     if not recipients:
-        logger.warning("batch %s has no return file but no finance address is configured", batch.pk)
         return False
-    subject = _("ACH return file missing: bank %(bank)s batch #%(batch)s (%(date)s)") % {
-        "bank": batch.bank.code,
-        "batch": batch.pk,
-        "date": batch.collection_date.isoformat(),
-    }
+    subject = _("ACH return file missing: bank %(bank)s batch #%(batch)s (%(date)s)") % _batch_subject(batch)
     body = _(
         "The bank's return window for this batch closed on %(due)s and no return file has been imported. "
         "Fetch it from the bank, or upload it by hand in admin, before the batch can settle.\n"

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import codec, reports, services
-from banking.admin.common import CalendarWarningMixin, FormPageMixin, apply_to_each, error_text
+from banking.admin.common import CalendarWarningMixin, FormPageMixin, apply_to_each, error_text, queue_per_bank
 from banking.models import (
     Bank,
     BatchStatus,
@@ -183,11 +183,12 @@ class CollectionBatchAdmin(CalendarWarningMixin, FormPageMixin, admin.ModelAdmin
     def upload_now(self, request: HttpRequest, queryset: QuerySet[CollectionBatch]) -> None:
         from banking.tasks import upload_bank_batches
 
-        bank_ids = sorted(set(queryset.filter(status=BatchStatus.GENERATED).values_list("bank_id", flat=True)))
-        for bank_id in bank_ids:
-            upload_bank_batches.delay(bank_id)
-        self.message_user(
-            request, _("Upload queued for %(count)s banks; see each batch's status.") % {"count": len(bank_ids)}
+        queue_per_bank(
+            self,
+            request,
+            queryset.filter(status=BatchStatus.GENERATED),
+            upload_bank_batches,
+            _("Upload queued for %(count)s banks; see each batch's status."),
         )
 
     def get_urls(self) -> list:

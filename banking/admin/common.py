@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 
 from luckygas.admin_tools import ReadOnlyAdmin, apply_to_each, error_text
 
-__all__ = ["CalendarWarningMixin", "FormPageMixin", "ReadOnlyAdmin", "apply_to_each", "error_text"]
+__all__ = ["CalendarWarningMixin", "FormPageMixin", "ReadOnlyAdmin", "apply_to_each", "error_text", "queue_per_bank"]
+
+
+def queue_per_bank(model_admin: Any, request: HttpRequest, queryset: Any, task: Any, done: str) -> None:
+    """Queue a bank task once for each bank of the selected rows; `done` is a "%(count)s" message."""
+    bank_ids = sorted(set(queryset.values_list("bank_id", flat=True)))
+    for bank_id in bank_ids:
+        task.delay(bank_id)
+    model_admin.message_user(request, done % {"count": len(bank_ids)})
 
 
 class FormPageMixin:

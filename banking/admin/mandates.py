@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from banking import services
-from banking.admin.common import FormPageMixin, apply_to_each
+from banking.admin.common import FormPageMixin, apply_to_each, queue_per_bank
 from banking.models import Bank, BankAccount, Mandate, MandateAction, MandateStatus
 from luckygas.admin_tools import TolerantAutocompleteMixin
 from luckygas.masking import mask_national_id
@@ -207,19 +207,15 @@ class MandateAdmin(TolerantAutocompleteMixin, FormPageMixin, admin.ModelAdmin):
     def send_requests_now(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:
         from banking.tasks import send_bank_mandates
 
-        bank_ids = sorted(set(queryset.values_list("bank_id", flat=True)))
-        for bank_id in bank_ids:
-            send_bank_mandates.delay(bank_id)
-        self.message_user(request, _("Mandate files queued for %(count)s banks.") % {"count": len(bank_ids)})
+        queue_per_bank(self, request, queryset, send_bank_mandates, _("Mandate files queued for %(count)s banks."))
 
     @admin.action(description=_("Fetch the bank's replies now"), permissions=["change"])
     def fetch_replies_now(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:
         from banking.tasks import fetch_bank_mandate_replies
 
-        bank_ids = sorted(set(queryset.values_list("bank_id", flat=True)))
-        for bank_id in bank_ids:
-            fetch_bank_mandate_replies.delay(bank_id)
-        self.message_user(request, _("Reply fetch queued for %(count)s banks.") % {"count": len(bank_ids)})
+        queue_per_bank(
+            self, request, queryset, fetch_bank_mandate_replies, _("Reply fetch queued for %(count)s banks.")
+        )
 
     @admin.action(description=_("Record the bank's reply: verified (0)"), permissions=["change"])
     def record_verified(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:

@@ -5,19 +5,38 @@ from __future__ import annotations
 from banking.codec.codes import ACHP01, ACHP02, ACHR01, RECEIVING_UNIT, VERSION
 from banking.codec.records import RecordSpec, _table
 
+# Fields both record families share, declared once.
+_BOF = ("bof", 3, "X", "首錄別", {"constant": "BOF"})
+_EOF = ("eof", 3, "X", "尾錄別", {"constant": "EOF"})
+_TDATE = ("tdate", 8, "9", "處理日期")
+_SORG = ("sorg", 7, "9", "發送單位代號")
+_RORG = ("rorg", 7, "9", "接收單位代號", {"default": RECEIVING_UNIT})
+_VERNO = ("verno", 3, "X", "版次", {"default": VERSION})
+_TCOUNT = ("tcount", 8, "9", "總筆數")
+_CNO = ("cno", 20, "X", "用戶號碼")
+_NOTE = ("note", 40, "X", "發動者專用區", {"default": ""})
+_NOTEB = ("noteb", 20, "X", "發動行專用區", {"default": ""})
+_CID = ("cid", 10, "X", "發動者統一編號")
+
+
+def _filler(width: int) -> tuple:
+    """The blank filler that pads a record to its length."""
+    return ("filler", width, "X", "備用", {"default": ""})
+
+
 # --- ACHP01 / ACHR01 (250 bytes) ---------------------------------------------------------
 P01_HEADER = _table(
     "header",
     250,
     [
-        ("bof", 3, "X", "首錄別", {"constant": "BOF"}),
+        _BOF,
         ("cdata", 6, "X", "資料代號"),
-        ("tdate", 8, "9", "處理日期"),
+        _TDATE,
         ("ttime", 6, "9", "處理時間"),
-        ("sorg", 7, "9", "發送單位代號"),
-        ("rorg", 7, "9", "接收單位代號", {"default": RECEIVING_UNIT}),
-        ("verno", 3, "X", "版次", {"default": VERSION}),
-        ("filler", 210, "X", "備用", {"default": ""}),
+        _SORG,
+        _RORG,
+        _VERNO,
+        _filler(210),
     ],
 )
 P01_DETAIL = _table(
@@ -35,33 +54,33 @@ P01_DETAIL = _table(
         ("amt", 10, "9", "金額"),
         ("rcode", 2, "9", "退件理由代號", {"default": None, "blank_allowed": True}),
         ("schd", 1, "X", "提示交換次序", {"default": "B"}),
-        ("cid", 10, "X", "發動者統一編號"),
+        _CID,
         ("pid", 10, "X", "收受者統一編號"),
         ("sid", 6, "X", "上市上櫃公司代號", {"default": ""}),
         ("pdate", 8, "9", "原提示交易日期", {"default": None, "blank_allowed": True}),
         ("pseq", 8, "9", "原提示交易序號", {"default": None, "blank_allowed": True}),
         ("pschd", 1, "X", "原提示交換次序", {"default": ""}),
-        ("cno", 20, "X", "用戶號碼"),
-        ("note", 40, "X", "發動者專用區", {"default": ""}),
+        _CNO,
+        _NOTE,
         ("memo", 10, "X", "存摺摘要", {"default": ""}),
         ("cfee", 5, "9", "客戶支付手續費", {"default": 0}),
-        ("noteb", 20, "X", "發動行專用區", {"default": ""}),
-        ("filler", 39, "X", "備用", {"default": ""}),
+        _NOTEB,
+        _filler(39),
     ],
 )
 P01_TRAILER = _table(
     "trailer",
     250,
     [
-        ("eof", 3, "X", "尾錄別", {"constant": "EOF"}),
+        _EOF,
         ("cdata", 6, "X", "資料代號"),
-        ("tdate", 8, "9", "處理日期"),
-        ("sorg", 7, "9", "發送單位代號"),
-        ("rorg", 7, "9", "接收單位代號", {"default": RECEIVING_UNIT}),
-        ("tcount", 8, "9", "總筆數"),
+        _TDATE,
+        _SORG,
+        _RORG,
+        _TCOUNT,
         ("tamt", 16, "9", "總金額"),
         ("ydate", 8, "9", "前一營業日", {"default": None, "blank_allowed": True}),
-        ("filler", 187, "X", "備用", {"default": ""}),
+        _filler(187),
     ],
 )
 
@@ -70,12 +89,12 @@ P02_HEADER = _table(
     "header",
     220,
     [
-        ("bof", 3, "X", "首錄別", {"constant": "BOF"}),
+        _BOF,
         ("cdata", 6, "X", "資料代號", {"constant": ACHP02}),
-        ("tdate", 8, "9", "處理日期"),
-        ("sorg", 7, "9", "發送單位代號"),
-        ("verno", 3, "X", "版次", {"default": VERSION}),
-        ("filler", 193, "X", "備用", {"default": ""}),
+        _TDATE,
+        _SORG,
+        _VERNO,
+        _filler(193),
     ],
 )
 P02_DETAIL = _table(
@@ -84,31 +103,31 @@ P02_DETAIL = _table(
     [
         ("seq", 6, "9", "交易序號"),
         ("txid", 3, "9", "交易代號"),
-        ("cid", 10, "X", "發動者統一編號"),
+        _CID,
         ("rbank", 7, "9", "委繳戶往來行"),
         ("rclno", 16, "9", "委繳戶帳號"),
         ("pid", 10, "X", "委繳戶統一編號"),
-        ("cno", 20, "X", "用戶號碼"),
+        _CNO,
         ("admark", 1, "X", "新增或取消"),
         ("date", 8, "9", "日期"),
         ("pbank", 7, "9", "提出行代號"),
-        ("note", 40, "X", "發動者專用區", {"default": ""}),
+        _NOTE,
         ("type", 1, "X", "交易型態", {"default": "N"}),
         ("reply", 1, "X", "回覆訊息", {"default": ""}),
         ("limit", 8, "9", "扣款限額", {"default": None, "blank_allowed": True}),
         ("cntype", 1, "X", "授權類別", {"default": ""}),
         ("enddate", 8, "9", "扣款終止日", {"default": None, "blank_allowed": True}),
-        ("noteb", 20, "X", "發動行專用區", {"default": ""}),
-        ("filler", 53, "X", "備用", {"default": ""}),
+        _NOTEB,
+        _filler(53),
     ],
 )
 P02_TRAILER = _table(
     "trailer",
     220,
     [
-        ("eof", 3, "X", "尾錄別", {"constant": "EOF"}),
-        ("tcount", 8, "9", "總筆數"),
-        ("filler", 209, "X", "備用", {"default": ""}),
+        _EOF,
+        _TCOUNT,
+        _filler(209),
     ],
 )
 

@@ -127,6 +127,54 @@ def transfer_file_store(
         raise
 
 
+def bank_seal(*, bank: Bank, keys: crypto.BankKeys, plain: bytes, file_name: str) -> bytes:
+    """Encrypt and sign a file for a bank with its keys and signature algorithm."""
+    return crypto.seal(
+        plain=plain,
+        file_name=file_name,
+        file_key=keys.file_key,
+        signing_key=keys.signing_key,
+        algorithm=bank.signature_algorithm,
+    )
+
+
+def outgoing_file_seal_and_store(
+    *, bank: Bank, keys: crypto.BankKeys, kind: str, file_name: str, plain: bytes, **fields: object
+) -> TransferFile:
+    """Seal a file we send to the bank and store it as an outgoing transfer file."""
+    return transfer_file_store(
+        bank=bank,
+        direction=Direction.OUTGOING,
+        kind=kind,
+        file_name=file_name,
+        plain=plain,
+        sealed=bank_seal(bank=bank, keys=keys, plain=plain, file_name=file_name),
+        **fields,
+    )
+
+
+def incoming_file_stored(*, bank: Bank, file_name: str) -> TransferFile | None:
+    """The file from the bank already stored under this name (imports are idempotent by file name), if any."""
+    return TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
+
+
+def incoming_file_store(
+    *, bank: Bank, kind: str, file_name: str, plain: bytes, envelope: bytes, sealed: bool, **fields: object
+) -> TransferFile:
+    """Store a file from the bank (opened by incoming_file_read) as an incoming transfer file delivered now."""
+    return transfer_file_store(
+        bank=bank,
+        direction=Direction.INCOMING,
+        kind=kind,
+        file_name=file_name,
+        plain=plain,
+        sealed=envelope,
+        sealed_by_bank=sealed,
+        delivered_at=timezone.now(),
+        **fields,
+    )
+
+
 def incoming_file_open(
     *, bank: Bank, keys: crypto.BankKeys, file_name: str, data: bytes, sealed: bool
 ) -> tuple[bytes, bytes]:
@@ -144,13 +192,7 @@ def incoming_file_open(
         envelope = data
     else:
         plain = data
-        envelope = crypto.seal(
-            plain=plain,
-            file_name=file_name,
-            file_key=keys.file_key,
-            signing_key=keys.signing_key,
-            algorithm=bank.signature_algorithm,
-        )
+        envelope = bank_seal(bank=bank, keys=keys, plain=plain, file_name=file_name)
     return plain, envelope
 
 
@@ -236,20 +278,12 @@ def batch_generate_file(*, batch: CollectionBatch, actor: AbstractBaseUser | str
         plain = batch_build_plain_file(batch=locked)
         name = batch_file_name(locked)
         keys = bank_keys_audited(locked.bank, actor=actor, batch_id=locked.pk, purpose="encrypt and sign ACHP01")
-        sealed = crypto.seal(
-            plain=plain,
-            file_name=name,
-            file_key=keys.file_key,
-            signing_key=keys.signing_key,
-            algorithm=locked.bank.signature_algorithm,
-        )
-        transfer = transfer_file_store(
+        transfer = outgoing_file_seal_and_store(
             bank=locked.bank,
-            direction=Direction.OUTGOING,
+            keys=keys,
             kind=codec.ACHP01,
             file_name=name,
             plain=plain,
-            sealed=sealed,
             batch=locked,
             record_count=locked.item_count,
             total_amount=locked.total_amount,

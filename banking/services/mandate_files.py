@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from banking import codec, crypto
 from banking.audit import audit_record_append
 from banking.models import Bank, Direction, Mandate, MandateAction, TransferFile
-from banking.services.files import bank_keys_audited, incoming_file_read, transfer_file_store
+from banking.services.files import (
+    bank_keys_audited,
+    incoming_file_read,
+    incoming_file_store,
+    incoming_file_stored,
+    outgoing_file_seal_and_store,
+)
 from banking.services.mandates import mandate_record_reply
 from banking.transport import BankClient
 
@@ -95,20 +101,12 @@ def mandate_file_prepare(
         number = TransferFile.objects.filter(bank=bank, direction=Direction.OUTGOING, kind=codec.ACHP02).count() + 1
         name = mandate_file_name(bank=bank, on=on, number=number)
         keys = bank_keys_audited(bank, actor=actor, batch_id=None, purpose="encrypt and sign ACHP02")
-        sealed = crypto.seal(
-            plain=plain,
-            file_name=name,
-            file_key=keys.file_key,
-            signing_key=keys.signing_key,
-            algorithm=bank.signature_algorithm,
-        )
-        transfer = transfer_file_store(
+        transfer = outgoing_file_seal_and_store(
             bank=bank,
-            direction=Direction.OUTGOING,
+            keys=keys,
             kind=codec.ACHP02,
             file_name=name,
             plain=plain,
-            sealed=sealed,
             record_count=len(mandates),
         )
         Mandate.objects.filter(pk__in=[mandate.pk for mandate in mandates]).update(request_file=transfer)
@@ -189,7 +187,7 @@ def mandate_replies_import(
     applies to the mandate named in its note. Idempotent by file name; a file that fails to parse is refused whole.
     """
     file_name = file_name or f"{MANDATE_FILE_PREFIX}_reply_{crypto.sha256_hex(data)[:16]}"
-    existing = TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
+    existing = incoming_file_stored(bank=bank, file_name=file_name)
     if existing is not None:
         return MandateReplyResult(existing, {}, created=False)
     plain, envelope, reply = incoming_file_read(
@@ -204,16 +202,14 @@ def mandate_replies_import(
     )
     counts = {"accepted": 0, "refused": 0, "unmatched": 0}
     with transaction.atomic():
-        transfer = transfer_file_store(
+        transfer = incoming_file_store(
             bank=bank,
-            direction=Direction.INCOMING,
             kind=codec.ACHP02,
             file_name=file_name,
             plain=plain,
-            sealed=envelope,
-            sealed_by_bank=sealed,
+            envelope=envelope,
+            sealed=sealed,
             record_count=len(reply.details),
-            delivered_at=timezone.now(),
         )
         unmatched: list[dict[str, object]] = []
         for line_number, detail in enumerate(reply.details, start=2):

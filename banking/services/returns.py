@@ -30,7 +30,7 @@ from banking.models import (
     ReturnRecord,
     TransferFile,
 )
-from banking.services.files import incoming_file_read, transfer_file_store
+from banking.services.files import incoming_file_read, incoming_file_store, incoming_file_stored
 from luckygas.delivery.events import DirectDebitReturned
 from luckygas.delivery.models import PaymentChannel
 from luckygas.delivery.services import invoice_record_payment
@@ -96,7 +96,7 @@ def returns_import(
     Idempotent by file name: importing the same file again changes nothing. A file that fails to
     parse is refused whole, with every error listed.
     """
-    existing = TransferFile.objects.filter(bank=bank, direction=Direction.INCOMING, file_name=file_name).first()
+    existing = incoming_file_stored(bank=bank, file_name=file_name)
     if existing is not None:
         return ImportResult(existing, 0, 0, [], created=False)
     plain, envelope, ach_file = incoming_file_read(
@@ -111,17 +111,15 @@ def returns_import(
     )
     today = today or timezone.localdate()
     with transaction.atomic():
-        transfer = transfer_file_store(
+        transfer = incoming_file_store(
             bank=bank,
-            direction=Direction.INCOMING,
             kind=codec.ACHR01,
             file_name=file_name,
             plain=plain,
-            sealed=envelope,
-            sealed_by_bank=sealed,
+            envelope=envelope,
+            sealed=sealed,
             record_count=len(ach_file.details),
             total_amount=ach_file.total_amount,
-            delivered_at=timezone.now(),
         )
         notes = [detail["note"] for detail in ach_file.details]
         items = {

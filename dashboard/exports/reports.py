@@ -204,14 +204,23 @@ def _system(period: Period, audience: str) -> list[Table]:
     return tables
 
 
+def _labels(choices: Any) -> dict[str, str]:
+    """A field's choice labels by value, translated once per export rather than once per row."""
+    return {value: str(label) for value, label in choices}
+
+
+def _customer_columns() -> list[Column]:
+    """The customer's code and short name, as every listing shows them."""
+    return [Column(_("Customer code"), TEXT, 12), Column(_("Customer"), TEXT, 22)]
+
+
 def _orders_queryset(period: Period):
     return Order.objects.filter(delivery_date__range=(period.start, period.end)).order_by("delivery_date", "pk")
 
 
 def _orders(period: Period, audience: str) -> list[Table]:
-    # Labels translated once per export, not once per row.
-    statuses = {value: str(label) for value, label in OrderStatus.choices}
-    methods = {value: str(label) for value, label in PaymentMethod.choices}
+    statuses = _labels(OrderStatus.choices)
+    methods = _labels(PaymentMethod.choices)
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     queryset = _orders_queryset(period).values_list(
         "pk",
@@ -244,8 +253,7 @@ def _orders(period: Period, audience: str) -> list[Table]:
                 Column(_("Order number"), IDENTIFIER, 10),
                 Column(_("Delivery date"), DATE, 12),
                 Column(_("Created at"), DATETIME, 18),
-                Column(_("Customer code"), TEXT, 12),
-                Column(_("Customer"), TEXT, 22),
+                *_customer_columns(),
                 Column(_("Status"), TEXT, 10),
                 Column(_("Payment method"), TEXT, 12),
                 Column(_("Total (TWD)"), MONEY, 12),
@@ -256,16 +264,16 @@ def _orders(period: Period, audience: str) -> list[Table]:
     ]
 
 
+def _invoices_issued_in(period: Period):
+    return Invoice.objects.filter(issue_date__range=(period.start, period.end))
+
+
 def _reconciliation_queryset(period: Period):
-    return (
-        Invoice.objects.filter(issue_date__range=(period.start, period.end))
-        .annotate(paid=Coalesce(Sum("payments__amount"), 0))
-        .order_by("issue_date", "pk")
-    )
+    return _invoices_issued_in(period).annotate(paid=Coalesce(Sum("payments__amount"), 0)).order_by("issue_date", "pk")
 
 
 def _reconciliation(period: Period, audience: str) -> list[Table]:
-    statuses = {value: str(label) for value, label in Invoice._meta.get_field("status").choices}
+    statuses = _labels(Invoice._meta.get_field("status").choices)
     queryset = _reconciliation_queryset(period).values_list(
         "number", "customer__code", "customer__short_name", "issue_date", "due_date", "amount", "paid", "status"
     )
@@ -279,8 +287,7 @@ def _reconciliation(period: Period, audience: str) -> list[Table]:
             _("Invoices and payments"),
             [
                 Column(_("Invoice"), TEXT, 18),
-                Column(_("Customer code"), TEXT, 12),
-                Column(_("Customer"), TEXT, 22),
+                *_customer_columns(),
                 Column(_("Issue date"), DATE, 12),
                 Column(_("Due date"), DATE, 12),
                 Column(_("Amount (TWD)"), MONEY, 14),
@@ -289,7 +296,7 @@ def _reconciliation(period: Period, audience: str) -> list[Table]:
                 Column(_("Status"), TEXT, 10),
             ],
             rows(),
-            row_count=Invoice.objects.filter(issue_date__range=(period.start, period.end)).count(),
+            row_count=_invoices_issued_in(period).count(),
         )
     ]
 
@@ -308,7 +315,7 @@ REPORTS: dict[str, Report] = {
             gettext_lazy("Invoice reconciliation"),
             (ADMIN,),
             _reconciliation,
-            lambda period: Invoice.objects.filter(issue_date__range=(period.start, period.end)).count(),
+            lambda period: _invoices_issued_in(period).count(),
         ),
     ]
 }

@@ -10,7 +10,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
 
 from django.db import transaction
 
@@ -45,18 +45,26 @@ DIRECT_DEBIT_RETURNED = "direct_debit.returned"
 # A publisher's misspelt or missing field raises TypeError at the publisher (inside its
 # transaction), instead of reaching subscribers as a payload they cannot read.
 
+_T = TypeVar("_T")
 
-@dataclass(frozen=True, kw_only=True)
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def _payload(cls: type[_T]) -> type[_T]:
+    """An event payload type: a frozen dataclass whose fields are passed by keyword."""
+    return dataclass(frozen=True, kw_only=True)(cls)
+
+
+@_payload
 class OrderCreated:
     order_id: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class OrderUpdated:
     order_id: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class OrderStatusChanged:
     order_id: int
     from_status: str
@@ -64,30 +72,30 @@ class OrderStatusChanged:
     source: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class RouteChanged:
     route_id: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class StopChanged:
     stop_id: int
     route_id: int
     source: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class InvoicePaid:
     invoice_id: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class PaymentRecorded:
     payment_id: int
     invoice_id: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class DirectDebitItem:
     """One debit item of `DIRECT_DEBIT_SCHEDULED` (items travel as dicts with exactly these keys)."""
 
@@ -98,18 +106,18 @@ class DirectDebitItem:
     invoice_ids: list[int]
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class DirectDebitReturnedItem(DirectDebitItem):
     return_code: str
     will_retry: bool
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class DirectDebitScheduled:
     items: list[dict[str, Any]]
 
 
-@dataclass(frozen=True, kw_only=True)
+@_payload
 class DirectDebitReturned:
     items: list[dict[str, Any]]
 

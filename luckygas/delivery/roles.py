@@ -8,6 +8,21 @@ ADMIN = "admin"
 DRIVER = "driver"
 ALL_ROLES = (OFFICE, MANAGER, ADMIN, DRIVER)
 
+# The delivery models staff work with (the order status history is written only by services).
+_DELIVERY_MODELS = (
+    "customer",
+    "order",
+    "orderline",
+    "route",
+    "routestop",
+    "invoice",
+    "payment",
+    "cylinder",
+    "cylinderproduct",
+    "driver",
+    "vehicle",
+)
+
 # Codenames per role for the delivery app. Other apps grant their own in their migrations
 # through `grant_permissions`.
 DELIVERY_PERMISSIONS: dict[str, list[str]] = {
@@ -22,40 +37,8 @@ DELIVERY_PERMISSIONS: dict[str, list[str]] = {
         "view_vehicle",
         "view_orderstatuschange",
     ],
-    MANAGER: [
-        f"view_{model}"
-        for model in (
-            "customer",
-            "order",
-            "orderline",
-            "route",
-            "routestop",
-            "invoice",
-            "payment",
-            "cylinder",
-            "cylinderproduct",
-            "driver",
-            "vehicle",
-            "orderstatuschange",
-        )
-    ],
-    ADMIN: [
-        f"{action}_{model}"
-        for model in (
-            "customer",
-            "order",
-            "orderline",
-            "route",
-            "routestop",
-            "invoice",
-            "payment",
-            "cylinder",
-            "cylinderproduct",
-            "driver",
-            "vehicle",
-        )
-        for action in ("view", "add", "change", "delete")
-    ]
+    MANAGER: [f"view_{model}" for model in (*_DELIVERY_MODELS, "orderstatuschange")],
+    ADMIN: [f"{action}_{model}" for model in _DELIVERY_MODELS for action in ("view", "add", "change", "delete")]
     + ["view_orderstatuschange"],
     DRIVER: ["view_route", "view_routestop"],
 }

@@ -1,11 +1,10 @@
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from banking import services
-from banking.models import Bank
+from banking.management.base import bank_from_option, existing_file, import_report, refusal
 
 
 class Command(BaseCommand):
@@ -18,26 +17,18 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="command", help="who imports (recorded in the audit trail)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bank = Bank.objects.filter(code=options["bank"]).first()
-        if bank is None:
-            raise CommandError(f"--bank: no bank with code {options['bank']!r}")
-        path = Path(options["path"])
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
+        bank = bank_from_option(options["bank"])
+        path = existing_file(options["path"])
         try:
             result = services.returns_import(
                 bank=bank, file_name=path.name, data=path.read_bytes(), sealed=options["sealed"], actor=options["user"]
             )
         except ValidationError as error:
-            for message in error.messages:
-                self.stderr.write(f"error: {message}")
-            raise CommandError(f"{path} was refused; nothing was imported") from error
-        if not result.created:
-            self.stdout.write(f"{path.name} was already imported; nothing changed.")
-            return
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Imported {path.name}: {result.matched} returns matched, {result.unmatched} unmatched, "
-                f"batches {', '.join(f'#{pk}' for pk in result.batches) or 'none'}."
-            )
+            raise refusal(self, error, f"{path} was refused; nothing was imported") from error
+        import_report(
+            self,
+            path.name,
+            created=result.created,
+            summary=f"{result.matched} returns matched, {result.unmatched} unmatched, "
+            f"batches {', '.join(f'#{pk}' for pk in result.batches) or 'none'}.",
         )

@@ -1,10 +1,10 @@
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from banking import services
+from banking.management.base import bank_from_option, existing_file, import_report, refusal
 from banking.models import Bank
 from banking.transport import TransportError
 
@@ -22,9 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="command", help="who acts (recorded in the audit trail)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bank = Bank.objects.filter(code=options["bank"]).first()
-        if bank is None:
-            raise CommandError(f"--bank: no bank with code {options['bank']!r}")
+        bank = bank_from_option(options["bank"])
         try:
             if options["operation"] == "send":
                 if options["path"]:
@@ -33,9 +31,7 @@ class Command(BaseCommand):
             else:
                 self._import(bank, options["path"], options["user"])
         except ValidationError as error:
-            for message in error.messages:
-                self.stderr.write(f"error: {message}")
-            raise CommandError("refused; nothing was changed") from error
+            raise refusal(self, error, "refused; nothing was changed") from error
         except TransportError as error:
             raise CommandError(f"bank {bank.code}: {error}") from error
 
@@ -54,21 +50,17 @@ class Command(BaseCommand):
             if not results:
                 self.stdout.write("No new reply file on the bank's server.")
         else:
-            path = Path(path_text)
-            if not path.is_file():
-                raise CommandError(f"{path}: no such file")
+            path = existing_file(path_text)
             results = [
                 services.mandate_replies_import(
                     bank=bank, data=path.read_bytes(), file_name=path.name, sealed=False, actor=user
                 )
             ]
         for result in results:
-            if not result.created:
-                self.stdout.write(f"{result.transfer.file_name} was already imported; nothing changed.")
-                continue
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Imported {result.transfer.file_name}: {result.counts['accepted']} accepted, "
-                    f"{result.counts['refused']} refused, {result.counts['unmatched']} unmatched."
-                )
+            import_report(
+                self,
+                result.transfer.file_name,
+                created=result.created,
+                summary=f"{result.counts['accepted']} accepted, {result.counts['refused']} refused, "
+                f"{result.counts['unmatched']} unmatched.",
             )

@@ -1,7 +1,5 @@
 """Invoices and payments."""
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,6 +9,7 @@ from django.utils.translation import ngettext
 
 from luckygas.admin_tools import TolerantAutocompleteMixin, apply_to_each
 from luckygas.delivery import services
+from luckygas.delivery.admin.common import HistoryInline
 from luckygas.delivery.models import (
     Invoice,
     InvoiceStatus,
@@ -18,15 +17,9 @@ from luckygas.delivery.models import (
 )
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(HistoryInline):
     model = Payment
-    extra = 0
-    can_delete = False
     fields = ("received_at", "amount", "channel", "reference", "recorded_by")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Invoice)

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from luckygas.admin_tools import GuardedImportExportAdmin, TolerantAutocompleteMixin, apply_to_each
 from luckygas.delivery import selectors, services
-from luckygas.delivery.admin.common import _report_errors
+from luckygas.delivery.admin.common import HistoryInline, _report_errors
 from luckygas.delivery.models import (
     Driver,
     Order,
@@ -61,15 +61,9 @@ class OrderLineInline(admin.TabularInline):
     has_delete_permission = has_change_permission
 
 
-class OrderStatusChangeInline(admin.TabularInline):
+class OrderStatusChangeInline(HistoryInline):
     model = OrderStatusChange
-    extra = 0
-    can_delete = False
     fields = ("changed_at", "from_status", "to_status", "changed_by", "reason")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AssignToRouteForm(forms.Form):

@@ -28,16 +28,7 @@ class RouteStopInline(admin.TabularInline):
         "outcome_note",
         "version",
     )
-    readonly_fields = (
-        "order",
-        "customer_name",
-        "status",
-        "completed_at",
-        "cash_collected",
-        "empties_collected",
-        "outcome_note",
-        "version",
-    )
+    readonly_fields = fields[1:]  # every column but the sequence
     ordering = ("sequence",)
 
     @admin.display(description=_("customer"))
