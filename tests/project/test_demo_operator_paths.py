@@ -101,6 +101,8 @@ def demo(settings, tmp_path: Path) -> Iterator[Demo]:
     from banking import secrets as bank_secrets
 
     settings.DEBUG = True  # `make run` serves with DJANGO_DEBUG=1
+    # `make run` configures no SMS provider (tests/sms's rig sets some for the whole session).
+    settings.SMS_MITAKE_USERNAME = settings.SMS_EVERY8D_UID = settings.SMS_TWILIO_ACCOUNT_SID = ""
     settings.BANKING_DEVELOPMENT_SECRETS_DIR = tmp_path / "banking-secrets"
     bank_secrets.secrets.clear()
     eager = celery_app.conf.task_always_eager

@@ -49,6 +49,11 @@ SMS_ENVIRONMENT = {
     "SMS_TWILIO_FROM": fakes.TWILIO_FROM,
     "SMS_HTTP_TIMEOUT_SECONDS": "2",
     "SMS_REDIS_PREFIX": "sms-test",
+    # Until `fake_providers` points them at the fakes, a send anywhere in the suite goes to a
+    # closed loopback port and fails at once: never to a real provider's host.
+    "SMS_MITAKE_BASE_URL": "http://127.0.0.1:9",
+    "SMS_EVERY8D_BASE_URL": "http://127.0.0.1:9",
+    "SMS_TWILIO_BASE_URL": "http://127.0.0.1:9",
 }
 os.environ.update(SMS_ENVIRONMENT)
 _use_environment_in_settings(*SMS_ENVIRONMENT)
