@@ -56,6 +56,9 @@ def celery_worker_process(cycle_sshd: SshServer, tmp_path: Path) -> Iterator[Pat
         "DATABASE_URL": servers.test_database_url(),
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "BANKING_TRANSPORT_BACKOFF_SECONDS": "0.2",
+        # A circuit an earlier test's leftover task opened must not hold this upload for 300 s: the
+        # upload task's first retry (6 s) then finds it half-open and probes.
+        "BANKING_BREAKER_COOLDOWN_SECONDS": "1",
         "DJANGO_LOG_LEVEL": "INFO",
     }
     celery = [sys.executable, "-m", "celery", "-A", "luckygas"]
