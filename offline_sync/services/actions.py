@@ -21,7 +21,7 @@ from offline_sync.models import (
     StopNote,
     SyncConflict,
 )
-from offline_sync.services.outcomes import driver_outcome, outcome_cash_collection
+from offline_sync.services.outcomes import driver_outcome, final_outcome_refusal, outcome_cash_collection
 
 
 class ActionRejectedError(Exception):
@@ -227,11 +227,7 @@ def _apply_to_stop(
     outcome = driver_outcome(action_type=kind, payload=payload)
     if outcome is not None:
         if stop.is_final:
-            raise ActionConflict(
-                "already_final",
-                _("This stop is already %(status)s; a final outcome never changes.")
-                % {"status": StopStatus(stop.status).label},
-            )
+            raise ActionConflict("already_final", final_outcome_refusal(stop=stop))
         # The core checks the whole change before making it: a refusal leaves the stop as it was.
         context.stops.record_outcome(
             stop=stop,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luckygas.delivery import services as delivery_services
-from luckygas.delivery.models import RouteStop, StopStatus
+from luckygas.delivery.models import RouteStop
 from offline_sync.models import (
     CashCollection,
     CashStatus,
@@ -21,7 +21,7 @@ from offline_sync.models import (
     SyncConflict,
 )
 from offline_sync.services.changes import change_log_append
-from offline_sync.services.outcomes import driver_outcome, outcome_cash_collection
+from offline_sync.services.outcomes import driver_outcome, final_outcome_refusal, outcome_cash_collection
 
 # --- Office side: conflicts and cash -------------------------------------------------------
 
@@ -70,12 +70,7 @@ def _apply_driver_outcome(*, action: SyncAction, stop: RouteStop, actor: Abstrac
     if outcome is None:
         return
     if stop.is_final:
-        raise ValidationError(
-            {
-                "resolution": _("The stop is already %(status)s; a final outcome never changes.")
-                % {"status": StopStatus(stop.status).label}
-            }
-        )
+        raise ValidationError({"resolution": final_outcome_refusal(stop=stop)})
     completed_at = action.effective_at or action.received_at
     delivery_services.route_stop_record_outcome(
         stop=stop,

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from luckygas.delivery.models import RouteStop, StopStatus
 from offline_sync.models import ActionType, CashCollection
 
@@ -51,3 +53,10 @@ def outcome_cash_collection(
     if not outcome.cash_collected:
         return None
     return CashCollection(stop=stop, action_id=action_id, amount=outcome.cash_collected, collected_at=collected_at)
+
+
+def final_outcome_refusal(*, stop: RouteStop) -> str:
+    """Why no outcome can be applied to this stop, which already has a final one."""
+    return _("This stop is already %(status)s; a final outcome never changes.") % {
+        "status": StopStatus(stop.status).label
+    }

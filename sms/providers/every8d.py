@@ -12,11 +12,9 @@ import datetime
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from sms.conf import ProviderCredentials
 from sms.providers import base
-from sms.providers.http import client_for
+from sms.providers.http import client_for, post_form
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 MAX_CONNECTIONS = 10
@@ -77,21 +75,7 @@ class Every8dProvider:
 
     def _post(self, path: str, data: dict[str, str]) -> str:
         form = {"UID": self.credentials.username, "PWD": self.credentials.password, **data}
-        try:
-            response = self.client.post(path, data=form)
-        except httpx.ConnectError as error:
-            raise base.ProviderError(kind=base.PROVIDER, code="connect", detail="connection refused") from error
-        except httpx.TimeoutException as error:
-            if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
-                raise base.ProviderError(kind=base.PROVIDER, code="connect", detail="connect timeout") from error
-            raise base.ProviderTimeout("Every8d did not answer in time") from error
-        except httpx.TransportError as error:
-            raise base.ProviderTimeout("Every8d connection broke") from error
-        if response.status_code == 429:
-            raise base.ProviderError(kind=base.TEMPORARY, code="http429", detail="rate limited")
-        if response.status_code >= 400:
-            raise base.ProviderError(kind=base.PROVIDER, code=f"http{response.status_code}", detail="server error")
-        return response.text.strip()
+        return post_form(self.client, path, form, provider="Every8d").strip()
 
     def send(self, *, client_reference: str, phone: str, body: str, callback_url: str) -> base.SendResult:
         text = self._post(

@@ -9,11 +9,9 @@ import datetime
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from sms.conf import ProviderCredentials
 from sms.providers import base
-from sms.providers.http import client_for
+from sms.providers.http import client_for, post_form
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 NEWLINE = chr(6)  # Mitake wants ASCII 6 where the body has a line break.
@@ -107,24 +105,7 @@ class MitakeProvider:
 
     def _post(self, path: str, data: dict[str, str], params: dict[str, str] | None = None) -> str:
         form = {"username": self.credentials.username, "password": self.credentials.password, **data}
-        try:
-            response = self.client.post(path, params=params, data=form)
-        except httpx.ConnectError as error:
-            raise base.ProviderError(kind=base.PROVIDER, code="connect", detail="connection refused") from error
-        except httpx.TimeoutException as error:
-            if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
-                raise base.ProviderError(kind=base.PROVIDER, code="connect", detail="connect timeout") from error
-            raise base.ProviderTimeout("Mitake did not answer in time") from error
-        except httpx.TransportError as error:
-            # The request may have reached Mitake before the connection broke.
-            raise base.ProviderTimeout("Mitake connection broke") from error
-        if response.status_code == 429:
-            raise base.ProviderError(kind=base.TEMPORARY, code="http429", detail="rate limited")
-        if response.status_code >= 500:
-            raise base.ProviderError(kind=base.PROVIDER, code=f"http{response.status_code}", detail="server error")
-        if response.status_code >= 400:
-            raise base.ProviderError(kind=base.PROVIDER, code=f"http{response.status_code}", detail="refused")
-        return response.text
+        return post_form(self.client, path, form, provider="Mitake", params=params)
 
     def send(self, *, client_reference: str, phone: str, body: str, callback_url: str) -> base.SendResult:
         data = {
