@@ -1,10 +1,11 @@
 """Shared personas: an office clerk, a manager, an admin and two drivers."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection
+from django.core import signals
+from django.db import close_old_connections, connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations.special import RunPython
 
@@ -114,3 +115,14 @@ def user_in_role(db) -> Callable[[str], User | None]:
 
 # Real servers (uvicorn, Chromium) for end-to-end tests; see tests/servers.py.
 from tests.servers import asgi_server, browser_context, chromium  # noqa: E402, F401
+
+
+@pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """As Django's test client does: keep the test's connection (and transaction) across requests
+    made by a WSGI caller that is not the test client (schemathesis)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
-from django.core import signals
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -33,13 +32,8 @@ FUZZ = hypothesis_settings(
 
 
 @pytest.fixture(autouse=True)
-def _keep_test_connection():
-    """As Django's test client does: keep the test's connection (and transaction) across requests."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+def _keep_test_connection(keep_test_connection: None) -> None:
+    """Requests made outside Django's test client keep the test's connection and transaction."""
 
 
 @pytest.fixture(autouse=True)

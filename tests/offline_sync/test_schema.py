@@ -5,8 +5,6 @@ The number of examples per operation is bounded so the suite stays fast.
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
@@ -15,13 +13,8 @@ from tests.offline_sync.factories import phone_for, started_route
 
 
 @pytest.fixture(autouse=True)
-def _keep_test_connection():
-    """As Django's test client does: keep the test's connection (and transaction) across requests."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+def _keep_test_connection(keep_test_connection: None) -> None:
+    """Requests made outside Django's test client keep the test's connection and transaction."""
 
 
 def load_driver_api_schema():

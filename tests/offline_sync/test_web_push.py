@@ -3,8 +3,6 @@ service is outside this machine, so a local HTTP server stands in, speaking RFC 
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import http_ece
 import pytest
@@ -13,38 +11,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from offline_sync import tasks
 from offline_sync.models import DriverDevice
+from tests.offline_sync.push_service import LocalPushService
 
 
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-class FakePushService:
-    def __init__(self, status: int = 201) -> None:
-        self.received: list[tuple[dict, bytes]] = []
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append(({key.lower(): value for key, value in self.headers.items()}, body))
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/push/device-1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FakePushService":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -72,7 +43,7 @@ def subscribe(phone, endpoint: str):
 
 
 def test_a_closed_app_gets_an_encrypted_push_it_can_read(phone_a, vapid):
-    with FakePushService() as push_service:
+    with LocalPushService() as push_service:
         browser_key, auth = subscribe(phone_a, push_service.url)
         outcome = tasks.send_web_push.apply(args=[phone_a.device.pk, {"type": "changes", "cursor": 7}]).get()
     assert outcome == "sent"
@@ -85,7 +56,7 @@ def test_a_closed_app_gets_an_encrypted_push_it_can_read(phone_a, vapid):
 
 
 def test_a_gone_subscription_is_forgotten(phone_a, vapid):
-    with FakePushService(status=410) as push_service:
+    with LocalPushService(status=410) as push_service:
         subscribe(phone_a, push_service.url)
         outcome = tasks.send_web_push.apply(args=[phone_a.device.pk, {"type": "changes", "cursor": 1}]).get()
     assert outcome == "gone"
@@ -94,7 +65,7 @@ def test_a_gone_subscription_is_forgotten(phone_a, vapid):
 
 def test_web_push_is_skipped_without_vapid_keys(phone_a, settings):
     settings.WEBPUSH_VAPID_PRIVATE_KEY = ""
-    with FakePushService() as push_service:
+    with LocalPushService() as push_service:
         subscribe(phone_a, push_service.url)
         assert tasks.send_web_push.apply(args=[phone_a.device.pk, {"type": "changes"}]).get() == "disabled"
     assert push_service.received == []

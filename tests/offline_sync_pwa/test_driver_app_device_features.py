@@ -11,9 +11,7 @@ with the browser keys, and the service worker gets those bytes as a real `push` 
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import http_ece
 import pytest
@@ -24,6 +22,7 @@ from luckygas.delivery.models import RouteStop
 from offline_sync import tasks
 from offline_sync.models import ChangeLogEntry, DriverDevice, LocationPoint
 from tests.offline_sync.factories import started_route
+from tests.offline_sync.push_service import LocalPushService
 from tests.offline_sync_pwa.conftest import serve_driver_app
 from tests.offline_sync_pwa.pages import (
     cancel_in_office,
@@ -231,36 +230,6 @@ def test_persistent_storage_is_asked_at_login_and_the_budget_warns_at_80_percent
 # --- Web Push --------------------------------------------------------------------------------
 
 
-class LocalPushService:
-    """A push service on this machine (RFC 8030): stores what the server POSTs, answers 201."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict, bytes]] = []
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append(({key.lower(): value for key, value in self.headers.items()}, body))
-                self.send_response(201)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_port}/push/driver-phone"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "LocalPushService":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def push_manager_script(endpoint: str, p256dh: str, auth: str) -> str:
     return f"""
 (() => {{
@@ -292,8 +261,8 @@ def test_a_route_change_pushed_by_the_server_shows_a_notification(
     auth_secret = b"driver-app-auth!"
     context = browser_context
     context.grant_permissions(["notifications"], origin=device_app_server)
-    with LocalPushService() as push_service:
-        context.add_init_script(push_manager_script(push_service.endpoint, p256dh, b64(auth_secret)))
+    with LocalPushService(path="/push/driver-phone") as push_service:
+        context.add_init_script(push_manager_script(push_service.url, p256dh, b64(auth_secret)))
         page = context.new_page()
 
         # when: the driver logs in, the app subscribes with the server's VAPID key
@@ -310,7 +279,7 @@ def test_a_route_change_pushed_by_the_server_shows_a_notification(
                 break
             page.wait_for_timeout(100)
         assert device.push_subscription == {
-            "endpoint": push_service.endpoint,
+            "endpoint": push_service.url,
             "keys": {"p256dh": p256dh, "auth": b64(auth_secret)},
         }
 
