@@ -7,7 +7,7 @@ the batches go in order (by id) and a failure stops the later ones until the nex
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
@@ -50,6 +50,16 @@ def _retry_later(task: Task, error: TransportError) -> list:
         return []
     countdown = get_exponential_backoff_interval(factor=60, retries=task.request.retries, maximum=900, full_jitter=True)
     raise task.retry(exc=error, countdown=countdown)
+
+
+def _transfer(task: Task, operation: Callable[[], list[str]]) -> list[str]:
+    """Run one bank transfer: an operator's refusal waits for the next window, an outage retries."""
+    try:
+        return operation()
+    except ValidationError as error:
+        return _wait_for_operator(task, error)
+    except TransportError as error:
+        return _retry_later(task, error)
 
 
 def _one_task_per_bank(bank_ids: Iterable[int], task) -> list[int]:
@@ -167,12 +177,9 @@ def mandate_window() -> list[int]:
 def send_bank_mandates(self: Task, bank_id: int) -> list[str]:
     """Write the bank's ACHP02 of waiting requests and upload every undelivered mandate file, in order."""
     bank = Bank.objects.get(pk=bank_id)
-    try:
-        return [transfer.file_name for transfer in services.mandate_files_send(bank=bank, actor="system")]
-    except ValidationError as error:
-        return _wait_for_operator(self, error)
-    except TransportError as error:
-        return _retry_later(self, error)
+    return _transfer(
+        self, lambda: [transfer.file_name for transfer in services.mandate_files_send(bank=bank, actor="system")]
+    )
 
 
 @shared_task(queue=QUEUE)
@@ -189,12 +196,7 @@ def mandate_replies_window() -> list[int]:
 @shared_task(**BANK_TRANSFER)
 def fetch_bank_mandate_replies(self: Task, bank_id: int) -> list[str]:
     bank = Bank.objects.get(pk=bank_id)
-    try:
-        return [result.transfer.file_name for result in services.mandate_replies_fetch(bank=bank)]
-    except ValidationError as error:
-        return _wait_for_operator(self, error)
-    except TransportError as error:
-        return _retry_later(self, error)
+    return _transfer(self, lambda: [result.transfer.file_name for result in services.mandate_replies_fetch(bank=bank)])
 
 
 @shared_task(queue=QUEUE)
