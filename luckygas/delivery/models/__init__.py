@@ -1,5 +1,7 @@
 """The core delivery domain: customers, cylinders, orders, routes, invoices and payments.
 
+Order templates (recurring orders) are in `recurring.py`, imported at the end.
+
 Money is whole New Taiwan dollars in integer fields. Status fields are only ever changed by
 the functions in `services.py`.
 """
@@ -248,6 +250,11 @@ class Cylinder(TimeStampedModel):
             self.vehicle = None
 
 
+class OrderPriority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent (out of gas)")
+
+
 class OrderStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     CONFIRMED = "confirmed", _("Confirmed")
@@ -265,6 +272,7 @@ class Order(TimeStampedModel):
     )
     delivery_date = models.DateField(_("delivery date"))
     slot = models.CharField(_("delivery slot"), max_length=10, choices=DeliverySlot, default=DeliverySlot.ALL_DAY)
+    priority = models.CharField(_("priority"), max_length=10, choices=OrderPriority, default=OrderPriority.NORMAL)
     payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod)
     total_amount = models.PositiveIntegerField(_("total (TWD)"), default=0, editable=False)
     notes = models.TextField(_("notes for the driver"), blank=True)
@@ -473,3 +481,13 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} NT${self.amount:,}"
+
+
+# Recurring orders: their own module, registered with the app by this import.
+from luckygas.delivery.models.recurring import (  # noqa: E402, F401
+    OrderTemplate,
+    OrderTemplateLine,
+    Recurrence,
+    RecurringOrder,
+    RecurringOutcome,
+)
