@@ -119,7 +119,7 @@ class RecurringRun:
     already_done: int = 0
 
 
-def _due_templates(on: datetime.date) -> Iterator[OrderTemplate]:
+def _due_templates(on: datetime.date, template_ids: Sequence[int] | None) -> Iterator[OrderTemplate]:
     candidates = (
         OrderTemplate.objects.filter(is_active=True, starts_on__lte=on, customer__is_active=True)
         .exclude(ends_on__lt=on)
@@ -128,6 +128,8 @@ def _due_templates(on: datetime.date) -> Iterator[OrderTemplate]:
         .prefetch_related("lines__product")
         .order_by("pk")
     )
+    if template_ids is not None:
+        candidates = candidates.filter(pk__in=list(template_ids))
     for template in candidates.iterator(chunk_size=200):
         if order_template_is_due(template=template, on=on):
             yield template
@@ -168,11 +170,17 @@ def _claim_and_create(
         return None
 
 
-def recurring_orders_create_due(*, for_date: datetime.date, actor: AbstractBaseUser | None = None) -> RecurringRun:
-    """Create the orders every active template is due for on `for_date`: at most one per template and date,
-    none on the customer's closed days (recorded as skipped). Safe to run again and concurrently."""
+def recurring_orders_create_due(
+    *,
+    for_date: datetime.date,
+    actor: AbstractBaseUser | None = None,
+    template_ids: Sequence[int] | None = None,
+) -> RecurringRun:
+    """Create the orders every active template (or those of `template_ids`) is due for on `for_date`: at most
+    one per template and date, none on the customer's closed days (recorded as skipped). Safe to run again
+    and concurrently."""
     run = RecurringRun(date=for_date)
-    for template in _due_templates(for_date):
+    for template in _due_templates(for_date, template_ids):
         occurrence = _claim_and_create(template=template, on=for_date, actor=actor)
         if occurrence is None:
             run.already_done += 1
@@ -190,6 +198,10 @@ def recurring_orders_create_due(*, for_date: datetime.date, actor: AbstractBaseU
     return run
 
 
-def recurring_orders_create_for_tomorrow(*, actor: AbstractBaseUser | None = None) -> RecurringRun:
+def recurring_orders_create_for_tomorrow(
+    *, actor: AbstractBaseUser | None = None, template_ids: Sequence[int] | None = None
+) -> RecurringRun:
     """The evening run: tomorrow in Asia/Taipei."""
-    return recurring_orders_create_due(for_date=timezone.localdate() + datetime.timedelta(days=1), actor=actor)
+    return recurring_orders_create_due(
+        for_date=timezone.localdate() + datetime.timedelta(days=1), actor=actor, template_ids=template_ids
+    )
