@@ -103,6 +103,14 @@ class Customer(TimeStampedModel):
     )
     credit_limit = models.PositiveIntegerField(_("credit limit (TWD)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
+    legacy = models.JSONField(
+        _("LuckyGas v3 fields"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -145,6 +153,7 @@ class CylinderProduct(TimeStampedModel):
     price = models.PositiveIntegerField(_("price (TWD)"))
     deposit = models.PositiveIntegerField(_("deposit (TWD)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("cylinder product")
@@ -296,6 +305,14 @@ class Order(TimeStampedModel):
         verbose_name=_("invoice"),
         editable=False,
     )
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
+    legacy = models.JSONField(
+        _("LuckyGas v3 fields"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -316,6 +333,7 @@ class OrderLine(models.Model):
     product = models.ForeignKey(CylinderProduct, on_delete=models.PROTECT, verbose_name=_("product"))
     quantity = models.PositiveSmallIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     unit_price = models.PositiveIntegerField(_("unit price (TWD)"))
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("order line")

@@ -82,6 +82,14 @@ class OrderTemplate(TimeStampedModel):
         related_name="+",
         verbose_name=_("created by"),
     )
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
+    legacy = models.JSONField(
+        _("LuckyGas v3 fields"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
+    )
 
     class Meta:
         verbose_name = _("order template")
