@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sms",
     "banking",
     "dashboard",
+    "v3import",
 ]
 
 MIDDLEWARE = [

@@ -34,15 +34,18 @@ from luckygas.delivery.models import (
     Order,
     OrderLine,
     OrderStatus,
+    OrderTemplate,
     Payment,
     PaymentChannel,
     PaymentMethod,
+    Recurrence,
     Route,
     RouteStatus,
     RouteStop,
     StopStatus,
     Vehicle,
 )
+from luckygas.delivery.services import OrderLineInput, order_template_create
 
 PRODUCTS = [
     ("LPG-04", "4 公斤桶裝瓦斯", 4, 320, 800),
@@ -407,6 +410,35 @@ def seed_invoices(*, report: SeedReport) -> None:
     report.created["invoices"] += len(by_customer)
 
 
+def seed_order_templates(*, report: SeedReport) -> None:
+    """A few recurring orders, as restaurants and schools place them: once (a second seed adds none)."""
+    if OrderTemplate.objects.filter(customer__code__regex=r"^C\d{6}$").exists():
+        return
+    start = timezone.localdate() - datetime.timedelta(days=28)
+    products = {product.code: product for product in CylinderProduct.objects.filter(code__in=["LPG-20", "LPG-50"])}
+    plans = [
+        (CustomerType.RESTAURANT, 4, "每週一、四 20 公斤", Recurrence.WEEKLY, [0, 3], None, "LPG-20", 2),
+        (CustomerType.SCHOOL, 2, "每月 1 日 50 公斤", Recurrence.MONTHLY, [], 1, "LPG-50", 3),
+        (CustomerType.COMMERCIAL, 2, "隔週五 20 公斤", Recurrence.WEEKLY, [4], None, "LPG-20", 1),
+    ]
+    for customer_type, count, name, recurrence, weekdays, day, product_code, quantity in plans:
+        customers = Customer.objects.filter(
+            customer_type=customer_type, is_active=True, code__regex=r"^C\d{6}$"
+        ).order_by("code")[:count]
+        for customer in customers:
+            order_template_create(
+                customer=customer,
+                name=name,
+                lines=[OrderLineInput(product=products[product_code], quantity=quantity)],
+                recurrence=recurrence,
+                interval=2 if name.startswith("隔週") else 1,
+                weekdays=weekdays,
+                day_of_month=day,
+                starts_on=start,
+            )
+            report.created["order templates"] += 1
+
+
 def seed_demo(
     *, customers: int, orders: int, password: str, progress: Callable[[str], None] = lambda _message: None
 ) -> SeedReport:
@@ -425,4 +457,6 @@ def seed_demo(
     seed_routes(drivers=drivers, report=report)
     progress("invoices")
     seed_invoices(report=report)
+    progress("recurring orders")
+    seed_order_templates(report=report)
     return report

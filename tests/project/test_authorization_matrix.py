@@ -148,6 +148,10 @@ ADMINS: dict[str, Admin] = {
     ),
     "delivery.route": Admin("OMS", "OS", "OS", "S", actions={"start_routes": "OS"}),
     "delivery.routestop": Admin("OMS", "OS", "OS", "S", actions={"reassign_stops": "OS"}),
+    "delivery.ordertemplate": Admin("OMS", "OS", "OS", "S", actions={"create_tomorrows_orders": "OS"}),
+    "delivery.recurringorder": Admin("OMS"),  # written only by the recurring-orders run
+    "v3import.importrun": Admin("OMS"),  # written only by import_v3
+    "v3import.importexception": Admin("OMS"),
     "offline_sync.driverdevice": Admin("OMS", "", "OS", actions={"revoke_devices": "OS", "reinstate_devices": "OS"}),
     "offline_sync.syncconflict": Admin(
         "OMS", "", "OS", actions={"keep_office": "OS", "apply_driver": "OS", "keep_all": "OS"}

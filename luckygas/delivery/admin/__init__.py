@@ -3,6 +3,6 @@
 Admin actions call services; status fields are read-only here.
 """
 
-from luckygas.delivery.admin import customers, fleet, invoices, orders, routes, schedules, stops
+from luckygas.delivery.admin import customers, fleet, invoices, orders, recurring, routes, schedules, stops
 
-__all__ = ["customers", "fleet", "invoices", "orders", "routes", "schedules", "stops"]
+__all__ = ["customers", "fleet", "invoices", "orders", "recurring", "routes", "schedules", "stops"]

@@ -15,6 +15,14 @@ from luckygas.delivery.services.orders import (
     order_replace_lines,
     order_transition,
 )
+from luckygas.delivery.services.recurring import (
+    RecurringRun,
+    order_template_create,
+    order_template_is_due,
+    order_template_next_dates,
+    recurring_orders_create_due,
+    recurring_orders_create_for_tomorrow,
+)
 from luckygas.delivery.services.routes import (
     route_assign_orders,
     route_get_or_create,
@@ -30,6 +38,7 @@ __all__ = [
     "FINAL_STOP_STATUSES",
     "IllegalTransitionError",
     "OrderLineInput",
+    "RecurringRun",
     "RouteStopBatch",
     "invoice_create",
     "invoice_mark_paid",
@@ -40,7 +49,12 @@ __all__ = [
     "order_create",
     "order_recalculate_total",
     "order_replace_lines",
+    "order_template_create",
+    "order_template_is_due",
+    "order_template_next_dates",
     "order_transition",
+    "recurring_orders_create_due",
+    "recurring_orders_create_for_tomorrow",
     "route_assign_orders",
     "route_get_or_create",
     "route_start",

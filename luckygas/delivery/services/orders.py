@@ -16,6 +16,7 @@ from luckygas.delivery.models import (
     CylinderProduct,
     Order,
     OrderLine,
+    OrderPriority,
     OrderStatus,
     OrderStatusChange,
     RouteStop,
@@ -55,15 +56,21 @@ def order_create(
     slot: str | None = None,
     notes: str = "",
     created_by: AbstractBaseUser | None = None,
+    payment_method: str | None = None,
+    priority: str = OrderPriority.NORMAL,
 ) -> Order:
-    """Create a pending order with its lines at today's prices. Needs an active customer and ≥ 1 line."""
+    """Create a pending order with its lines at today's prices. Needs an active customer and ≥ 1 line.
+
+    Slot and payment method default to the customer's own.
+    """
     order_check_input(customer=customer, lines=lines)
     with transaction.atomic():
         order = Order.objects.create(
             customer=customer,
             delivery_date=delivery_date,
             slot=slot or customer.preferred_slot,
-            payment_method=customer.payment_method,
+            payment_method=payment_method or customer.payment_method,
+            priority=priority,
             notes=notes,
             created_by=created_by,
             status_changed_at=timezone.now(),

@@ -1,5 +1,7 @@
 """The core delivery domain: customers, cylinders, orders, routes, invoices and payments.
 
+Order templates (recurring orders) are in `recurring.py`, imported at the end.
+
 Money is whole New Taiwan dollars in integer fields. Status fields are only ever changed by
 the functions in `services.py`.
 """
@@ -101,6 +103,14 @@ class Customer(TimeStampedModel):
     )
     credit_limit = models.PositiveIntegerField(_("credit limit (TWD)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
+    legacy = models.JSONField(
+        _("LuckyGas v3 fields"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -143,6 +153,7 @@ class CylinderProduct(TimeStampedModel):
     price = models.PositiveIntegerField(_("price (TWD)"))
     deposit = models.PositiveIntegerField(_("deposit (TWD)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("cylinder product")
@@ -248,6 +259,11 @@ class Cylinder(TimeStampedModel):
             self.vehicle = None
 
 
+class OrderPriority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent (out of gas)")
+
+
 class OrderStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     CONFIRMED = "confirmed", _("Confirmed")
@@ -265,6 +281,7 @@ class Order(TimeStampedModel):
     )
     delivery_date = models.DateField(_("delivery date"))
     slot = models.CharField(_("delivery slot"), max_length=10, choices=DeliverySlot, default=DeliverySlot.ALL_DAY)
+    priority = models.CharField(_("priority"), max_length=10, choices=OrderPriority, default=OrderPriority.NORMAL)
     payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod)
     total_amount = models.PositiveIntegerField(_("total (TWD)"), default=0, editable=False)
     notes = models.TextField(_("notes for the driver"), blank=True)
@@ -288,6 +305,14 @@ class Order(TimeStampedModel):
         verbose_name=_("invoice"),
         editable=False,
     )
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
+    legacy = models.JSONField(
+        _("LuckyGas v3 fields"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -308,6 +333,7 @@ class OrderLine(models.Model):
     product = models.ForeignKey(CylinderProduct, on_delete=models.PROTECT, verbose_name=_("product"))
     quantity = models.PositiveSmallIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     unit_price = models.PositiveIntegerField(_("unit price (TWD)"))
+    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("order line")
@@ -473,3 +499,13 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} NT${self.amount:,}"
+
+
+# Recurring orders: their own module, registered with the app by this import.
+from luckygas.delivery.models.recurring import (  # noqa: E402, F401
+    OrderTemplate,
+    OrderTemplateLine,
+    Recurrence,
+    RecurringOrder,
+    RecurringOutcome,
+)

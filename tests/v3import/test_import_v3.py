@@ -1,0 +1,222 @@
+"""import_v3 on a v3-shaped database full of awkward data: every row accounted for, sums equal, idempotent,
+a delta picks up exactly what changed, and an interrupted run ends as one clean run does."""
+
+import datetime
+
+import psycopg
+import pytest
+from django.core.management import CommandError, call_command
+
+from luckygas.delivery.models import Customer, CylinderProduct, Order, OrderLine, OrderTemplate
+from tests import servers
+from tests.v3import.v3db import fill_awkward, v3_database
+from v3import.models import ImportException, ImportRun, RunStatus
+from v3import.services.run import import_v3
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def v3():
+    with v3_database(servers.test_database_url()) as url:
+        fill_awkward(url)
+        yield url
+
+
+def state() -> dict[str, list]:
+    """Everything the import writes, by v3 id (our primary keys may differ between two databases)."""
+    return {
+        "products": sorted(
+            CylinderProduct.objects.filter(legacy_id__isnull=False).values_list(
+                "legacy_id", "code", "name", "size_kg", "price", "deposit", "is_active"
+            )
+        ),
+        "customers": sorted(
+            Customer.objects.filter(legacy_id__isnull=False).values_list(
+                "legacy_id",
+                "code",
+                "customer_type",
+                "short_name",
+                "phone",
+                "city",
+                "district",
+                "address",
+                "area",
+                "is_active",
+                "legacy",
+            ),
+            key=lambda row: row[0],
+        ),
+        "orders": sorted(
+            Order.objects.filter(legacy_id__isnull=False).values_list(
+                "legacy_id",
+                "customer__legacy_id",
+                "status",
+                "delivery_date",
+                "slot",
+                "priority",
+                "payment_method",
+                "total_amount",
+                "notes",
+            )
+        ),
+        "lines": sorted(
+            OrderLine.objects.filter(legacy_id__isnull=False).values_list(
+                "legacy_id", "order__legacy_id", "product__legacy_id", "quantity", "unit_price"
+            )
+        ),
+        "templates": sorted(
+            (
+                template.legacy_id,
+                template.customer.legacy_id,
+                template.recurrence,
+                template.interval,
+                template.weekdays,
+                template.priority,
+                template.payment_method,
+                template.is_active,
+                sorted((line.product.legacy_id, line.quantity) for line in template.lines.all()),
+            )
+            for template in OrderTemplate.objects.filter(legacy_id__isnull=False)
+            .prefetch_related("lines__product")
+            .select_related("customer")
+        ),
+    }
+
+
+def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
+    run = import_v3(source=v3)
+    assert run.status == RunStatus.RECONCILED, run.reconciliation
+    tables = {row["table"]: row for row in run.reconciliation["tables"]}
+    assert {
+        name: (row["v3"], row["imported"], row["not_imported"], row["unaccounted"]) for name, row in tables.items()
+    } == {
+        "gas_products": (4, 4, 0, 0),
+        "customers": (6, 6, 0, 0),
+        "customer_inventory": (4, 4, 0, 0),
+        "orders": (6, 5, 1, 0),  # O-6's customer 999 does not exist
+        "order_items": (6, 4, 2, 0),  # quantity 0; product 77 does not exist
+        "order_templates": (3, 3, 0, 0),
+    }
+    assert all(entry["holds"] for entry in run.reconciliation["sums"])
+    assert {entry["name"]: entry["v3"] for entry in run.reconciliation["sums"]} == {
+        "order totals (TWD)": 1900 + 950 + 0 + 1641 + 2300,
+        "order lines, quantity × price (TWD)": 2 * 950 + 950 + 2 * 820 + 2300,  # 820.5 rounds to 820 (reported)
+        "cylinders at customers": 3 + 1 + 2 + 5,
+    }
+    assert run.reconciliation["customer_sample"] == {"compared": 6, "differences": []}
+
+
+def test_awkward_values_are_normalized_only_where_certain_and_reported_otherwise(v3):
+    import_v3(source=v3)
+    customers = {customer.legacy_id: customer for customer in Customer.objects.filter(legacy_id__isnull=False)}
+    # full-width digits and trailing spaces: the same number and code
+    assert (customers[2].code, customers[2].short_name, customers[2].phone) == ("C002", "林小姐", "+886912345678")
+    # 台 in a city name is written 臺, as our addresses are
+    assert (customers[1].city, customers[1].district, customers[1].address) == ("臺北市", "大安區", "忠孝東路四段1號")
+    # an invalid phone is left empty with its v3 value kept; an unknown type is imported as it was
+    assert (customers[4].phone, customers[4].legacy["phone"]) == ("", "12345")
+    assert (customers[4].customer_type, customers[4].is_active) == ("other", False)
+    assert (customers[4].city, customers[4].address) == ("", "高雄市某處")
+    # a missing active flag means active, as v3's column default
+    assert customers[3].is_active is True
+    reasons = set(ImportException.objects.values_list("table", "legacy_id", "field"))
+    assert {
+        ("customers", 3, "phone"),
+        ("customers", 4, "phone"),
+        ("customers", 4, "customer_type"),
+        ("customers", 4, "address"),
+        ("customers", 5, "short_name"),
+        ("gas_products", 3, "unit_price"),
+        ("gas_products", 4, "size_kg"),
+        ("orders", 3, "scheduled_date"),
+        ("orders", 5, "final_amount"),
+        ("orders", 5, "payment_method"),
+        ("orders", 6, "customer_id"),
+        ("order_items", 3, "unit_price"),
+        ("order_items", 5, "quantity"),
+        ("order_items", 6, "gas_product_id"),
+        ("order_templates", 3, "recurrence_pattern"),
+        ("order_templates", 3, "products[0]"),
+    } <= reasons
+    orders = {order.legacy_id: order for order in Order.objects.filter(legacy_id__isnull=False)}
+    assert (orders[2].payment_method, orders[2].priority, orders[2].slot) == ("monthly_invoice", "urgent", "afternoon")
+    assert (orders[4].status, orders[4].slot, orders[4].delivery_date) == (
+        "scheduled",
+        "evening",
+        datetime.date(2026, 12, 11),
+    )
+    assert orders[5].payment_method == "bitcoin"  # kept as it was, reported
+    templates = {template.legacy_id: template for template in OrderTemplate.objects.all()}
+    assert (templates[1].weekdays, templates[1].priority, templates[1].is_active) == ([0, 2, 4], "urgent", True)
+    assert [(line.product.legacy_id, line.quantity) for line in templates[2].lines.all()] == [(2, 2)]
+    assert templates[3].is_active is False
+
+
+def test_running_again_changes_nothing(v3):
+    import_v3(source=v3)
+    before = state()
+    second = import_v3(source=v3)
+    assert second.status == RunStatus.RECONCILED
+    assert state() == before
+
+
+def test_a_delta_since_a_time_picks_up_exactly_the_changed_rows(v3):
+    import_v3(source=v3)
+    cutoff = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=1)
+    with psycopg.connect(v3, autocommit=True) as connection:
+        connection.execute(
+            "UPDATE customers SET short_name = '王記麵館（新）', updated_at = %s WHERE id = 1",
+            [cutoff + datetime.timedelta(seconds=1)],
+        )
+        connection.execute(
+            "INSERT INTO orders (id, order_number, customer_id, status, final_amount, scheduled_date, created_at)"
+            " VALUES (7, 'O-7', 2, 'PENDING', 950, '2026-12-20', %s)",
+            [cutoff + datetime.timedelta(seconds=1)],
+        )
+        connection.execute(
+            "INSERT INTO order_items (id, order_id, gas_product_id, quantity, unit_price, subtotal, final_amount)"
+            " VALUES (7, 7, 1, 1, 950, 950, 950)"
+        )
+    delta = import_v3(source=v3, since=cutoff)
+    assert delta.counts == {"gas_products": 4, "customers": 1, "orders": 1, "order_items": 1}
+    assert delta.status == RunStatus.RECONCILED, delta.reconciliation
+    assert Customer.objects.get(legacy_id=1).short_name == "王記麵館（新）"
+    assert Order.objects.get(legacy_id=7).lines.get().legacy_id == 7
+
+
+def test_an_interrupted_run_continues_and_ends_as_one_clean_run(v3, django_db_blocker):
+    interrupted = import_v3(source=v3, batch_size=2, stop_after_batches=3)
+    assert interrupted.status == RunStatus.RUNNING
+    assert interrupted.checkpoints  # it got somewhere
+    resumed = import_v3(source=v3, batch_size=2)
+    assert resumed.pk == interrupted.pk
+    assert resumed.status == RunStatus.RECONCILED, resumed.reconciliation
+    after_resume = state()
+    clean = import_v3(source=v3, restart=True)
+    assert clean.pk != resumed.pk
+    assert state() == after_resume
+
+
+def test_a_dry_run_reports_and_keeps_nothing(v3):
+    run = import_v3(source=v3, dry_run=True)
+    assert run.status == RunStatus.DRY_RUN
+    assert run.reconciliation["agrees"] is True
+    assert not Customer.objects.filter(legacy_id__isnull=False).exists()
+    assert not Order.objects.filter(legacy_id__isnull=False).exists()
+    assert ImportException.objects.filter(run=run).exists()
+
+
+def test_the_command_prints_the_reconciliation_writes_the_reports_and_refuses_bad_options(v3, tmp_path, capsys):
+    call_command("import_v3", "--source", v3, "--report-dir", str(tmp_path))
+    out = capsys.readouterr().out
+    assert "order totals (TWD)" in out
+    run = ImportRun.objects.get()
+    assert (tmp_path / f"v3-exceptions-{run.pk}.csv").read_text(encoding="utf-8-sig").startswith("table,legacy_id")
+    assert (tmp_path / f"v3-exceptions-{run.pk}.xlsx").stat().st_size > 0
+    with pytest.raises(CommandError, match="--only"):
+        call_command("import_v3", "--source", v3, "--only", "customers,invoices")
+    with pytest.raises(CommandError, match="--since"):
+        call_command("import_v3", "--source", v3, "--since", "yesterday")
+    with pytest.raises(CommandError, match="--source"):
+        call_command("import_v3", "--source", "postgres://postgres@127.0.0.1:5432/no_such_v3_database")

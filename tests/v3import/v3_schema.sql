@@ -1,0 +1,135 @@
+-- LuckyGas v3's tables that import_v3 reads, written from its SQLAlchemy models
+-- (cheez95/LuckyGas-v3, backend/app/models/: gas_product.py, customer.py, customer_inventory.py,
+-- order.py, order_item.py, order_template.py). SQLAlchemy stores Enum columns as PostgreSQL enums of
+-- the member NAMES (upper case); plain String columns hold whatever the application wrote.
+CREATE TYPE deliverymethod AS ENUM ('CYLINDER', 'FLOW');
+CREATE TYPE productattribute AS ENUM ('REGULAR', 'COMMERCIAL', 'HAOYUN', 'PINGAN', 'XINGFU', 'SPECIAL');
+CREATE TYPE orderstatus AS ENUM ('PENDING', 'CONFIRMED', 'ASSIGNED', 'IN_DELIVERY', 'DELIVERED', 'CANCELLED');
+CREATE TYPE paymentstatus AS ENUM ('UNPAID', 'PAID', 'PARTIAL', 'REFUNDED');
+
+CREATE TABLE gas_products (
+    id serial PRIMARY KEY,
+    delivery_method deliverymethod NOT NULL,
+    size_kg integer NOT NULL,
+    attribute productattribute NOT NULL,
+    sku varchar(50) NOT NULL UNIQUE,
+    name_zh varchar(100) NOT NULL,
+    name_en varchar(100),
+    description varchar(500),
+    unit_price double precision NOT NULL,
+    deposit_amount double precision DEFAULT 0,
+    is_active boolean DEFAULT true,
+    is_available boolean DEFAULT true,
+    track_inventory boolean DEFAULT true,
+    low_stock_threshold integer DEFAULT 10,
+    CONSTRAINT uq_product_combination UNIQUE (delivery_method, size_kg, attribute)
+);
+
+CREATE TABLE customers (
+    id serial PRIMARY KEY,
+    customer_code varchar(20) NOT NULL UNIQUE,
+    invoice_title varchar(200),
+    short_name varchar(100) NOT NULL,
+    address varchar(500) NOT NULL,
+    cylinders_50kg integer DEFAULT 0,
+    cylinders_20kg integer DEFAULT 0,
+    cylinders_16kg integer DEFAULT 0,
+    cylinders_10kg integer DEFAULT 0,
+    area varchar(50),
+    customer_type varchar(50),
+    is_active boolean DEFAULT true,
+    is_subscription boolean DEFAULT false,
+    phone varchar(15),
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz
+);
+
+CREATE TABLE customer_inventory (
+    id serial PRIMARY KEY,
+    customer_id integer NOT NULL REFERENCES customers (id),
+    gas_product_id integer NOT NULL REFERENCES gas_products (id),
+    quantity_owned integer DEFAULT 0,
+    quantity_rented integer DEFAULT 0,
+    quantity_total integer DEFAULT 0,
+    flow_meter_count integer DEFAULT 0,
+    last_meter_reading double precision DEFAULT 0,
+    deposit_paid double precision DEFAULT 0,
+    is_active boolean DEFAULT true,
+    last_updated timestamptz DEFAULT now(),
+    CONSTRAINT uq_customer_product_inventory UNIQUE (customer_id, gas_product_id)
+);
+
+CREATE TABLE orders (
+    id serial PRIMARY KEY,
+    order_number varchar(50) NOT NULL UNIQUE,
+    customer_id integer NOT NULL REFERENCES customers (id),
+    status orderstatus NOT NULL DEFAULT 'PENDING',
+    order_date timestamptz DEFAULT now(),
+    scheduled_date timestamptz,
+    delivery_time_start varchar(5),
+    delivery_time_end varchar(5),
+    qty_50kg integer DEFAULT 0,
+    qty_20kg integer DEFAULT 0,
+    qty_16kg integer DEFAULT 0,
+    qty_10kg integer DEFAULT 0,
+    qty_4kg integer DEFAULT 0,
+    total_amount double precision DEFAULT 0,
+    discount_amount double precision DEFAULT 0,
+    final_amount double precision DEFAULT 0,
+    payment_status paymentstatus DEFAULT 'UNPAID',
+    payment_method varchar(50),
+    invoice_number varchar(50),
+    delivery_address varchar(500),
+    delivery_notes varchar(500),
+    is_urgent boolean DEFAULT false,
+    route_id integer,
+    driver_id integer,
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz,
+    delivered_at timestamptz
+);
+CREATE INDEX ix_orders_customer ON orders (customer_id);
+
+CREATE TABLE order_items (
+    id serial PRIMARY KEY,
+    order_id integer NOT NULL REFERENCES orders (id),
+    gas_product_id integer NOT NULL REFERENCES gas_products (id),
+    quantity integer NOT NULL,
+    unit_price double precision NOT NULL,
+    subtotal double precision NOT NULL,
+    discount_percentage double precision DEFAULT 0,
+    discount_amount double precision DEFAULT 0,
+    final_amount double precision NOT NULL,
+    is_exchange boolean DEFAULT true,
+    empty_received integer DEFAULT 0,
+    is_flow_delivery boolean DEFAULT false,
+    meter_reading_start double precision,
+    meter_reading_end double precision,
+    actual_quantity double precision,
+    notes varchar(500)
+);
+CREATE INDEX ix_order_items_order ON order_items (order_id);
+
+CREATE TABLE order_templates (
+    id serial PRIMARY KEY,
+    template_name varchar(100) NOT NULL,
+    template_code varchar(50) UNIQUE,
+    description text,
+    customer_id integer NOT NULL REFERENCES customers (id),
+    products json NOT NULL,
+    delivery_notes text,
+    priority varchar(20) DEFAULT 'normal',
+    payment_method varchar(20) DEFAULT 'cash',
+    is_recurring boolean DEFAULT false,
+    recurrence_pattern varchar(50),
+    recurrence_interval integer DEFAULT 1,
+    recurrence_days json,
+    next_scheduled_date timestamp,
+    times_used integer DEFAULT 0,
+    last_used_at timestamp,
+    is_active boolean DEFAULT true,
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now(),
+    created_by integer,
+    updated_by integer
+);

@@ -1,0 +1,164 @@
+"""A LuckyGas v3-shaped PostgreSQL database of our own, filled with what real databases hold."""
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+SCHEMA = Path(__file__).with_name("v3_schema.sql")
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+@contextlib.contextmanager
+def v3_database(server_url: str, *, keep: bool = False) -> Iterator[str]:
+    """A new database with v3's schema on the server of `server_url`; dropped afterwards."""
+    name = f"lg_v3_{uuid.uuid4().hex[:10]}"
+    admin_url = _with_database(server_url, "postgres")
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server_url, name)
+    try:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(SCHEMA.read_text(encoding="utf-8"))
+        yield url
+    finally:
+        if not keep:
+            with psycopg.connect(admin_url, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+PRODUCTS = [
+    # id, method, size, attribute, sku, name, price, deposit
+    (1, "CYLINDER", 20, "REGULAR", "GAS-C20-R", "20KG", 950.0, 1800.0),
+    (2, "CYLINDER", 50, "REGULAR", "GAS-C50-R", "50KG", 2300.0, 3500.0),
+    (3, "CYLINDER", 16, "COMMERCIAL", "GAS-C16-CM", "營16", 820.5, 1500.0),  # a fraction of a dollar
+    (4, "FLOW", 0, "XINGFU", "GAS-F00-X", "幸福丸", 120.0, 0.0),  # not a cylinder size we sell
+]
+
+
+def fill_awkward(url: str) -> dict[str, int]:
+    """The data a real v3 database holds: duplicates, NULLs, full-width digits, 臺/台, trailing spaces, orphans."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        for row in PRODUCTS:
+            connection.execute(
+                "INSERT INTO gas_products (id, delivery_method, size_kg, attribute, sku, name_zh, unit_price,"
+                " deposit_amount) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                row,
+            )
+        customers = [
+            # id, code, name, address, phone, type, area, active
+            (1, "C001", "王記麵館", "台北市大安區忠孝東路四段1號", "02-2700-1234", "RESTAURANT", "大安", True),
+            (2, "C002 ", "林小姐  ", "臺北市信義區松仁路100號", "０９１２３４５６７８", "residential", "信義", True),
+            (3, "C003", "陳先生", "新北市板橋區文化路一段5號", None, "RESIDENTIAL", None, None),
+            (4, "C004", "好運快炒", "高雄市某處", "12345", "OTHER", "", False),
+            (5, "C005", "學校" * 40, "桃園市中壢區中大路300號", "0912-345-679", "school", "中壢", True),
+            (6, "C006", "林小姐", "臺北市信義區松仁路100號", "0912345678", "residential", "信義", True),  # a duplicate
+        ]
+        for row in customers:
+            connection.execute(
+                "INSERT INTO customers (id, customer_code, short_name, address, phone, customer_type, area, is_active,"
+                " cylinders_20kg, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 2, now())",
+                row,
+            )
+        inventory = [(1, 1, 1, 3), (2, 1, 2, 1), (3, 2, 1, 2), (4, 6, 3, 5)]
+        for row in inventory:
+            connection.execute(
+                "INSERT INTO customer_inventory (id, customer_id, gas_product_id, quantity_total)"
+                " VALUES (%s, %s, %s, %s)",
+                row,
+            )
+        orders = [
+            # id, number, customer, status, scheduled, start, final, method, urgent
+            (1, "O-1", 1, "DELIVERED", "2026-11-02 02:00+00", "08:00", 1900.0, "cash", False),
+            (2, "O-2", 2, "PENDING", "2026-12-10 06:00+00", "14:00", 950.0, "月結", True),
+            (3, "O-3", 3, "CANCELLED", None, None, 0.0, None, False),
+            (4, "O-4", 6, "ASSIGNED", "2026-12-11 01:00+00", "18:30", 1641.0, "credit", False),
+            (5, "O-5", 1, "IN_DELIVERY", "2026-12-05 00:00+00", "xx", 2300.4, "bitcoin", False),
+        ]
+        for row in orders:
+            connection.execute(
+                "INSERT INTO orders (id, order_number, customer_id, status, scheduled_date, delivery_time_start,"
+                " final_amount, payment_method, is_urgent, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now())",
+                row,
+            )
+        items = [
+            (1, 1, 1, 2, 950.0),
+            (2, 2, 1, 1, 950.0),
+            (3, 4, 3, 2, 820.5),
+            (4, 5, 2, 1, 2300.0),
+            (5, 5, 1, 0, 950.0),  # quantity 0
+        ]
+        for row in items:
+            connection.execute(
+                "INSERT INTO order_items (id, order_id, gas_product_id, quantity, unit_price, subtotal, final_amount)"
+                " VALUES (%s, %s, %s, %s, %s, 0, 0)",
+                row,
+            )
+        # Orphans, as a database without enforced keys (or with them disabled in a restore) holds.
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(
+            "INSERT INTO orders (id, order_number, customer_id, status, final_amount)"
+            " VALUES (6, 'O-6', 999, 'PENDING', 500)"
+        )
+        connection.execute(
+            "INSERT INTO order_items (id, order_id, gas_product_id, quantity, unit_price, subtotal, final_amount)"
+            " VALUES (6, 1, 77, 1, 100, 100, 100)"
+        )
+        connection.execute("SET session_replication_role = DEFAULT")
+        templates = [
+            (
+                1,
+                "每週一三五",
+                1,
+                json.dumps([{"gas_product_id": 1, "quantity": 2}]),
+                "urgent",
+                "cash",
+                True,
+                "weekly",
+                1,
+                json.dumps([1, 3, 5]),
+            ),
+            (
+                2,
+                "每月",
+                2,
+                json.dumps([{"gas_product_id": 2, "quantity": 1}, {"gas_product_id": 2, "quantity": 1}]),
+                "normal",
+                "credit",
+                True,
+                "monthly",
+                1,
+                None,
+            ),
+            (
+                3,
+                "自訂",
+                3,
+                json.dumps([{"gas_product_id": 99, "quantity": 1}]),
+                "scheduled",
+                "cash",
+                True,
+                "custom",
+                2,
+                json.dumps([0, 8]),
+            ),
+        ]
+        for row in templates:
+            connection.execute(
+                "INSERT INTO order_templates (id, template_name, customer_id, products, priority, payment_method,"
+                " is_recurring, recurrence_pattern, recurrence_interval, recurrence_days, next_scheduled_date)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '2026-12-07')",
+                row,
+            )
+        for table in ("gas_products", "customers", "customer_inventory", "orders", "order_items", "order_templates"):
+            connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
+    return {"customers": len(customers), "orders": len(orders) + 1}

@@ -1,0 +1,35 @@
+"""The import runs and their exceptions, for the office and the administrator who runs the cutover."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from luckygas.admin_tools import ReadOnlyAdmin
+from v3import.models import ImportException, ImportRun
+from v3import.services import report
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "status", "source", "only", "since", "is_dry_run", "finished_at")
+    list_filter = ("status", "is_dry_run")
+    fields = ("source", "only", "since", "is_dry_run", "status", "started_at", "finished_at", "report", "checkpoints")
+    readonly_fields = fields
+
+    @admin.display(description=_("reconciliation"))
+    def report(self, run: ImportRun) -> Any:
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", report.reconciliation_text(run))
+
+
+@admin.register(ImportException)
+class ImportExceptionAdmin(ReadOnlyAdmin):
+    list_display = ("table", "legacy_id", "field", "value", "reason", "is_imported", "run")
+    list_filter = ("table", "is_imported", "run")
+    search_fields = ("legacy_id", "field", "reason", "value")
+    list_select_related = ("run",)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("run")

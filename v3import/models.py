@@ -1,0 +1,56 @@
+"""Runs of the LuckyGas v3 import: what each read, wrote and could not write, and whether the books agree."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running (or interrupted)")
+    RECONCILED = "reconciled", _("Finished: counts and sums agree")
+    DISAGREES = "disagrees", _("Finished: counts or sums disagree")
+    DRY_RUN = "dry_run", _("Dry run (nothing kept)")
+
+
+class ImportRun(models.Model):
+    source = models.CharField(_("source"), max_length=200, help_text=_("The v3 database, password hidden."))
+    only = models.CharField(_("tables"), max_length=200, blank=True)
+    since = models.DateTimeField(_("changed since"), null=True, blank=True)
+    is_dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(_("status"), max_length=12, choices=RunStatus, default=RunStatus.RUNNING)
+    # Per table: the last v3 id written, so an interrupted run continues after it.
+    checkpoints = models.JSONField(_("checkpoints"), default=dict, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    reconciliation = models.JSONField(_("reconciliation"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("v3 import run")
+        verbose_name_plural = _("v3 import runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+class ImportException(models.Model):
+    """A v3 row, or one of its values, that could not be taken as it was: imported for review, or not imported."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("run"))
+    table = models.CharField(_("v3 table"), max_length=40)
+    legacy_id = models.BigIntegerField(_("v3 id"))
+    field = models.CharField(_("field"), max_length=60, blank=True)
+    value = models.TextField(_("value"), blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    is_imported = models.BooleanField(
+        _("row imported"), default=True, help_text=_("Imported as it was, for review; otherwise not imported.")
+    )
+
+    class Meta:
+        verbose_name = _("v3 import exception")
+        verbose_name_plural = _("v3 import exceptions")
+        ordering = ["run", "table", "legacy_id"]
+        indexes = [models.Index(fields=["run", "table"])]
+
+    def __str__(self) -> str:
+        return f"{self.table} #{self.legacy_id} {self.field}"

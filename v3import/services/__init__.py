@@ -1,0 +1,1 @@
+"""The v3 import: `run.import_v3` reads, maps and writes; `reconcile` checks the books after."""

@@ -1,0 +1,499 @@
+"""One function per v3 table: map a batch of rows and write it, by v3 id, in one statement per model.
+
+`bulk_create(update_conflicts=True, unique_fields=["legacy_id"])` is PostgreSQL's
+`INSERT … ON CONFLICT (legacy_id) DO UPDATE`: the first run creates, a second updates what changed,
+so a rehearsal, a re-run after an interruption and the final delta all end the same.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from luckygas.delivery.models import (
+    Customer,
+    CylinderProduct,
+    Order,
+    OrderLine,
+    OrderPriority,
+    OrderTemplate,
+    OrderTemplateLine,
+    Recurrence,
+)
+from v3import.services import mapping
+from v3import.services.mapping import Issues
+
+CUSTOMER_FIELDS = [
+    "code",
+    "customer_type",
+    "short_name",
+    "invoice_title",
+    "phone",
+    "city",
+    "district",
+    "address",
+    "area",
+    "is_active",
+    "legacy",
+]
+ORDER_FIELDS = [
+    "customer",
+    "status",
+    "delivery_date",
+    "slot",
+    "priority",
+    "payment_method",
+    "total_amount",
+    "notes",
+    "status_changed_at",
+    "delivered_at",
+    "legacy",
+]
+
+
+@dataclass
+class Context:
+    """What a run carries from table to table: v3 id → our id maps and the issues found."""
+
+    issues: Issues = field(default_factory=Issues)
+    products: dict[int, int] = field(default_factory=dict)
+    customers: dict[int, int] = field(default_factory=dict)
+    written: dict[str, int] = field(default_factory=dict)
+    skipped_amount: int = 0
+
+    def load_maps(self) -> None:
+        self.products = dict(CylinderProduct.objects.filter(legacy_id__isnull=False).values_list("legacy_id", "pk"))
+        self.customers = dict(Customer.objects.filter(legacy_id__isnull=False).values_list("legacy_id", "pk"))
+
+    def count(self, table: str, n: int) -> None:
+        self.written[table] = self.written.get(table, 0) + n
+
+
+def gas_products(rows: list[dict[str, Any]], context: Context) -> None:
+    products = []
+    for row in rows:
+        legacy_id = row["id"]
+        code = mapping.clean_text(row["sku"])
+        if len(code) > 20:
+            context.issues.add("gas_products", legacy_id, "sku", code, "SKU over 20 characters", imported=False)
+            continue
+        if row["size_kg"] not in (4, 10, 16, 20, 50):
+            context.issues.add("gas_products", legacy_id, "size_kg", row["size_kg"], "not a cylinder size we sell")
+        name = mapping.clean_text(row["name_zh"])
+        products.append(
+            CylinderProduct(
+                legacy_id=legacy_id,
+                code=code,
+                name=name[:60],
+                size_kg=max(int(row["size_kg"] or 0), 0),
+                price=mapping.whole_twd(
+                    row["unit_price"],
+                    table="gas_products",
+                    legacy_id=legacy_id,
+                    field_name="unit_price",
+                    issues=context.issues,
+                ),
+                deposit=mapping.whole_twd(
+                    row["deposit_amount"],
+                    table="gas_products",
+                    legacy_id=legacy_id,
+                    field_name="deposit_amount",
+                    issues=context.issues,
+                ),
+                is_active=bool(row["is_active"]) and bool(row.get("is_available", True)),
+            )
+        )
+    written = CylinderProduct.objects.bulk_create(
+        products,
+        update_conflicts=True,
+        unique_fields=["legacy_id"],
+        update_fields=["code", "name", "size_kg", "price", "deposit", "is_active", "updated_at"],
+    )
+    context.products.update({product.legacy_id: product.pk for product in written})
+    context.count("gas_products", len(written))
+
+
+def customers(rows: list[dict[str, Any]], context: Context) -> None:
+    issues = context.issues
+    codes = {mapping.clean_text(row["customer_code"]): row["id"] for row in rows}
+    taken = dict(
+        Customer.objects.filter(code__in=list(codes))
+        .exclude(legacy_id__in=list(codes.values()))
+        .values_list("code", "legacy_id")
+    )
+    # The inventory counts live in `legacy` too (written by `customer_inventory`): a re-import keeps them.
+    inventories = {
+        legacy_id: legacy["inventory"]
+        for legacy_id, legacy in Customer.objects.filter(legacy_id__in=list(codes.values())).values_list(
+            "legacy_id", "legacy"
+        )
+        if legacy and "inventory" in legacy
+    }
+    seen: set[str] = set()
+    batch = []
+    for row in rows:
+        legacy_id = row["id"]
+        code = mapping.clean_text(row["customer_code"])
+        if code in taken or code in seen:
+            issues.add(
+                "customers", legacy_id, "customer_code", code, "code already used by another customer", imported=False
+            )
+            continue
+        seen.add(code)
+        raw_type = mapping.clean_text(row["customer_type"]).lower()
+        customer_type = mapping.CUSTOMER_TYPES.get(raw_type)
+        if customer_type is None:
+            issues.add(
+                "customers",
+                legacy_id,
+                "customer_type",
+                row["customer_type"],
+                "no such customer type here; kept as it was",
+            )
+            customer_type = raw_type[:20]
+        name = mapping.clean_text(row["short_name"])
+        if len(name) > 60:
+            issues.add("customers", legacy_id, "short_name", name, "name over 60 characters; cut, whole in legacy")
+        city, district, address = mapping.split_address(row["address"], legacy_id=legacy_id, issues=issues)
+        batch.append(
+            Customer(
+                legacy_id=legacy_id,
+                code=code,
+                customer_type=customer_type,
+                short_name=name[:60],
+                invoice_title=mapping.clean_text(row["invoice_title"])[:120],
+                phone=mapping.phone(row["phone"], table="customers", legacy_id=legacy_id, issues=issues),
+                city=city,
+                district=district,
+                address=address,
+                area=mapping.clean_text(row["area"])[:40],
+                is_active=row["is_active"] is not False,
+                legacy=mapping.jsonable(
+                    row,
+                    [
+                        "customer_code",
+                        "short_name",
+                        "phone",
+                        "address",
+                        "customer_type",
+                        "is_subscription",
+                        "cylinders_50kg",
+                        "cylinders_20kg",
+                        "cylinders_16kg",
+                        "cylinders_10kg",
+                        "created_at",
+                        "updated_at",
+                    ],
+                )
+                | ({"inventory": inventories[legacy_id]} if legacy_id in inventories else {}),
+            )
+        )
+    written = Customer.objects.bulk_create(
+        batch, update_conflicts=True, unique_fields=["legacy_id"], update_fields=[*CUSTOMER_FIELDS, "updated_at"]
+    )
+    context.customers.update({customer.legacy_id: customer.pk for customer in written})
+    context.count("customers", len(written))
+
+
+def customer_inventory(rows: list[dict[str, Any]], context: Context) -> None:
+    """v3 counts cylinders per customer and product; we track cylinders by serial number, so the counts go
+    to the customer's legacy fields (`inventory`), where the reconciliation adds them up."""
+    by_customer: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        customer_id = context.customers.get(row["customer_id"])
+        if customer_id is None:
+            context.issues.add(
+                "customer_inventory",
+                row["id"],
+                "customer_id",
+                row["customer_id"],
+                "customer not imported",
+                imported=False,
+            )
+            continue
+        entry = mapping.jsonable(
+            row,
+            [
+                "id",
+                "gas_product_id",
+                "quantity_owned",
+                "quantity_rented",
+                "quantity_total",
+                "deposit_paid",
+                "is_active",
+            ],
+        )
+        by_customer.setdefault(customer_id, {})[str(row["id"])] = entry
+    with transaction.atomic():
+        for customer in Customer.objects.select_for_update().filter(pk__in=sorted(by_customer)).order_by("pk"):
+            inventory = dict(customer.legacy.get("inventory", {}))
+            inventory.update(by_customer[customer.pk])
+            customer.legacy = {**customer.legacy, "inventory": inventory}
+            customer.save(update_fields=["legacy"])
+    context.count("customer_inventory", sum(len(entries) for entries in by_customer.values()))
+
+
+def orders(rows: list[dict[str, Any]], context: Context) -> None:
+    issues = context.issues
+    batch = []
+    now = timezone.now()
+    for row in rows:
+        legacy_id = row["id"]
+        customer_id = context.customers.get(row["customer_id"])
+        final_amount = mapping.whole_twd(
+            row["final_amount"], table="orders", legacy_id=legacy_id, field_name="final_amount", issues=issues
+        )
+        if customer_id is None:
+            issues.add("orders", legacy_id, "customer_id", row["customer_id"], "customer not imported", imported=False)
+            context.skipped_amount += final_amount
+            continue
+        status = mapping.ORDER_STATUSES.get(mapping.clean_text(row["status"]).lower())
+        if status is None:
+            issues.add("orders", legacy_id, "status", row["status"], "unknown status; imported as pending")
+            status = "pending"
+        delivery_date = mapping.local_date(row["scheduled_date"])
+        if delivery_date is None:
+            delivery_date = mapping.local_date(row["order_date"] or row["created_at"]) or datetime.date(2000, 1, 1)
+            issues.add("orders", legacy_id, "scheduled_date", None, "no delivery date; the order date is shown")
+        method = mapping.PAYMENT_METHODS.get(mapping.clean_text(row["payment_method"]).lower())
+        if method is None:
+            if row["payment_method"]:
+                issues.add(
+                    "orders",
+                    legacy_id,
+                    "payment_method",
+                    row["payment_method"],
+                    "unknown payment method; kept as it was",
+                )
+            method = mapping.clean_text(row["payment_method"])[:20] or "cash"
+        batch.append(
+            Order(
+                legacy_id=legacy_id,
+                customer_id=customer_id,
+                status=status,
+                delivery_date=delivery_date,
+                slot=mapping.slot_from(row["delivery_time_start"]),
+                priority=OrderPriority.URGENT if row["is_urgent"] else OrderPriority.NORMAL,
+                payment_method=method,
+                total_amount=final_amount,
+                notes=mapping.clean_text(row["delivery_notes"]),
+                status_changed_at=mapping.aware(row["updated_at"] or row["created_at"]) or now,
+                delivered_at=mapping.aware(row["delivered_at"]),
+                legacy=mapping.jsonable(
+                    row,
+                    [
+                        "order_number",
+                        "status",
+                        "order_date",
+                        "scheduled_date",
+                        "delivery_time_start",
+                        "delivery_time_end",
+                        "qty_50kg",
+                        "qty_20kg",
+                        "qty_16kg",
+                        "qty_10kg",
+                        "qty_4kg",
+                        "total_amount",
+                        "discount_amount",
+                        "final_amount",
+                        "payment_status",
+                        "payment_method",
+                        "invoice_number",
+                        "delivery_address",
+                        "route_id",
+                        "driver_id",
+                        "created_at",
+                        "updated_at",
+                    ],
+                ),
+            )
+        )
+    written = Order.objects.bulk_create(
+        batch, update_conflicts=True, unique_fields=["legacy_id"], update_fields=[*ORDER_FIELDS, "updated_at"]
+    )
+    context.count("orders", len(written))
+
+
+def order_items(rows: list[dict[str, Any]], context: Context) -> None:
+    issues = context.issues
+    order_ids = dict(
+        Order.objects.filter(legacy_id__in={row["order_id"] for row in rows}).values_list("legacy_id", "pk")
+    )
+    batch = []
+    for row in rows:
+        legacy_id = row["id"]
+        order_id = order_ids.get(row["order_id"])
+        product_id = context.products.get(row["gas_product_id"])
+        if order_id is None:
+            issues.add("order_items", legacy_id, "order_id", row["order_id"], "order not imported", imported=False)
+            continue
+        if product_id is None:
+            issues.add(
+                "order_items",
+                legacy_id,
+                "gas_product_id",
+                row["gas_product_id"],
+                "product does not exist",
+                imported=False,
+            )
+            continue
+        if not row["quantity"] or row["quantity"] < 1:
+            issues.add("order_items", legacy_id, "quantity", row["quantity"], "quantity below 1", imported=False)
+            continue
+        batch.append(
+            OrderLine(
+                legacy_id=legacy_id,
+                order_id=order_id,
+                product_id=product_id,
+                quantity=row["quantity"],
+                unit_price=mapping.whole_twd(
+                    row["unit_price"], table="order_items", legacy_id=legacy_id, field_name="unit_price", issues=issues
+                ),
+            )
+        )
+    written = OrderLine.objects.bulk_create(
+        batch,
+        update_conflicts=True,
+        unique_fields=["legacy_id"],
+        update_fields=["order", "product", "quantity", "unit_price"],
+    )
+    context.count("order_items", len(written))
+
+
+RECURRENCES = {"daily": Recurrence.DAILY, "weekly": Recurrence.WEEKLY, "monthly": Recurrence.MONTHLY}
+
+
+def _template_weekdays(row: dict[str, Any], issues: Issues) -> list[int]:
+    """v3 numbers weekdays 1 = Monday … 7 = Sunday (its model's comment: [1, 3, 5] for Mon/Wed/Fri)."""
+    days = row["recurrence_days"] or []
+    if not isinstance(days, list) or any(not isinstance(day, int) or not 1 <= day <= 7 for day in days):
+        issues.add("order_templates", row["id"], "recurrence_days", days, "weekdays not 1 (Monday) to 7; none kept")
+        return []
+    return sorted({day - 1 for day in days})
+
+
+def order_templates(rows: list[dict[str, Any]], context: Context) -> None:
+    issues = context.issues
+    templates, lines_by_template = [], {}
+    for row in rows:
+        legacy_id = row["id"]
+        customer_id = context.customers.get(row["customer_id"])
+        if customer_id is None:
+            issues.add(
+                "order_templates", legacy_id, "customer_id", row["customer_id"], "customer not imported", imported=False
+            )
+            continue
+        pattern = mapping.clean_text(row["recurrence_pattern"]).lower()
+        recurrence = RECURRENCES.get(pattern)
+        is_active = bool(row["is_active"]) and bool(row["is_recurring"])
+        if recurrence is None:
+            if row["is_recurring"]:
+                issues.add(
+                    "order_templates",
+                    legacy_id,
+                    "recurrence_pattern",
+                    row["recurrence_pattern"],
+                    "no such recurrence here; imported inactive",
+                )
+            recurrence, is_active = Recurrence.WEEKLY, False
+        weekdays = _template_weekdays(row, issues) if recurrence == Recurrence.WEEKLY else []
+        starts_on = mapping.local_date(row["next_scheduled_date"] or row["created_at"]) or timezone.localdate()
+        method = mapping.PAYMENT_METHODS.get(mapping.clean_text(row["payment_method"]).lower(), "")
+        lines = []
+        for position, item in enumerate(row["products"] or []):
+            product_id = context.products.get(item.get("gas_product_id")) if isinstance(item, dict) else None
+            quantity = item.get("quantity") if isinstance(item, dict) else None
+            if product_id is None or not isinstance(quantity, int) or quantity < 1:
+                issues.add(
+                    "order_templates",
+                    legacy_id,
+                    f"products[{position}]",
+                    item,
+                    "product unknown or quantity below 1; line not imported",
+                )
+                continue
+            lines.append((product_id, quantity))
+        templates.append(
+            OrderTemplate(
+                legacy_id=legacy_id,
+                customer_id=customer_id,
+                name=mapping.clean_text(row["template_name"])[:100] or str(legacy_id),
+                recurrence=recurrence,
+                interval=max(int(row["recurrence_interval"] or 1), 1),
+                weekdays=weekdays,
+                starts_on=starts_on,
+                priority=OrderPriority.URGENT
+                if mapping.clean_text(row["priority"]).lower() == "urgent"
+                else OrderPriority.NORMAL,
+                payment_method=method,
+                delivery_notes=mapping.clean_text(row["delivery_notes"]),
+                is_active=is_active and bool(lines),
+                legacy=mapping.jsonable(
+                    row,
+                    [
+                        "template_code",
+                        "description",
+                        "products",
+                        "priority",
+                        "payment_method",
+                        "is_recurring",
+                        "recurrence_pattern",
+                        "recurrence_days",
+                        "next_scheduled_date",
+                        "times_used",
+                        "last_used_at",
+                    ],
+                ),
+            )
+        )
+        merged_lines: dict[int, int] = {}
+        for product_id, quantity in lines:
+            merged_lines[product_id] = merged_lines.get(product_id, 0) + quantity
+        lines_by_template[legacy_id] = sorted(merged_lines.items())
+    with transaction.atomic():
+        written = OrderTemplate.objects.bulk_create(
+            templates,
+            update_conflicts=True,
+            unique_fields=["legacy_id"],
+            update_fields=[
+                "customer",
+                "name",
+                "recurrence",
+                "interval",
+                "weekdays",
+                "starts_on",
+                "priority",
+                "payment_method",
+                "delivery_notes",
+                "is_active",
+                "legacy",
+                "updated_at",
+            ],
+        )
+        by_pk = {template.pk: lines_by_template[template.legacy_id] for template in written}
+        existing: dict[int, list[tuple[int, int]]] = {pk: [] for pk in by_pk}
+        for template_id, product_id, quantity in OrderTemplateLine.objects.filter(template_id__in=by_pk).values_list(
+            "template_id", "product_id", "quantity"
+        ):
+            existing[template_id].append((product_id, quantity))
+        changed = [pk for pk, lines in by_pk.items() if lines != sorted(existing[pk])]
+        OrderTemplateLine.objects.filter(template_id__in=changed).delete()
+        OrderTemplateLine.objects.bulk_create(
+            OrderTemplateLine(template_id=pk, product_id=product_id, quantity=quantity)
+            for pk in changed
+            for product_id, quantity in by_pk[pk]
+        )
+    context.count("order_templates", len(written))
+
+
+# Dependency order: a table's rows refer only to tables before it.
+TABLES = {
+    "gas_products": gas_products,
+    "customers": customers,
+    "customer_inventory": customer_inventory,
+    "orders": orders,
+    "order_items": order_items,
+    "order_templates": order_templates,
+}
