@@ -141,7 +141,7 @@ def one_run(args: argparse.Namespace) -> dict[str, float]:
     with psycopg.connect(SERVER, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{TARGET}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{TARGET}"')
-    env = {**os.environ, "DATABASE_URL": target, "DJANGO_DEBUG": "1", "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": target, "DJANGO_DEBUG": "1", "DJANGO_LOG_LEVEL": "WARNING"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     with v3_database(SERVER) as source:
         started = time.perf_counter()
