@@ -1,15 +1,14 @@
-"""One function per v3 table: map a batch of rows and write it, by v3 id, in one statement per model.
-
-`bulk_create(update_conflicts=True, unique_fields=["legacy_id"])` is PostgreSQL's
-`INSERT … ON CONFLICT (legacy_id) DO UPDATE`: the first run creates, a second updates what changed,
+"""One function per v3 table: map a batch of rows and write it by v3 id (`upsert`: COPY, then
+`INSERT … ON CONFLICT (legacy_id) DO UPDATE`): the first run creates, a second updates what changed,
 so a rehearsal, a re-run after an interruption and the final delta all end the same.
 """
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from luckygas.delivery.models import (
@@ -24,6 +23,7 @@ from luckygas.delivery.models import (
 )
 from v3import.services import mapping
 from v3import.services.mapping import Issues
+from v3import.services.upsert import upsert
 
 CUSTOMER_FIELDS = [
     "code",
@@ -83,35 +83,32 @@ def gas_products(rows: list[dict[str, Any]], context: Context) -> None:
             context.issues.add("gas_products", legacy_id, "size_kg", row["size_kg"], "not a cylinder size we sell")
         name = mapping.clean_text(row["name_zh"])
         products.append(
-            CylinderProduct(
-                legacy_id=legacy_id,
-                code=code,
-                name=name[:60],
-                size_kg=max(int(row["size_kg"] or 0), 0),
-                price=mapping.whole_twd(
+            (
+                legacy_id,
+                code,
+                name[:60],
+                max(int(row["size_kg"] or 0), 0),
+                mapping.whole_twd(
                     row["unit_price"],
                     table="gas_products",
                     legacy_id=legacy_id,
                     field_name="unit_price",
                     issues=context.issues,
                 ),
-                deposit=mapping.whole_twd(
+                mapping.whole_twd(
                     row["deposit_amount"],
                     table="gas_products",
                     legacy_id=legacy_id,
                     field_name="deposit_amount",
                     issues=context.issues,
                 ),
-                is_active=bool(row["is_active"]) and bool(row.get("is_available", True)),
+                bool(row["is_active"]) and bool(row.get("is_available", True)),
             )
         )
-    written = CylinderProduct.objects.bulk_create(
-        products,
-        update_conflicts=True,
-        unique_fields=["legacy_id"],
-        update_fields=["code", "name", "size_kg", "price", "deposit", "is_active", "updated_at"],
+    written = upsert(
+        CylinderProduct, ["legacy_id", "code", "name", "size_kg", "price", "deposit", "is_active"], products
     )
-    context.products.update({product.legacy_id: product.pk for product in written})
+    context.products.update(written)
     context.count("gas_products", len(written))
 
 
@@ -158,19 +155,19 @@ def customers(rows: list[dict[str, Any]], context: Context) -> None:
             issues.add("customers", legacy_id, "short_name", name, "name over 60 characters; cut, whole in legacy")
         city, district, address = mapping.split_address(row["address"], legacy_id=legacy_id, issues=issues)
         batch.append(
-            Customer(
-                legacy_id=legacy_id,
-                code=code,
-                customer_type=customer_type,
-                short_name=name[:60],
-                invoice_title=mapping.clean_text(row["invoice_title"])[:120],
-                phone=mapping.phone(row["phone"], table="customers", legacy_id=legacy_id, issues=issues),
-                city=city,
-                district=district,
-                address=address,
-                area=mapping.clean_text(row["area"])[:40],
-                is_active=row["is_active"] is not False,
-                legacy=mapping.jsonable(
+            (
+                legacy_id,
+                code,
+                customer_type,
+                name[:60],
+                mapping.clean_text(row["invoice_title"])[:120],
+                mapping.phone(row["phone"], table="customers", legacy_id=legacy_id, issues=issues),
+                city,
+                district,
+                address,
+                mapping.clean_text(row["area"])[:40],
+                row["is_active"] is not False,
+                mapping.jsonable(
                     row,
                     [
                         "customer_code",
@@ -190,10 +187,8 @@ def customers(rows: list[dict[str, Any]], context: Context) -> None:
                 | ({"inventory": inventories[legacy_id]} if legacy_id in inventories else {}),
             )
         )
-    written = Customer.objects.bulk_create(
-        batch, update_conflicts=True, unique_fields=["legacy_id"], update_fields=[*CUSTOMER_FIELDS, "updated_at"]
-    )
-    context.customers.update({customer.legacy_id: customer.pk for customer in written})
+    written = upsert(Customer, ["legacy_id", *CUSTOMER_FIELDS], batch)
+    context.customers.update(written)
     context.count("customers", len(written))
 
 
@@ -226,12 +221,19 @@ def customer_inventory(rows: list[dict[str, Any]], context: Context) -> None:
             ],
         )
         by_customer.setdefault(customer_id, {})[str(row["id"])] = entry
-    with transaction.atomic():
-        for customer in Customer.objects.select_for_update().filter(pk__in=sorted(by_customer)).order_by("pk"):
-            inventory = dict(customer.legacy.get("inventory", {}))
-            inventory.update(by_customer[customer.pk])
-            customer.legacy = {**customer.legacy, "inventory": inventory}
-            customer.save(update_fields=["legacy"])
+    # One statement: each customer's `legacy.inventory` gets this batch's entries added (or replaced by id).
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute("CREATE TEMP TABLE IF NOT EXISTS v3_stage_inventory (id bigint, inventory jsonb)")
+        raw.execute("TRUNCATE v3_stage_inventory")
+        with raw.copy("COPY v3_stage_inventory (id, inventory) FROM STDIN") as copy:
+            for customer_id in sorted(by_customer):
+                copy.write_row((customer_id, json.dumps(by_customer[customer_id], ensure_ascii=False)))
+        raw.execute(
+            "UPDATE delivery_customer AS c SET legacy = jsonb_set(c.legacy, '{inventory}',"
+            " coalesce(c.legacy -> 'inventory', '{}'::jsonb) || s.inventory)"
+            " FROM v3_stage_inventory AS s WHERE c.id = s.id"
+        )
     context.count("customer_inventory", sum(len(entries) for entries in by_customer.values()))
 
 
@@ -269,19 +271,19 @@ def orders(rows: list[dict[str, Any]], context: Context) -> None:
                 )
             method = mapping.clean_text(row["payment_method"])[:20] or "cash"
         batch.append(
-            Order(
-                legacy_id=legacy_id,
-                customer_id=customer_id,
-                status=status,
-                delivery_date=delivery_date,
-                slot=mapping.slot_from(row["delivery_time_start"]),
-                priority=OrderPriority.URGENT if row["is_urgent"] else OrderPriority.NORMAL,
-                payment_method=method,
-                total_amount=final_amount,
-                notes=mapping.clean_text(row["delivery_notes"]),
-                status_changed_at=mapping.aware(row["updated_at"] or row["created_at"]) or now,
-                delivered_at=mapping.aware(row["delivered_at"]),
-                legacy=mapping.jsonable(
+            (
+                legacy_id,
+                customer_id,
+                status,
+                delivery_date,
+                mapping.slot_from(row["delivery_time_start"]),
+                OrderPriority.URGENT if row["is_urgent"] else OrderPriority.NORMAL,
+                method,
+                final_amount,
+                mapping.clean_text(row["delivery_notes"]),
+                mapping.aware(row["updated_at"] or row["created_at"]) or now,
+                mapping.aware(row["delivered_at"]),
+                mapping.jsonable(
                     row,
                     [
                         "order_number",
@@ -310,9 +312,7 @@ def orders(rows: list[dict[str, Any]], context: Context) -> None:
                 ),
             )
         )
-    written = Order.objects.bulk_create(
-        batch, update_conflicts=True, unique_fields=["legacy_id"], update_fields=[*ORDER_FIELDS, "updated_at"]
-    )
+    written = upsert(Order, ["legacy_id", *ORDER_FIELDS], batch)
     context.count("orders", len(written))
 
 
@@ -343,22 +343,17 @@ def order_items(rows: list[dict[str, Any]], context: Context) -> None:
             issues.add("order_items", legacy_id, "quantity", row["quantity"], "quantity below 1", imported=False)
             continue
         batch.append(
-            OrderLine(
-                legacy_id=legacy_id,
-                order_id=order_id,
-                product_id=product_id,
-                quantity=row["quantity"],
-                unit_price=mapping.whole_twd(
+            (
+                legacy_id,
+                order_id,
+                product_id,
+                row["quantity"],
+                mapping.whole_twd(
                     row["unit_price"], table="order_items", legacy_id=legacy_id, field_name="unit_price", issues=issues
                 ),
             )
         )
-    written = OrderLine.objects.bulk_create(
-        batch,
-        update_conflicts=True,
-        unique_fields=["legacy_id"],
-        update_fields=["order", "product", "quantity", "unit_price"],
-    )
+    written = upsert(OrderLine, ["legacy_id", "order", "product", "quantity", "unit_price"], batch, timestamps=False)
     context.count("order_items", len(written))
 
 
