@@ -14,23 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from luckygas.admin_tools import ReadOnlyAdmin, TolerantAutocompleteMixin
 from luckygas.delivery import services
 from luckygas.delivery.admin.common import HistoryInline
-from luckygas.delivery.models import OrderTemplate, OrderTemplateLine, RecurringOrder
-
-WEEKDAYS = [
-    (0, _("Monday")),
-    (1, _("Tuesday")),
-    (2, _("Wednesday")),
-    (3, _("Thursday")),
-    (4, _("Friday")),
-    (5, _("Saturday")),
-    (6, _("Sunday")),
-]
+from luckygas.delivery.models import WEEKDAY_CHOICES, OrderTemplate, OrderTemplateLine, RecurringOrder
 
 
 class OrderTemplateForm(forms.ModelForm):
     weekdays = forms.TypedMultipleChoiceField(
         label=_("weekdays"),
-        choices=WEEKDAYS,
+        choices=WEEKDAY_CHOICES,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -101,7 +91,7 @@ class OrderTemplateAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     @admin.display(description=_("repeats"))
     def schedule(self, template: OrderTemplate) -> str:
         if template.recurrence == "weekly":
-            names = ", ".join(str(label) for day, label in WEEKDAYS if day in (template.weekdays or []))
+            names = ", ".join(str(label) for day, label in WEEKDAY_CHOICES if day in (template.weekdays or []))
             return _("every %(n)d week(s): %(days)s") % {"n": template.interval, "days": names or "—"}
         if template.recurrence == "monthly":
             day = template.day_of_month or template.starts_on.day
@@ -125,7 +115,11 @@ class OrderTemplateAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
             return _("Shown after saving.")
         closed = set(template.customer.closed_days or [])
         rows = [
-            (f"{day:%Y-%m-%d}", WEEKDAYS[day.weekday()][1], _("closed: no order") if day.weekday() in closed else "")
+            (
+                f"{day:%Y-%m-%d}",
+                WEEKDAY_CHOICES[day.weekday()][1],
+                _("closed: no order") if day.weekday() in closed else "",
+            )
             for day in self._next(template, 6)
         ]
         if not rows:

@@ -1,6 +1,7 @@
 """The core delivery domain: customers, cylinders, orders, routes, invoices and payments.
 
-Order templates (recurring orders) are in `recurring.py`, imported at the end.
+Invoices and payments are in `invoices.py`, order templates (recurring orders) in `recurring.py`,
+both imported at the end.
 
 Money is whole New Taiwan dollars in integer fields. Status fields are only ever changed by
 the functions in `services.py`.
@@ -15,6 +16,22 @@ from django.utils.translation import gettext_lazy as _
 
 from luckygas.delivery.fields import TaiwanPhoneField
 from luckygas.delivery.validators import format_taiwan_phone, validate_tax_id
+
+
+def v3_id_field() -> models.PositiveIntegerField:
+    """The row's id in LuckyGas v3 (set by `import_v3`, unique per model): a re-import updates, never duplicates."""
+    return models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
+
+
+def v3_fields_field() -> models.JSONField:
+    """What LuckyGas v3 held for the row that has no field here, kept as imported."""
+    return models.JSONField(
+        _("LuckyGas v3 fields"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
+    )
 
 
 class TimeStampedModel(models.Model):
@@ -103,14 +120,8 @@ class Customer(TimeStampedModel):
     )
     credit_limit = models.PositiveIntegerField(_("credit limit (TWD)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
-    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
-    legacy = models.JSONField(
-        _("LuckyGas v3 fields"),
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
-    )
+    legacy_id = v3_id_field()
+    legacy = v3_fields_field()
 
     class Meta:
         verbose_name = _("customer")
@@ -153,7 +164,7 @@ class CylinderProduct(TimeStampedModel):
     price = models.PositiveIntegerField(_("price (TWD)"))
     deposit = models.PositiveIntegerField(_("deposit (TWD)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
-    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
+    legacy_id = v3_id_field()
 
     class Meta:
         verbose_name = _("cylinder product")
@@ -305,14 +316,8 @@ class Order(TimeStampedModel):
         verbose_name=_("invoice"),
         editable=False,
     )
-    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
-    legacy = models.JSONField(
-        _("LuckyGas v3 fields"),
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
-    )
+    legacy_id = v3_id_field()
+    legacy = v3_fields_field()
 
     class Meta:
         verbose_name = _("order")
@@ -333,7 +338,7 @@ class OrderLine(models.Model):
     product = models.ForeignKey(CylinderProduct, on_delete=models.PROTECT, verbose_name=_("product"))
     quantity = models.PositiveSmallIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     unit_price = models.PositiveIntegerField(_("unit price (TWD)"))
-    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
+    legacy_id = v3_id_field()
 
     class Meta:
         verbose_name = _("order line")
@@ -433,75 +438,8 @@ class RouteStop(models.Model):
         return self.status in FINAL_STOP_STATUSES
 
 
-class InvoiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    PAID = "paid", _("Paid")
-    VOID = "void", _("Void")
-
-
-class Invoice(TimeStampedModel):
-    number = models.CharField(_("invoice number"), max_length=20, unique=True)
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("customer")
-    )
-    issue_date = models.DateField(_("issue date"))
-    due_date = models.DateField(_("due date"))
-    amount = models.PositiveIntegerField(_("amount (TWD)"))
-    status = models.CharField(
-        _("status"), max_length=8, choices=InvoiceStatus, default=InvoiceStatus.OPEN, editable=False
-    )
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("invoice")
-        verbose_name_plural = _("invoices")
-        ordering = ["-issue_date", "-id"]
-        indexes = [models.Index(fields=["status", "due_date"])]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def clean(self) -> None:
-        if self.issue_date and self.due_date and self.due_date < self.issue_date:
-            raise ValidationError({"due_date": _("The due date cannot be before the issue date.")})
-
-
-class PaymentChannel(models.TextChoices):
-    CASH = "cash", _("Cash")
-    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
-    DIRECT_DEBIT = "direct_debit", _("Direct debit")
-
-
-class Payment(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice"))
-    amount = models.PositiveIntegerField(_("amount (TWD)"))
-    channel = models.CharField(_("channel"), max_length=16, choices=PaymentChannel)
-    received_at = models.DateTimeField(_("received at"))
-    # Idempotency of automatic payments: a bank item or a sync action creates at most one payment.
-    reference = models.CharField(_("reference"), max_length=64, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("payment")
-        verbose_name_plural = _("payments")
-        ordering = ["-received_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["reference"], condition=~Q(reference=""), name="unique_payment_reference")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.invoice} NT${self.amount:,}"
-
-
-# Recurring orders: their own module, registered with the app by this import.
+# Invoices and recurring orders: modules of their own, registered with the app by these imports.
+from luckygas.delivery.models.invoices import Invoice, InvoiceStatus, Payment, PaymentChannel  # noqa: E402, F401
 from luckygas.delivery.models.recurring import (  # noqa: E402, F401
     OrderTemplate,
     OrderTemplateLine,

@@ -20,6 +20,8 @@ from luckygas.delivery.models import (
     OrderPriority,
     PaymentMethod,
     TimeStampedModel,
+    v3_fields_field,
+    v3_id_field,
 )
 
 
@@ -82,14 +84,8 @@ class OrderTemplate(TimeStampedModel):
         related_name="+",
         verbose_name=_("created by"),
     )
-    legacy_id = models.PositiveIntegerField(_("LuckyGas v3 id"), null=True, blank=True, unique=True, editable=False)
-    legacy = models.JSONField(
-        _("LuckyGas v3 fields"),
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text=_("What LuckyGas v3 held that has no field here, kept as it was imported."),
-    )
+    legacy_id = v3_id_field()
+    legacy = v3_fields_field()
 
     class Meta:
         verbose_name = _("order template")
