@@ -24,7 +24,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.v3import.v3db import v3_database  # noqa: E402
+from tests.v3import.v3db import TABLES, v3_database  # noqa: E402
 
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TARGET = "luckygas_import_bench"
@@ -92,7 +92,7 @@ def fill(url: str, customers: int, orders: int) -> None:
                FROM generate_series(1, %s) AS i""",
             [min(2000, customers)],
         )
-        for table in ("gas_products", "customers", "customer_inventory", "orders", "order_items", "order_templates"):
+        for table in TABLES:
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
         connection.execute("ANALYZE")
 

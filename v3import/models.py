@@ -1,5 +1,6 @@
 """Runs of the LuckyGas v3 import: what each read, wrote and could not write, and whether the books agree."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,3 +55,20 @@ class ImportException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} #{self.legacy_id} {self.field}"
+
+
+class LegacyUser(models.Model):
+    """A v3 user's account here: Django's user model has no field of ours, so the v3 id is kept beside it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="v3_account", verbose_name=_("user")
+    )
+    legacy_id = models.PositiveIntegerField(_("v3 id"), unique=True)
+    role = models.CharField(_("v3 role"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("v3 user")
+        verbose_name_plural = _("v3 users")
+
+    def __str__(self) -> str:
+        return f"{self.user} (v3 #{self.legacy_id})"

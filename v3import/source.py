@@ -13,7 +13,10 @@ from psycopg.rows import dict_row
 
 # Each table, and what "changed since" means for it (v3's timestamps; NULL updated_at = never updated).
 CHANGED = {
+    "users": "coalesce(t.updated_at, t.created_at)",
     "gas_products": None,  # small: always read whole
+    "vehicles": "coalesce(t.updated_at, t.created_at)",
+    "drivers": "coalesce(t.updated_at, t.created_at)",
     "customers": "coalesce(t.updated_at, t.created_at)",
     "customer_inventory": "t.last_updated",
     "orders": "coalesce(t.updated_at, t.created_at)",

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def v3():
+def v3(django_user_model):
+    django_user_model.objects.create(username="admin")  # taken here already: v3's "admin" is reported
     with v3_database(servers.test_database_url()) as url:
         fill_awkward(url)
         yield url
@@ -91,7 +92,10 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
     assert {
         name: (row["v3"], row["imported"], row["not_imported"], row["unaccounted"]) for name, row in tables.items()
     } == {
+        "users": (5, 4, 1, 0),  # "admin" is taken here
         "gas_products": (4, 4, 0, 0),
+        "vehicles": (3, 2, 1, 0),  # a plate over 10 characters
+        "drivers": (2, 2, 0, 0),
         "customers": (6, 6, 0, 0),
         "customer_inventory": (4, 4, 0, 0),
         "orders": (6, 5, 1, 0),  # O-6's customer 999 does not exist
@@ -220,3 +224,40 @@ def test_the_command_prints_the_reconciliation_writes_the_reports_and_refuses_ba
         call_command("import_v3", "--source", v3, "--since", "yesterday")
     with pytest.raises(CommandError, match="--source"):
         call_command("import_v3", "--source", "postgres://postgres@127.0.0.1:5432/no_such_v3_database")
+
+
+def test_v3_users_become_inactive_accounts_to_invite_never_with_v3_passwords(v3, django_user_model):
+    import_v3(source=v3)
+    boss = django_user_model.objects.get(username="boss")
+    assert (boss.is_active, boss.is_staff, boss.has_usable_password()) == (False, True, False)
+    assert list(boss.groups.values_list("name", flat=True)) == ["admin"]
+    clerk = django_user_model.objects.get(username="clerk")
+    assert list(clerk.groups.values_list("name", flat=True)) == ["office"]
+    assert not django_user_model.objects.filter(email="taken@luckygas.tw").exists()
+    assert ImportException.objects.filter(table="users", legacy_id=5, is_imported=False).exists()
+    # an account invited and activated here stays active when the import runs again
+    django_user_model.objects.filter(username="boss").update(is_active=True)
+    import_v3(source=v3)
+    assert django_user_model.objects.get(username="boss").is_active is True
+
+
+def test_v3_drivers_and_vehicles(v3):
+    import_v3(source=v3)
+    from luckygas.delivery.models import Driver, Vehicle
+
+    vehicles = {vehicle.legacy_id: vehicle for vehicle in Vehicle.objects.filter(legacy_id__isnull=False)}
+    assert (vehicles[1].plate_number, vehicles[1].capacity, vehicles[1].is_active) == ("ABC-1234", 40, True)
+    assert vehicles[2].is_active is False  # retired
+    drivers = {driver.legacy_id: driver for driver in Driver.objects.filter(legacy_id__isnull=False)}
+    assert (drivers[1].user.username, drivers[1].phone, drivers[1].default_vehicle) == (
+        "driver7",
+        "+886912000111",
+        vehicles[1],
+    )
+    assert (drivers[2].user.username, drivers[2].user.is_active, drivers[2].name, drivers[2].phone) == (
+        "v3-driver-2",
+        False,
+        "李司機",
+        "",
+    )
+    assert ImportException.objects.filter(table="drivers", legacy_id=2, field="phone").exists()

@@ -1,11 +1,78 @@
 -- LuckyGas v3's tables that import_v3 reads, written from its SQLAlchemy models
 -- (cheez95/LuckyGas-v3, backend/app/models/: gas_product.py, customer.py, customer_inventory.py,
--- order.py, order_item.py, order_template.py). SQLAlchemy stores Enum columns as PostgreSQL enums of
+-- order.py, order_item.py, order_template.py, user.py, vehicle.py, driver.py). SQLAlchemy stores Enum columns as PostgreSQL enums of
 -- the member NAMES (upper case); plain String columns hold whatever the application wrote.
 CREATE TYPE deliverymethod AS ENUM ('CYLINDER', 'FLOW');
 CREATE TYPE productattribute AS ENUM ('REGULAR', 'COMMERCIAL', 'HAOYUN', 'PINGAN', 'XINGFU', 'SPECIAL');
 CREATE TYPE orderstatus AS ENUM ('PENDING', 'CONFIRMED', 'ASSIGNED', 'IN_DELIVERY', 'DELIVERED', 'CANCELLED');
 CREATE TYPE paymentstatus AS ENUM ('UNPAID', 'PAID', 'PARTIAL', 'REFUNDED');
+CREATE TYPE userrole AS ENUM ('SUPER_ADMIN', 'MANAGER', 'OFFICE_STAFF', 'DRIVER', 'CUSTOMER');
+CREATE TYPE vehicletype AS ENUM ('TRUCK_SMALL', 'TRUCK_MEDIUM', 'TRUCK_LARGE', 'VAN', 'MOTORCYCLE');
+CREATE TYPE vehiclestatus AS ENUM ('ACTIVE', 'MAINTENANCE', 'RETIRED');
+
+CREATE TABLE users (
+    id serial PRIMARY KEY,
+    email varchar NOT NULL UNIQUE,
+    username varchar NOT NULL UNIQUE,
+    full_name varchar NOT NULL,
+    hashed_password varchar NOT NULL,
+    is_active boolean DEFAULT true,
+    role userrole NOT NULL DEFAULT 'OFFICE_STAFF',
+    two_factor_enabled boolean DEFAULT false,
+    two_factor_secret varchar,
+    last_login timestamptz,
+    password_changed_at timestamptz,
+    failed_login_attempts integer DEFAULT 0,
+    locked_until timestamptz,
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz
+);
+
+CREATE TABLE vehicles (
+    id serial PRIMARY KEY,
+    vehicle_number varchar(50) NOT NULL UNIQUE,
+    license_plate varchar(20) NOT NULL UNIQUE,
+    vehicle_type vehicletype NOT NULL,
+    brand varchar(50),
+    model varchar(50),
+    year integer,
+    color varchar(30),
+    max_weight_kg double precision DEFAULT 1000.0,
+    max_cylinders_50kg integer DEFAULT 20,
+    max_cylinders_20kg integer DEFAULT 50,
+    max_cylinders_16kg integer DEFAULT 60,
+    max_cylinders_10kg integer DEFAULT 100,
+    max_cylinders_4kg integer DEFAULT 200,
+    status vehiclestatus DEFAULT 'ACTIVE',
+    assigned_driver_id integer REFERENCES users (id),
+    is_available boolean DEFAULT true,
+    last_maintenance_date timestamp,
+    next_maintenance_date timestamp,
+    maintenance_notes varchar(500),
+    has_gps boolean DEFAULT true,
+    gps_device_id varchar(100),
+    fuel_type varchar(20),
+    fuel_efficiency_km_per_liter double precision,
+    insurance_expiry timestamp,
+    registration_expiry timestamp,
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now()
+);
+
+CREATE TABLE drivers (
+    id serial PRIMARY KEY,
+    user_id integer REFERENCES users (id),
+    name varchar NOT NULL,
+    phone varchar NOT NULL UNIQUE,
+    license_number varchar NOT NULL UNIQUE,
+    vehicle_id integer REFERENCES vehicles (id),
+    is_active boolean DEFAULT true,
+    is_available boolean DEFAULT true,
+    total_deliveries integer DEFAULT 0,
+    average_rating double precision DEFAULT 0.0,
+    created_at timestamp,
+    updated_at timestamp
+);
 
 CREATE TABLE gas_products (
     id serial PRIMARY KEY,

@@ -44,9 +44,57 @@ PRODUCTS = [
 ]
 
 
+TABLES = (
+    "users",
+    "vehicles",
+    "drivers",
+    "gas_products",
+    "customers",
+    "customer_inventory",
+    "orders",
+    "order_items",
+    "order_templates",
+)
+
+
 def fill_awkward(url: str) -> dict[str, int]:
     """The data a real v3 database holds: duplicates, NULLs, full-width digits, 臺/台, trailing spaces, orphans."""
     with psycopg.connect(url, autocommit=True) as connection:
+        users = [
+            # id, email, username, name, role
+            (1, "boss@luckygas.tw", "boss", "陳老闆", "SUPER_ADMIN"),
+            (2, "clerk@luckygas.tw", "clerk ", "林小姐", "OFFICE_STAFF"),
+            (3, "driver7@luckygas.tw", "driver7", "王司機", "DRIVER"),
+            (4, "someone@example.com", "a-customer", "客戶帳號", "CUSTOMER"),
+            (5, "taken@luckygas.tw", "admin", "撞名", "MANAGER"),  # the username is taken here
+        ]
+        for row in users:
+            connection.execute(
+                "INSERT INTO users (id, email, username, full_name, hashed_password, role)"
+                " VALUES (%s, %s, %s, %s, '$2b$12$abcdefghijklmnopqrstuv', %s)",
+                row,
+            )
+        vehicles = [
+            (1, "V-1", "abc-1234", "TRUCK_SMALL", "ACTIVE", 40),
+            (2, "V-2", "KLM-0099", "VAN", "RETIRED", 30),
+            (3, "V-3", "TOO-LONG-PLATE-9", "TRUCK_LARGE", "ACTIVE", 80),
+        ]
+        for row in vehicles:
+            connection.execute(
+                "INSERT INTO vehicles (id, vehicle_number, license_plate, vehicle_type, status, max_cylinders_20kg)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                row,
+            )
+        drivers = [
+            (1, 3, "王司機", "0912-000-111", "L-1", 1),
+            (2, None, "李司機 ", "02-2700-1234", "L-2", 2),  # no account; a landline is no mobile
+        ]
+        for row in drivers:
+            connection.execute(
+                "INSERT INTO drivers (id, user_id, name, phone, license_number, vehicle_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                row,
+            )
         for row in PRODUCTS:
             connection.execute(
                 "INSERT INTO gas_products (id, delivery_method, size_kg, attribute, sku, name_zh, unit_price,"
@@ -159,6 +207,6 @@ def fill_awkward(url: str) -> dict[str, int]:
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '2026-12-07')",
                 row,
             )
-        for table in ("gas_products", "customers", "customer_inventory", "orders", "order_items", "order_templates"):
+        for table in TABLES:
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
     return {"customers": len(customers), "orders": len(orders) + 1}

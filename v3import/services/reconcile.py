@@ -12,13 +12,16 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, Sum
 
-from luckygas.delivery.models import Customer, CylinderProduct, Order, OrderLine, OrderTemplate
-from v3import.models import ImportException, ImportRun
+from luckygas.delivery.models import Customer, CylinderProduct, Driver, Order, OrderLine, OrderTemplate, Vehicle
+from v3import.models import ImportException, ImportRun, LegacyUser
 from v3import.services import mapping
 from v3import.source import V3Snapshot
 
 OURS = {
+    "users": LegacyUser,
     "gas_products": CylinderProduct,
+    "vehicles": Vehicle,
+    "drivers": Driver,
     "customers": Customer,
     "orders": Order,
     "order_items": OrderLine,
@@ -29,7 +32,10 @@ SAMPLE_SIZE = 200
 
 # Per table: the v3 value to add up (None: only count) and ours for the same rows.
 V3_VALUES = {
+    "users": None,
     "gas_products": None,
+    "vehicles": None,
+    "drivers": None,
     "customers": None,
     "customer_inventory": "coalesce(quantity_total, 0)",
     "orders": "greatest(round(coalesce(final_amount, 0)), 0)",

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from v3import.models import ImportException, ImportRun, RunStatus
-from v3import.services import reconcile, tables
+from v3import.services import reconcile
+from v3import.services.context import Context
+from v3import.services.registry import TABLES
 from v3import.source import V3Snapshot, masked
 
 logger = logging.getLogger(__name__)
@@ -47,12 +49,12 @@ def import_v3(
     Idempotent: rows are written by v3 id. An interrupted run is continued by the next call with the same
     options, after each table's last committed batch. `stop_after_batches` interrupts on purpose (tests).
     """
-    unknown = set(only) - set(tables.TABLES)
+    unknown = set(only) - set(TABLES)
     if unknown:
-        raise ValueError(f"unknown tables: {', '.join(sorted(unknown))}; known: {', '.join(tables.TABLES)}")
+        raise ValueError(f"unknown tables: {', '.join(sorted(unknown))}; known: {', '.join(TABLES)}")
     run = _open_run(source=source, only=only, since=since, dry_run=dry_run, restart=restart)
-    selected = [name for name in tables.TABLES if not only or name in only]
-    context = tables.Context()
+    selected = [name for name in TABLES if not only or name in only]
+    context = Context()
     context.load_maps()
     batches = 0
     # A real run commits batch by batch (its checkpoints must survive an interruption); a dry run
@@ -68,7 +70,7 @@ def import_v3(
                     for rows in snapshot.batches(table, since=since, after_id=after, size=batch_size):
                         before = context.written.get(table, 0)
                         with transaction.atomic():
-                            tables.TABLES[table](rows, context)
+                            TABLES[table](rows, context)
                             found.extend(
                                 _record(
                                     run,
@@ -103,9 +105,7 @@ def import_v3(
     return run
 
 
-def _record(
-    run: ImportRun, context: tables.Context, table: str, *, written: int, last_id: int
-) -> list[ImportException]:
+def _record(run: ImportRun, context: Context, table: str, *, written: int, last_id: int) -> list[ImportException]:
     """Commit what a batch found with the batch: its exceptions, its count and the checkpoint after it."""
     exceptions = ImportException.objects.bulk_create(
         ImportException(

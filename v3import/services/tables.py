@@ -5,7 +5,6 @@ so a rehearsal, a re-run after an interruption and the final delta all end the s
 
 import datetime
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -22,6 +21,7 @@ from luckygas.delivery.models import (
     Recurrence,
 )
 from v3import.services import mapping
+from v3import.services.context import Context
 from v3import.services.mapping import Issues
 from v3import.services.upsert import upsert
 
@@ -51,24 +51,6 @@ ORDER_FIELDS = [
     "delivered_at",
     "legacy",
 ]
-
-
-@dataclass
-class Context:
-    """What a run carries from table to table: v3 id → our id maps and the issues found."""
-
-    issues: Issues = field(default_factory=Issues)
-    products: dict[int, int] = field(default_factory=dict)
-    customers: dict[int, int] = field(default_factory=dict)
-    written: dict[str, int] = field(default_factory=dict)
-    skipped_amount: int = 0
-
-    def load_maps(self) -> None:
-        self.products = dict(CylinderProduct.objects.filter(legacy_id__isnull=False).values_list("legacy_id", "pk"))
-        self.customers = dict(Customer.objects.filter(legacy_id__isnull=False).values_list("legacy_id", "pk"))
-
-    def count(self, table: str, n: int) -> None:
-        self.written[table] = self.written.get(table, 0) + n
 
 
 def gas_products(rows: list[dict[str, Any]], context: Context) -> None:
@@ -481,14 +463,3 @@ def order_templates(rows: list[dict[str, Any]], context: Context) -> None:
             for product_id, quantity in by_pk[pk]
         )
     context.count("order_templates", len(written))
-
-
-# Dependency order: a table's rows refer only to tables before it.
-TABLES = {
-    "gas_products": gas_products,
-    "customers": customers,
-    "customer_inventory": customer_inventory,
-    "orders": orders,
-    "order_items": order_items,
-    "order_templates": order_templates,
-}

@@ -179,6 +179,8 @@ class Vehicle(TimeStampedModel):
     plate_number = models.CharField(_("plate number"), max_length=10, unique=True)
     capacity = models.PositiveSmallIntegerField(_("capacity (cylinders)"), default=40)
     is_active = models.BooleanField(_("active"), default=True)
+    legacy_id = v3_id_field()
+    legacy = v3_fields_field()
 
     class Meta:
         verbose_name = _("vehicle")
@@ -199,6 +201,7 @@ class Driver(TimeStampedModel):
         Vehicle, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("default vehicle")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    legacy_id = v3_id_field()
 
     class Meta:
         verbose_name = _("driver")

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
 from v3import.models import RunStatus
-from v3import.services import report, tables
+from v3import.services import report
+from v3import.services.registry import TABLES
 from v3import.services.run import import_v3
 
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--source", required=True, help="The v3 PostgreSQL database URL (read only).")
         parser.add_argument("--dry-run", action="store_true", help="Import and reconcile, then roll everything back.")
-        parser.add_argument("--only", default="", help=f"Comma-separated tables, of: {', '.join(tables.TABLES)}.")
+        parser.add_argument("--only", default="", help=f"Comma-separated tables, of: {', '.join(TABLES)}.")
         parser.add_argument(
             "--since", default="", help="Only rows changed since this time (ISO 8601, Asia/Taipei if no zone)."
         )
@@ -30,11 +31,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         only = [name.strip() for name in options["only"].split(",") if name.strip()]
-        unknown = set(only) - set(tables.TABLES)
+        unknown = set(only) - set(TABLES)
         if unknown:
-            raise CommandError(
-                f"--only: unknown tables {', '.join(sorted(unknown))}; known: {', '.join(tables.TABLES)}"
-            )
+            raise CommandError(f"--only: unknown tables {', '.join(sorted(unknown))}; known: {', '.join(TABLES)}")
         since = None
         if options["since"]:
             since = parse_datetime(options["since"])

@@ -1,0 +1,15 @@
+"""The v3 tables import_v3 reads, in dependency order: a table's rows refer only to tables before it."""
+
+from v3import.services import people, tables
+
+TABLES = {
+    "users": people.users,
+    "gas_products": tables.gas_products,
+    "vehicles": people.vehicles,
+    "drivers": people.drivers,
+    "customers": tables.customers,
+    "customer_inventory": tables.customer_inventory,
+    "orders": tables.orders,
+    "order_items": tables.order_items,
+    "order_templates": tables.order_templates,
+}
