@@ -21,6 +21,8 @@ CHANGED = {
     "customer_inventory": "t.last_updated",
     "orders": "coalesce(t.updated_at, t.created_at)",
     "order_items": "(SELECT coalesce(o.updated_at, o.created_at) FROM orders o WHERE o.id = t.order_id)",
+    "invoices": "coalesce(t.updated_at, t.created_at)",
+    "payments": "t.created_at",
     "order_templates": "coalesce(t.updated_at, t.created_at)",
 }
 

@@ -6,6 +6,7 @@ import datetime
 import psycopg
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from luckygas.delivery.models import Customer, CylinderProduct, Order, OrderLine, OrderTemplate
 from tests import servers
@@ -100,6 +101,8 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "customer_inventory": (4, 4, 0, 0),
         "orders": (6, 5, 1, 0),  # O-6's customer 999 does not exist
         "order_items": (6, 4, 2, 0),  # quantity 0; product 77 does not exist
+        "invoices": (3, 3, 0, 0),
+        "payments": (2, 2, 0, 0),
         "order_templates": (3, 3, 0, 0),
     }
     assert all(entry["holds"] for entry in run.reconciliation["sums"])
@@ -107,6 +110,8 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "order totals (TWD)": 1900 + 950 + 0 + 1641 + 2300,
         "order lines, quantity × price (TWD)": 2 * 950 + 950 + 2 * 820 + 2300,  # 820.5 rounds to 820 (reported)
         "cylinders at customers": 3 + 1 + 2 + 5,
+        "invoice totals (TWD)": 1900 + 950 + 500,  # 950.5 rounds half to even, as PostgreSQL rounds v3's floats
+        "payments (TWD)": 1900 + 500,
     }
     assert run.reconciliation["customer_sample"] == {"compared": 6, "differences": []}
 
@@ -219,7 +224,7 @@ def test_the_command_prints_the_reconciliation_writes_the_reports_and_refuses_ba
     assert (tmp_path / f"v3-exceptions-{run.pk}.csv").read_text(encoding="utf-8-sig").startswith("table,legacy_id")
     assert (tmp_path / f"v3-exceptions-{run.pk}.xlsx").stat().st_size > 0
     with pytest.raises(CommandError, match="--only"):
-        call_command("import_v3", "--source", v3, "--only", "customers,invoices")
+        call_command("import_v3", "--source", v3, "--only", "customers,route_deliveries")
     with pytest.raises(CommandError, match="--since"):
         call_command("import_v3", "--source", v3, "--since", "yesterday")
     with pytest.raises(CommandError, match="--source"):
@@ -261,3 +266,20 @@ def test_v3_drivers_and_vehicles(v3):
         "",
     )
     assert ImportException.objects.filter(table="drivers", legacy_id=2, field="phone").exists()
+
+
+def test_v3_invoices_and_payments_keep_their_money_and_point_at_their_orders(v3):
+    import_v3(source=v3)
+    from luckygas.delivery.models import Invoice, Payment
+
+    invoices = {invoice.legacy_id: invoice for invoice in Invoice.objects.filter(legacy_id__isnull=False)}
+    assert (invoices[1].number, invoices[1].amount, invoices[1].status) == ("AB12345678", 1900, "paid")
+    assert timezone.localtime(invoices[1].paid_at).date() == datetime.date(2026, 11, 20)
+    assert Order.objects.get(legacy_id=1).invoice == invoices[1]
+    assert (invoices[2].status, invoices[2].due_date) == ("open", datetime.date(2026, 12, 1))
+    assert invoices[3].status == "void"
+    payments = {payment.legacy_id: payment for payment in Payment.objects.filter(legacy_id__isnull=False)}
+    assert (payments[1].amount, payments[1].channel, payments[1].reference) == (1900, "bank_transfer", "v3:P-1")
+    assert payments[2].channel == "check"  # no such channel here: kept and reported
+    assert ImportException.objects.filter(table="payments", legacy_id=2, field="payment_method").exists()
+    assert ImportException.objects.filter(table="invoices", legacy_id=2, field="due_date").exists()

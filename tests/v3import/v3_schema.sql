@@ -1,6 +1,6 @@
 -- LuckyGas v3's tables that import_v3 reads, written from its SQLAlchemy models
 -- (cheez95/LuckyGas-v3, backend/app/models/: gas_product.py, customer.py, customer_inventory.py,
--- order.py, order_item.py, order_template.py, user.py, vehicle.py, driver.py). SQLAlchemy stores Enum columns as PostgreSQL enums of
+-- order.py, order_item.py, order_template.py, user.py, vehicle.py, driver.py, invoice.py). SQLAlchemy stores Enum columns as PostgreSQL enums of
 -- the member NAMES (upper case); plain String columns hold whatever the application wrote.
 CREATE TYPE deliverymethod AS ENUM ('CYLINDER', 'FLOW');
 CREATE TYPE productattribute AS ENUM ('REGULAR', 'COMMERCIAL', 'HAOYUN', 'PINGAN', 'XINGFU', 'SPECIAL');
@@ -9,6 +9,10 @@ CREATE TYPE paymentstatus AS ENUM ('UNPAID', 'PAID', 'PARTIAL', 'REFUNDED');
 CREATE TYPE userrole AS ENUM ('SUPER_ADMIN', 'MANAGER', 'OFFICE_STAFF', 'DRIVER', 'CUSTOMER');
 CREATE TYPE vehicletype AS ENUM ('TRUCK_SMALL', 'TRUCK_MEDIUM', 'TRUCK_LARGE', 'VAN', 'MOTORCYCLE');
 CREATE TYPE vehiclestatus AS ENUM ('ACTIVE', 'MAINTENANCE', 'RETIRED');
+CREATE TYPE invoicestatus AS ENUM ('DRAFT', 'ISSUED', 'VOID', 'ALLOWANCE', 'CANCELLED');
+CREATE TYPE invoicetype AS ENUM ('B2B', 'B2C', 'DONATION', 'PAPER');
+CREATE TYPE invoicepaymentstatus AS ENUM ('PENDING', 'PARTIAL', 'PAID', 'OVERDUE', 'CANCELLED');
+CREATE TYPE paymentmethod AS ENUM ('CASH', 'TRANSFER', 'CHECK', 'CREDIT_CARD', 'MONTHLY');
 
 CREATE TABLE users (
     id serial PRIMARY KEY,
@@ -199,4 +203,62 @@ CREATE TABLE order_templates (
     updated_at timestamp DEFAULT now(),
     created_by integer,
     updated_by integer
+);
+
+CREATE TABLE invoices (
+    id serial PRIMARY KEY,
+    invoice_number varchar(20) NOT NULL UNIQUE,
+    invoice_track varchar(2) NOT NULL,
+    invoice_no varchar(8) NOT NULL,
+    random_code varchar(4),
+    customer_id integer NOT NULL REFERENCES customers (id),
+    order_id integer REFERENCES orders (id),
+    invoice_type invoicetype NOT NULL DEFAULT 'B2B',
+    invoice_date date NOT NULL,
+    period varchar(6) NOT NULL,
+    buyer_tax_id varchar(8),
+    buyer_name varchar(200),
+    buyer_address varchar(500),
+    sales_amount double precision NOT NULL DEFAULT 0,
+    tax_type varchar(1) DEFAULT '1',
+    tax_rate double precision DEFAULT 0.05,
+    tax_amount double precision NOT NULL DEFAULT 0,
+    total_amount double precision NOT NULL DEFAULT 0,
+    status invoicestatus NOT NULL DEFAULT 'DRAFT',
+    payment_status invoicepaymentstatus NOT NULL DEFAULT 'PENDING',
+    payment_method paymentmethod,
+    einvoice_id varchar(50) UNIQUE,
+    qr_code_left varchar(200),
+    qr_code_right varchar(200),
+    bar_code varchar(100),
+    submitted_at timestamp,
+    submission_response json,
+    is_printed boolean DEFAULT false,
+    void_reason varchar(200),
+    void_date date,
+    allowance_number varchar(20),
+    due_date date,
+    paid_amount double precision DEFAULT 0,
+    paid_date date,
+    notes varchar(500),
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now(),
+    created_by integer REFERENCES users (id)
+);
+
+CREATE TABLE payments (
+    id serial PRIMARY KEY,
+    payment_number varchar(50) NOT NULL UNIQUE,
+    invoice_id integer NOT NULL REFERENCES invoices (id),
+    payment_date date NOT NULL,
+    payment_method paymentmethod NOT NULL,
+    amount double precision NOT NULL,
+    reference_number varchar(100),
+    bank_account varchar(50),
+    is_verified boolean DEFAULT false,
+    verified_by integer REFERENCES users (id),
+    verified_at timestamp,
+    notes varchar(500),
+    created_at timestamp DEFAULT now(),
+    created_by integer REFERENCES users (id)
 );

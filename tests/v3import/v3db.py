@@ -53,6 +53,8 @@ TABLES = (
     "customer_inventory",
     "orders",
     "order_items",
+    "invoices",
+    "payments",
     "order_templates",
 )
 
@@ -205,6 +207,26 @@ def fill_awkward(url: str) -> dict[str, int]:
                 "INSERT INTO order_templates (id, template_name, customer_id, products, priority, payment_method,"
                 " is_recurring, recurrence_pattern, recurrence_interval, recurrence_days, next_scheduled_date)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '2026-12-07')",
+                row,
+            )
+        invoices = [
+            # id, number, customer, order, date, total, status, payment status, due, paid
+            (1, "AB12345678", 1, 1, "2026-11-02", 1900.0, "ISSUED", "PAID", "2026-11-30", "2026-11-20"),
+            (2, "AB12345679", 2, 2, "2026-12-01", 950.5, "ISSUED", "PENDING", None, None),
+            (3, "AB12345680", 6, None, "2026-12-01", 500.0, "VOID", "CANCELLED", "2026-12-31", None),
+        ]
+        for row in invoices:
+            connection.execute(
+                "INSERT INTO invoices (id, invoice_number, invoice_track, invoice_no, customer_id, order_id,"
+                " invoice_date, period, total_amount, status, payment_status, due_date, paid_date)"
+                " VALUES (%s, %s, 'AB', '12345678', %s, %s, %s, '202611', %s, %s, %s, %s, %s)",
+                row,
+            )
+        payments = [(1, "P-1", 1, "2026-11-20", "TRANSFER", 1900.0), (2, "P-2", 2, "2026-12-01", "CHECK", 500.0)]
+        for row in payments:
+            connection.execute(
+                "INSERT INTO payments (id, payment_number, invoice_id, payment_date, payment_method, amount)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
                 row,
             )
         for table in TABLES:

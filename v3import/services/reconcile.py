@@ -12,7 +12,17 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, Sum
 
-from luckygas.delivery.models import Customer, CylinderProduct, Driver, Order, OrderLine, OrderTemplate, Vehicle
+from luckygas.delivery.models import (
+    Customer,
+    CylinderProduct,
+    Driver,
+    Invoice,
+    Order,
+    OrderLine,
+    OrderTemplate,
+    Payment,
+    Vehicle,
+)
 from v3import.models import ImportException, ImportRun, LegacyUser
 from v3import.services import mapping
 from v3import.source import V3Snapshot
@@ -26,6 +36,8 @@ OURS = {
     "orders": Order,
     "order_items": OrderLine,
     "order_templates": OrderTemplate,
+    "invoices": Invoice,
+    "payments": Payment,
 }
 SAMPLE_SIZE = 200
 
@@ -41,11 +53,15 @@ V3_VALUES = {
     "orders": "greatest(round(coalesce(final_amount, 0)), 0)",
     "order_items": "quantity * greatest(round(unit_price), 0)",
     "order_templates": None,
+    "invoices": "greatest(round(total_amount), 0)",
+    "payments": "greatest(round(amount), 0)",
 }
 SUM_NAMES = {
     "customer_inventory": "cylinders at customers",
     "orders": "order totals (TWD)",
     "order_items": "order lines, quantity × price (TWD)",
+    "invoices": "invoice totals (TWD)",
+    "payments": "payments (TWD)",
 }
 
 
@@ -63,6 +79,8 @@ def _our_totals(table: str) -> tuple[int, int]:
     rows = OURS[table].objects.filter(legacy_id__isnull=False)
     if table == "orders":
         totals = rows.aggregate(count=Count("pk"), total=Sum("total_amount"))
+    elif table in ("invoices", "payments"):
+        totals = rows.aggregate(count=Count("pk"), total=Sum("amount"))
     elif table == "order_items":
         totals = rows.aggregate(count=Count("pk"), total=Sum(F("quantity") * F("unit_price")))
     else:

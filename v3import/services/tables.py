@@ -335,7 +335,7 @@ def order_items(rows: list[dict[str, Any]], context: Context) -> None:
                 ),
             )
         )
-    written = upsert(OrderLine, ["legacy_id", "order", "product", "quantity", "unit_price"], batch, timestamps=False)
+    written = upsert(OrderLine, ["legacy_id", "order", "product", "quantity", "unit_price"], batch)
     context.count("order_items", len(written))
 
 

@@ -17,8 +17,6 @@ def upsert(
     model: type[models.Model],
     fields: Sequence[str],
     rows: Sequence[Sequence[Any]],
-    *,
-    timestamps: bool = True,
 ) -> dict[int, int]:
     """Insert or update `rows` (values of `fields`, `legacy_id` first) by legacy id; returns legacy id → pk."""
     if not rows:
@@ -42,7 +40,8 @@ def upsert(
                     ]
                 )
         # A new row gets every other column's default, as `Model()` would give it.
-        skipped = {*fields, "created_at", "updated_at"}
+        stamps = [name for name in ("created_at", "updated_at") if any(f.name == name for f in meta.concrete_fields)]
+        skipped = {*fields, *stamps}
         others = [field for field in meta.concrete_fields if not field.primary_key and field.name not in skipped]
         defaults = [
             Jsonb(field.get_default()) if isinstance(field, models.JSONField) else field.get_default()
@@ -50,11 +49,11 @@ def upsert(
         ]
         insert_columns = ", ".join([quoted, *(f'"{field.column}"' for field in others)])
         select_columns = ", ".join([quoted, *("%s" for _ in others)])
-        if timestamps:
-            insert_columns += ', "created_at", "updated_at"'
-            select_columns += ", now(), now()"
+        for name in stamps:
+            insert_columns += f', "{name}"'
+            select_columns += ", now()"
         updates = ", ".join(f'"{column}" = EXCLUDED."{column}"' for column in columns if column != "legacy_id")
-        if timestamps:
+        if "updated_at" in stamps:
             updates += ', "updated_at" = now()'
         raw.execute(
             f"INSERT INTO {table} ({insert_columns}) SELECT {select_columns} FROM {stage} ORDER BY legacy_id"  # noqa: S608

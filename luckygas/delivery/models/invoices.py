@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from luckygas.delivery.models import Customer, TimeStampedModel
+from luckygas.delivery.models import Customer, TimeStampedModel, v3_fields_field, v3_id_field
 
 
 class InvoiceStatus(models.TextChoices):
@@ -27,6 +27,8 @@ class Invoice(TimeStampedModel):
         _("status"), max_length=8, choices=InvoiceStatus, default=InvoiceStatus.OPEN, editable=False
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, editable=False)
+    legacy_id = v3_id_field()
+    legacy = v3_fields_field()
 
     class Meta:
         verbose_name = _("invoice")
@@ -55,6 +57,7 @@ class Payment(models.Model):
     received_at = models.DateTimeField(_("received at"))
     # Idempotency of automatic payments: a bank item or a sync action creates at most one payment.
     reference = models.CharField(_("reference"), max_length=64, blank=True)
+    legacy_id = v3_id_field()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
