@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 EPSILON = 1e-6
@@ -56,5 +57,5 @@ def exact_distance(*, problem, routes: dict[int, list[int]]) -> float:
             *(jobs[k].location for k in keys),
             vehicles[vehicle_key].depot_location,
         ]
-        total += math.fsum(problem.distances[a][b] for a, b in zip(path, path[1:], strict=False))
+        total += math.fsum(problem.distances[a][b] for a, b in itertools.pairwise(path))
     return total
