@@ -14,6 +14,12 @@ from dispatch.services.problem import Job, Plan, Problem, VehicleSpec
 VRPLIB_SCALE = 1000.0
 
 
+def _sector(point: np.ndarray, depot: np.ndarray, sectors: int = 8) -> str:
+    """VRPLIB has no districts: an eighth of the plane around the depot stands for one."""
+    angle = math.atan2(point[1] - depot[1], point[0] - depot[0]) % (2 * math.pi)
+    return f"sector-{int(angle / (2 * math.pi / sectors)) % sectors}"
+
+
 def vrplib_problem(*, path: Path) -> Problem:
     """Jobs keyed by their VRPLIB node index (depot 0, clients 1…n); travel time = exact Euclidean distance."""
     instance = vrplib.read_instance(str(path), compute_edge_weights=False)
@@ -39,6 +45,7 @@ def vrplib_problem(*, path: Path) -> Problem:
             service_seconds=float(service[node]),
             window_start=float(windows[node][0]),
             window_end=float(windows[node][1]),
+            area=_sector(coords[node], coords[depots[0]]),
         )
         for node in range(count)
         if node not in depots
