@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "banking",
     "dashboard",
     "v3import",
+    "dispatch",
 ]
 
 MIDDLEWARE = [
@@ -324,6 +325,15 @@ BANKING_SECRETS_CACHE_SECONDS = read("BANKING_SECRETS_CACHE_SECONDS")
 BANKING_DEVELOPMENT_SECRETS_DIR = Path(
     read("BANKING_DEVELOPMENT_SECRETS_DIR", default=BASE_DIR / "var" / "banking-secrets")
 )
+
+# --- Dispatch planning -------------------------------------------------------------------------
+DISPATCH_SLOT_HOURS = read("DISPATCH_SLOT_HOURS")
+DISPATCH_ROAD_FACTOR = read("DISPATCH_ROAD_FACTOR")
+DISPATCH_SPEED_KMH = read("DISPATCH_SPEED_KMH")
+DISPATCH_SERVICE_SECONDS_BASE = read("DISPATCH_SERVICE_SECONDS_BASE")
+DISPATCH_SERVICE_SECONDS_PER_CYLINDER = read("DISPATCH_SERVICE_SECONDS_PER_CYLINDER")
+ROUTING_OSRM_URL = read("ROUTING_OSRM_URL")
+GEOCODER_URL = read("GEOCODER_URL")
 
 # Imports run in one transaction and a file with any bad row imports nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -6,6 +6,7 @@ ENTRYPOINT = "deploy/docker-entrypoint.sh"
 
 _SMS = (WEB, WORKER, BEAT)
 _BANKING = (WEB, WORKER, BEAT)
+_DISPATCH = (WEB, WORKER)
 
 VARIABLES: tuple[Variable, ...] = (
     # --- Django -------------------------------------------------------------------------
@@ -438,5 +439,41 @@ VARIABLES: tuple[Variable, ...] = (
         "seconds between two checks for pending migrations",
         processes=(WEB,),
         read_in=ENTRYPOINT,
+    ),
+    # --- Dispatch planning ---------------------------------------------------------------
+    declare(
+        "DISPATCH_SLOT_HOURS",
+        "list",
+        ["all_day=8-20", "morning=8-12", "afternoon=12-17", "evening=17-20"],
+        "delivery slots as time windows, `slot=from-until` in whole hours (Asia/Taipei)",
+        processes=_DISPATCH,
+    ),
+    declare("DISPATCH_ROAD_FACTOR", "float", 1.35, "road distance ÷ straight-line distance", processes=_DISPATCH),
+    declare(
+        "DISPATCH_SPEED_KMH",
+        "list",
+        ["default=25"],
+        "average driving speed per delivery area, `area=km/h`; `default` for the others",
+        processes=_DISPATCH,
+    ),
+    declare(
+        "DISPATCH_SERVICE_SECONDS_BASE", "int", 180, "time at a stop before the first cylinder", processes=_DISPATCH
+    ),
+    declare("DISPATCH_SERVICE_SECONDS_PER_CYLINDER", "int", 60, "time at a stop per cylinder", processes=_DISPATCH),
+    declare(
+        "ROUTING_OSRM_URL",
+        "url",
+        None,
+        "OSRM server whose `/table` service gives travel times; empty: straight line × road factor",
+        processes=_DISPATCH,
+        default_text="none (straight line × road factor)",
+    ),
+    declare(
+        "GEOCODER_URL",
+        "url",
+        None,
+        "Nominatim-protocol geocoder for customers without coordinates; empty: none",
+        processes=_DISPATCH,
+        default_text="none",
     ),
 )

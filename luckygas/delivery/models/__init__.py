@@ -297,6 +297,7 @@ class Order(TimeStampedModel):
     slot = models.CharField(_("delivery slot"), max_length=10, choices=DeliverySlot, default=DeliverySlot.ALL_DAY)
     priority = models.CharField(_("priority"), max_length=10, choices=OrderPriority, default=OrderPriority.NORMAL)
     payment_method = models.CharField(_("payment method"), max_length=20, choices=PaymentMethod)
+    empties_to_collect = models.PositiveSmallIntegerField(_("empties to collect"), default=0)
     total_amount = models.PositiveIntegerField(_("total (TWD)"), default=0, editable=False)
     notes = models.TextField(_("notes for the driver"), blank=True)
     created_by = models.ForeignKey(
@@ -423,6 +424,8 @@ class RouteStop(models.Model):
     cash_collected = models.PositiveIntegerField(_("cash collected (TWD)"), default=0)
     empties_collected = models.PositiveSmallIntegerField(_("empties collected"), default=0)
     outcome_note = models.CharField(_("outcome note"), max_length=200, blank=True)
+    planned_arrival_start = models.TimeField(_("planned arrival from"), null=True, blank=True)
+    planned_arrival_end = models.TimeField(_("planned arrival until"), null=True, blank=True)
     # Raised on every change the office or a driver makes, so offline phones can detect conflicts.
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('delivery', '0004_order_templates'),
+        ('delivery', '0005_dispatch_fields'),
     ]
 
     operations = [

@@ -1,0 +1,99 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from dispatch.models import PlanDraft, PlanStatus
+from dispatch.services import day_build, plan_publish, plan_run, plan_stop_lock, plan_stop_move
+from luckygas.delivery.models import DeliverySlot, OrderStatus, RouteStop
+from tests.dispatch.checker import check_plan
+from tests.dispatch.conftest import confirmed_order, shift_for
+from tests.offline_sync.factories import phone_for
+
+
+@pytest.fixture
+def day(office_clerk, driver_a, driver_b, depot, plan_date):
+    shifts = [shift_for(driver_a, depot, plan_date), shift_for(driver_b, depot, plan_date)]
+    orders = [
+        confirmed_order(office_clerk, plan_date, east_m=300 * i, north_m=200 * (i % 3), empties=i % 2)
+        for i in range(1, 7)
+    ]
+    orders.append(confirmed_order(office_clerk, plan_date, east_m=900, slot=DeliverySlot.MORNING))
+    no_pin = confirmed_order(office_clerk, plan_date, latitude=None, longitude=None)
+    closed = confirmed_order(office_clerk, plan_date, closed_days=[plan_date.weekday()])
+    return {"shifts": shifts, "orders": orders, "no_pin": no_pin, "closed": closed}
+
+
+def _draft(depot, plan_date):
+    return PlanDraft.objects.create(date=plan_date, depot=depot, status=PlanStatus.QUEUED, time_limit_seconds=1)
+
+
+def test_a_plan_routes_every_plannable_order_feasibly_and_says_why_the_others_are_not(day, depot, plan_date):
+    plan = plan_run(plan=_draft(depot, plan_date))
+    assert plan.status == PlanStatus.DRAFT
+    assert plan.progress == 100
+    assert sorted((u["order"], u["reason"]) for u in plan.unplanned) == sorted(
+        [(day["no_pin"].pk, "no_coordinates"), (day["closed"].pk, "closed_day")]
+    )
+    built = day_build(date=plan_date, depot=depot)
+    routes = {route["shift"]: [stop["order"] for stop in route["stops"]] for route in plan.routes}
+    assert check_plan(problem=built.problem, routes=routes, unplanned={}) == []
+    assert sorted(o for keys in routes.values() for o in keys) == sorted(o.pk for o in day["orders"])
+
+
+def test_moving_a_stop_onto_a_full_truck_shows_the_violation_and_a_locked_stop_cannot_move(
+    day, depot, plan_date, driver_a, driver_b
+):
+    plan = plan_run(plan=_draft(depot, plan_date))
+    small = day["shifts"][0]
+    small.capacity_slots = 2
+    small.save()
+    others = [o.pk for o in day["orders"]]
+    for position, order_id in enumerate(others[:3]):
+        violations = plan_stop_move(plan=plan, order_id=order_id, shift_id=small.pk, position=position)
+    assert {"order": None, "shift": small.pk, "code": "capacity_slots"} in [
+        {k: v[k] for k in ("order", "shift", "code")} for v in violations
+    ]
+    plan_stop_lock(plan=plan, order_id=others[0], is_locked=True)
+    with pytest.raises(ValidationError) as error:
+        plan_stop_move(plan=plan, order_id=others[0], shift_id=day["shifts"][1].pk, position=0)
+    assert "order" in error.value.message_dict
+
+
+def test_replanning_keeps_locked_stops_first_in_their_order(day, depot, plan_date):
+    plan = plan_run(plan=_draft(depot, plan_date))
+    route = plan.routes[0]
+    first, second = route["stops"][-1]["order"], route["stops"][0]["order"]
+    plan_stop_move(plan=plan, order_id=first, shift_id=route["shift"], position=0)
+    plan_stop_move(plan=plan, order_id=second, shift_id=route["shift"], position=1)
+    plan_stop_lock(plan=plan, order_id=first, is_locked=True)
+    plan_stop_lock(plan=plan, order_id=second, is_locked=True)
+    plan = plan_run(plan=plan, seconds=1)
+    replanned = next(r for r in plan.routes if r["shift"] == route["shift"])
+    assert [s["order"] for s in replanned["stops"][:2]] == [first, second]
+    assert all(s["is_locked"] for s in replanned["stops"][:2])
+
+
+def test_publish_puts_the_stops_on_the_drivers_phones_in_planned_order_with_arrival_windows(
+    day, depot, plan_date, driver_a, django_capture_on_commit_callbacks
+):
+    plan = plan_run(plan=_draft(depot, plan_date))
+    phone = phone_for(driver_a)
+    cursor = phone.client.get("/api/v1/driver/changes", {"cursor": 0}).json()["cursor"]
+    with django_capture_on_commit_callbacks(execute=True):
+        routes = plan_publish(plan=plan)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.PUBLISHED
+    assert len(routes) == len(plan.routes)
+    planned = next(r for r in plan.routes if r["shift"] == day["shifts"][0].pk)
+    expected_stops = [RouteStop.objects.get(order_id=s["order"]) for s in planned["stops"]]
+    assert [s.route.driver_id for s in expected_stops] == [driver_a.pk] * len(expected_stops)
+    assert [s.sequence for s in expected_stops] == list(range(1, len(expected_stops) + 1))
+    for stop, draft in zip(expected_stops, planned["stops"], strict=True):
+        assert stop.planned_arrival_start.strftime("%H:%M") == draft["window_start"]
+        assert stop.planned_arrival_end.strftime("%H:%M") == draft["window_end"]
+        assert stop.order.status == OrderStatus.SCHEDULED
+    body = phone.client.get("/api/v1/driver/changes", {"cursor": cursor}).json()
+    route_changes = [c for c in body["changes"] if c["kind"] == "route_changed"]
+    assert route_changes
+    assert [row[0] for row in route_changes[-1]["data"]["stops"]] == [s.pk for s in expected_stops]
+    with pytest.raises(ValidationError):
+        plan_publish(plan=plan)
