@@ -97,3 +97,26 @@ def test_publish_puts_the_stops_on_the_drivers_phones_in_planned_order_with_arri
     assert [row[0] for row in route_changes[-1]["data"]["stops"]] == [s.pk for s in expected_stops]
     with pytest.raises(ValidationError):
         plan_publish(plan=plan)
+
+
+def test_the_demo_depot_and_shifts_are_seeded_once_per_date(driver_a, driver_b, plan_date):
+    from dispatch.demo import demo_depot_and_shifts
+
+    depot, shifts = demo_depot_and_shifts(date=plan_date)
+    again_depot, again = demo_depot_and_shifts(date=plan_date)
+    assert again_depot == depot
+    assert [s.pk for s in again] == [s.pk for s in shifts]
+    assert {s.driver_id for s in shifts} == {driver_a.pk, driver_b.pk}
+
+
+def test_the_plan_task_runs_a_queued_plan_once(day, depot, plan_date):
+    from dispatch.tasks import plan_run_task
+
+    plan = _draft(depot, plan_date)
+    plan_run_task.run(plan.pk)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+    first = plan.updated_at
+    plan_run_task.run(plan.pk)  # a second delivery finds it no longer queued
+    plan.refresh_from_db()
+    assert plan.updated_at == first
