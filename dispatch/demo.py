@@ -1,4 +1,4 @@
-"""Demo data for planning: a Taipei depot and a shift for every active driver with a vehicle on a date.
+"""Demo data for planning: a Taipei depot, the arrival SMS template, a shift per active driver with a vehicle.
 
 Called by `seed_demo` (the UI helper wires it in); safe to run again for the same date.
 """
@@ -7,7 +7,9 @@ import datetime
 from decimal import Decimal
 
 from dispatch.models import Depot, VehicleShift
+from dispatch.services.publish import ARRIVAL_SMS_TEMPLATE
 from luckygas.delivery.models import Driver
+from sms.models import Template, TemplateVariant
 
 
 def demo_depot_and_shifts(*, date: datetime.date) -> tuple[Depot, list[VehicleShift]]:
@@ -19,6 +21,12 @@ def demo_depot_and_shifts(*, date: datetime.date) -> tuple[Depot, list[VehicleSh
             "opens_at": datetime.time(7),
             "closes_at": datetime.time(20),
         },
+    )
+    template, _created = Template.objects.get_or_create(
+        name=ARRIVAL_SMS_TEMPLATE, defaults={"description": "派車發布後的預計送達時段"}
+    )
+    TemplateVariant.objects.get_or_create(
+        template=template, label="A", defaults={"body": "您的瓦斯預計 {arrival_start}–{arrival_end} 送達"}
     )
     shifts = []
     for driver in Driver.objects.filter(is_active=True, default_vehicle__isnull=False).order_by("pk"):
