@@ -23,6 +23,8 @@ KNOWN_PLACEHOLDERS = frozenset(
         "total_amount",
         "driver_name",
         "eta_minutes",
+        "arrival_start",
+        "arrival_end",
         "invoice_number",
         "amount",
         "due_date",

@@ -17,6 +17,7 @@ from pyvrp.stop import MaxRuntime
 from dispatch.services.problem import Job, Plan, PlannedRoute, PlannedStop, Problem, UnplannedReason, VehicleSpec
 
 _INFINITY = 2**40
+_SCHEDULING_MARGIN_SECONDS = 0.5
 
 
 def _up(value: float, scale: float) -> int:
@@ -164,7 +165,9 @@ def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed:
     routes_by_vehicle: dict[int, list[int]] = {v.key: list(fixed_by_vehicle.get(v.key, ())) for v in problem.vehicles}
     if clients and vehicle_types:
         data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [int_distance], [int_duration], [], [])
-        result = pyvrp.solve(data, stop=MaxRuntime(seconds), seed=seed, display=False, collect_stats=False)
+        # The limit is the dispatcher's for the whole plan: building the matrices and scheduling come out of it.
+        left = seconds - (time.perf_counter() - began) - _SCHEDULING_MARGIN_SECONDS
+        result = pyvrp.solve(data, stop=MaxRuntime(max(0.1, left)), seed=seed, display=False, collect_stats=False)
         best = result.best
         if best.is_feasible():
             for route in best.routes():

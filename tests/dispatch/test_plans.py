@@ -97,3 +97,52 @@ def test_publish_puts_the_stops_on_the_drivers_phones_in_planned_order_with_arri
     assert [row[0] for row in route_changes[-1]["data"]["stops"]] == [s.pk for s in expected_stops]
     with pytest.raises(ValidationError):
         plan_publish(plan=plan)
+
+
+def test_the_demo_depot_and_shifts_are_seeded_once_per_date(driver_a, driver_b, plan_date):
+    from dispatch.demo import demo_depot_and_shifts
+
+    depot, shifts = demo_depot_and_shifts(date=plan_date)
+    again_depot, again = demo_depot_and_shifts(date=plan_date)
+    assert again_depot == depot
+    assert [s.pk for s in again] == [s.pk for s in shifts]
+    assert {s.driver_id for s in shifts} == {driver_a.pk, driver_b.pk}
+
+
+def test_the_plan_task_runs_a_queued_plan_once(day, depot, plan_date):
+    from dispatch.tasks import plan_run_task
+
+    plan = _draft(depot, plan_date)
+    plan_run_task.run(plan.pk)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+    first = plan.updated_at
+    plan_run_task.run(plan.pk)  # a second delivery finds it no longer queued
+    plan.refresh_from_db()
+    assert plan.updated_at == first
+
+
+def test_publish_sends_the_arrival_window_sms_except_to_opted_out_customers(day, depot, plan_date, settings):
+    from cryptography.fernet import Fernet
+
+    from sms.models import Message, Template, TemplateVariant
+    from sms.services.recipients import opt_out_add
+
+    settings.SMS_BODY_KEYS = Fernet.generate_key().decode()
+    template = Template.objects.create(name="delivery_arrival_window", priority="normal")
+    TemplateVariant.objects.create(template=template, label="A", body="您的瓦斯預計 {arrival_start}–{arrival_end} 送達")
+    plan = plan_run(plan=_draft(depot, plan_date))
+    refusing = day["orders"][0].customer
+    opt_out_add(phone=refusing.mobile)
+    plan_publish(plan=plan, send_arrival_sms=True)
+    sent = Message.objects.exclude(status="failed")
+    assert sent.count() == len(day["orders"]) - 1
+    assert not sent.filter(customer=refusing).exists()
+
+
+def test_publish_with_sms_but_no_template_names_the_field_and_changes_nothing(day, depot, plan_date):
+    plan = plan_run(plan=_draft(depot, plan_date))
+    with pytest.raises(ValidationError) as error:
+        plan_publish(plan=plan, send_arrival_sms=True)
+    assert "send_arrival_sms" in error.value.message_dict
+    assert not RouteStop.objects.exists()

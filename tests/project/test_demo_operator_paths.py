@@ -29,7 +29,7 @@ from luckygas.celery import app as celery_app
 from luckygas.delivery.models import Invoice, InvoiceStatus, PaymentMethod
 
 pytestmark = pytest.mark.django_db
-OUR_APPS = ("luckygas.delivery", "offline_sync", "sms", "banking", "dashboard")
+OUR_APPS = ("luckygas.delivery", "offline_sync", "sms", "banking", "dashboard", "dispatch")
 SELECTED = 3  # objects selected per action: the first ones of the changelist
 
 
@@ -77,6 +77,14 @@ COMMAND_ARGUMENTS: dict[str, Callable[[Demo], list[str]]] = {
     "ach_mandates": lambda demo: ["send", "--bank", "822"],
     "ach_verify_audit": lambda demo: [],
     "check_services": lambda demo: [],
+    "plan_routes": lambda demo: [
+        "--vrplib",
+        str(Path(__file__).resolve().parents[2] / "bench" / "instances" / "X-n101-50-k13.vrp"),
+        "--seconds",
+        "1",
+        "--out",
+        str(demo.tmp / "plan.json"),
+    ],
     "rebuild_dashboard_rollups": lambda demo: [],
     "run_dashboard_ticker": lambda demo: ["--max-ticks", "1", "--interval", "0.01"],
     "seed_demo": lambda demo: [],
