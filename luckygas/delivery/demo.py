@@ -15,8 +15,32 @@ RESTAURANT_SUFFIXES = ["小吃店", "麵館", "火鍋店", "快炒", "自助餐"
 SCHOOL_SUFFIXES = ["國小", "國中", "高中"]
 DRIVER_NAMES = ["陳建宏", "林志豪", "黃俊傑", "張家豪", "李宗翰"]
 # Rough bounding box of Taipei and New Taipei, for map pins.
-LATITUDE_RANGE = (24.95, 25.13)
-LONGITUDE_RANGE = (121.42, 121.62)
+LATITUDE_RANGE = (24.95, 25.14)
+LONGITUDE_RANGE = (121.42, 121.67)
+# Approximate centre (latitude, longitude) of each district's built-up area: a customer's pin lies
+# within DISTRICT_SPREAD degrees (about 900 m) of its district's centre, so the map matches the address.
+DISTRICT_CENTRES = {
+    "大安區": (25.0264, 121.5435),
+    "信義區": (25.0330, 121.5654),
+    "中山區": (25.0640, 121.5330),
+    "松山區": (25.0500, 121.5577),
+    "內湖區": (25.0690, 121.5880),
+    "士林區": (25.0928, 121.5246),
+    "北投區": (25.1200, 121.5010),
+    "文山區": (24.9897, 121.5707),
+    "萬華區": (25.0340, 121.4998),
+    "中正區": (25.0324, 121.5199),
+    "板橋區": (25.0116, 121.4627),
+    "中和區": (24.9993, 121.4990),
+    "永和區": (25.0097, 121.5160),
+    "新莊區": (25.0360, 121.4500),
+    "三重區": (25.0615, 121.4880),
+    "新店區": (24.9676, 121.5419),
+    "土城區": (24.9722, 121.4437),
+    "蘆洲區": (25.0849, 121.4738),
+    "汐止區": (25.0629, 121.6580),
+}
+DISTRICT_SPREAD = 0.008
 
 
 def person_name(rng: random.Random) -> str:
@@ -63,5 +87,12 @@ def tax_id(rng: random.Random) -> str:
             return candidate
 
 
-def coordinates(rng: random.Random) -> tuple[float, float]:
+def coordinates(rng: random.Random, district: str | None = None) -> tuple[float, float]:
+    """A pin near the district's centre (deterministic for a seeded `rng`); anywhere in the box otherwise."""
+    if district in DISTRICT_CENTRES:
+        latitude, longitude = DISTRICT_CENTRES[district]
+        return (
+            round(latitude + rng.uniform(-DISTRICT_SPREAD, DISTRICT_SPREAD), 6),
+            round(longitude + rng.uniform(-DISTRICT_SPREAD, DISTRICT_SPREAD), 6),
+        )
     return round(rng.uniform(*LATITUDE_RANGE), 6), round(rng.uniform(*LONGITUDE_RANGE), 6)

@@ -159,7 +159,7 @@ def seed_customers(*, count: int, rng: random.Random, report: SeedReport) -> Non
             continue
         customer_type = customer_rng.choices(types, weights)[0]
         city, district, street = demo.address(customer_rng)
-        latitude, longitude = demo.coordinates(customer_rng)
+        latitude, longitude = demo.coordinates(customer_rng, district)
         is_business = customer_type != CustomerType.HOUSEHOLD
         if customer_type == CustomerType.HOUSEHOLD:
             payment_method = PaymentMethod.CASH if customer_rng.random() < 0.85 else PaymentMethod.DIRECT_DEBIT

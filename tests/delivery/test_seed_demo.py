@@ -62,3 +62,20 @@ def test_demo_orders_were_taken_the_day_before_delivery(settings):
 
 def settings_tz() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo("Asia/Taipei")
+
+
+def test_seed_demo_pins_each_customer_in_its_taipei_district(settings):
+    import random
+
+    from luckygas.delivery import demo
+
+    settings.DEBUG = True
+    call_command("seed_demo", customers=40, orders=10, verbosity=0)
+    customers = list(Customer.objects.filter(code__regex=r"^C\d{6}$"))
+    assert len(customers) == 40
+    assert len({c.district for c in customers}) >= 8
+    for customer in customers:
+        latitude, longitude = demo.DISTRICT_CENTRES[customer.district]
+        assert abs(float(customer.latitude) - latitude) <= demo.DISTRICT_SPREAD + 1e-6, customer.code
+        assert abs(float(customer.longitude) - longitude) <= demo.DISTRICT_SPREAD + 1e-6, customer.code
+    assert demo.coordinates(random.Random(7), "大安區") == demo.coordinates(random.Random(7), "大安區")

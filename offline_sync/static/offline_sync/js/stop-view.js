@@ -8,7 +8,7 @@ import { recordOutcome } from "./outcome.js";
 import { showList } from "./screen.js";
 import { SKIP_REASONS } from "./skip.js";
 import { state } from "./state.js";
-import { effectiveStatus, itemsText, money, telHref } from "./stops.js";
+import { effectiveStatus, itemsText, money, navLinks, telHref } from "./stops.js";
 
 function numberField(label, name, max, value) {
   return h("label", {}, label, h("input", { name, type: "number", inputmode: "numeric", min: 0, max, step: 1, value }));
@@ -41,6 +41,17 @@ function outcomeButtons({ isOpen, error, submit }) {
   );
 }
 
+function navButtons(stop) {
+  const links = navLinks(stop);
+  if (!links) return null;
+  return h(
+    "p",
+    { class: "navigate" },
+    h("a", { class: "call wide", href: links.geo }, icon("map"), ` ${t("navigate")}`),
+    h("a", { class: "nav-web", href: links.web, target: "_blank", rel: "noopener" }, t("navigateWeb")),
+  );
+}
+
 function stopCard(stop, status) {
   return h(
     "section",
@@ -54,6 +65,7 @@ function stopCard(stop, status) {
     ),
     h("p", { class: "address" }, stop.address),
     h("a", { class: "call wide", href: telHref(stop.phone) }, icon("phone"), ` ${t("call")} ${stop.phone}`),
+    navButtons(stop),
     h("p", { class: "items" }, `${t("items")}：`, itemsText(stop.items)),
     h(
       "p",

@@ -32,6 +32,24 @@ export function telHref(phone) {
   return `tel:${String(phone).replace(/[^0-9+]/g, "")}`;
 }
 
+// The phone's maps app at the customer's coordinates: a `geo:` URI (RFC 5870, with the Android
+// `?q=lat,lng(label)` pin) and an https Google Maps link for phones that do not handle `geo:`.
+// Null when the stop has no coordinates.
+export function navLinks(stop) {
+  const { latitude, longitude } = stop;
+  if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return null;
+  const point = `${latitude},${longitude}`;
+  const label = encodeURIComponent(
+    String(stop.customer_name || "")
+      .replace(/[()]/g, " ")
+      .trim(),
+  );
+  return {
+    geo: `geo:${point}?q=${point}${label ? `(${label})` : ""}`,
+    web: `https://www.google.com/maps/search/?api=1&query=${encodeURIComponent(point)}`,
+  };
+}
+
 // A route fresh from the server keeps the outcomes the driver recorded until the server reports
 // them (a stop still "pending" on the server keeps its local status). Changes `route` in place.
 export function keepLocalStatus(route, previous) {

@@ -8,6 +8,7 @@ import {
   itemsText,
   keepLocalStatus,
   money,
+  navLinks,
   nextPendingStop,
   problemText,
   telHref,
@@ -128,4 +129,15 @@ test("items, phone links and amounts read the way the driver expects", () => {
   assert.equal(telHref("+886 912 345 678"), "tel:+886912345678");
   assert.equal(money(1234567), "1,234,567");
   assert.equal(money(null), "0");
+});
+
+test("navLinks opens the maps app at the customer's coordinates with an https fallback", () => {
+  const links = navLinks({ customer_name: "王小明 (店)", latitude: 25.033, longitude: 121.5654 });
+  assert.equal(links.geo, `geo:25.033,121.5654?q=25.033,121.5654(${encodeURIComponent("王小明  店")})`);
+  assert.equal(links.web, "https://www.google.com/maps/search/?api=1&query=25.033%2C121.5654");
+});
+
+test("navLinks is null without coordinates", () => {
+  assert.equal(navLinks({ customer_name: "x", latitude: null, longitude: null }), null);
+  assert.equal(navLinks({ customer_name: "x", latitude: 25.03 }), null);
 });
