@@ -19,7 +19,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luc
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools config-docs
+.PHONY: soak help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools config-docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -124,3 +124,8 @@ test: system-packages install-dev deploy-tools assets messages static check-serv
 
 clean: ## remove the virtualenv, node_modules and build output
 	rm -rf $(VENV) $(CHECKOV_VENV) node_modules build staticfiles
+
+SOAK_MINUTES ?= 10
+SOAK_DRIVERS ?= 40
+soak: ## a business day under load and faults (issue #18): SOAK_MINUTES (10), SOAK_DRIVERS (40); not part of make test
+	$(PY) -m soak --minutes $(SOAK_MINUTES) --drivers $(SOAK_DRIVERS)

@@ -1,0 +1,126 @@
+"""Run the day: stack up, seed, Locust headless with CSV stats, faults in parallel, then the report.
+
+    .venv/bin/python -m soak [--minutes 10] [--drivers 40] [--stops 60] [--out soak-results]
+
+`--drivers` scales the phones down for a 2-core machine (the issue's day has 200).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
+
+from soak import drivers, faults, report
+from soak.processes import ROOT, Stack
+
+SEED = """
+import json, sys
+sys.path.insert(0, {root!r})
+import django
+django.setup()
+from bench.sync_push import seed_in_django
+print(json.dumps(seed_in_django({drivers}, {stops}, "soak")))
+"""
+
+
+def seed(stack: Stack, drivers_count: int, stops: int) -> list[dict]:
+    output = subprocess.run(
+        [sys.executable, "-c", SEED.format(root=str(ROOT), drivers=drivers_count, stops=stops)],
+        cwd=ROOT,
+        env={**stack.env(), "DJANGO_SETTINGS_MODULE": "luckygas.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def run(*, minutes: float, drivers_count: int, stops: int, out: Path, repeat: int = 2, keep: bool = False) -> bool:
+    out.mkdir(parents=True, exist_ok=True)
+    stack = Stack()
+    print(f"[soak] private cluster in {stack.base}", flush=True)
+    try:
+        stack.start_data()
+        shared = drivers.Shared(devices=seed(stack, drivers_count, stops))
+        shared.offline_spell_seconds = max(5.0, minutes * 60 / 30)
+        shared.pace = max(1.0, minutes * 60 * 0.85 / max(1, stops / (drivers.BATCH // 2)))
+        drivers.SHARED = shared
+        stack.start_services()
+        duration = minutes * 60
+        plan = faults.schedule(duration, repeat=repeat, settle=min(15.0, duration / 8))
+        environment = Environment(user_classes=[drivers.DriverPhone], events=events, host=stack.web_url)
+        runner = environment.create_local_runner()
+        writer = StatsCSVFileWriter(environment, PERCENTILES_TO_REPORT, str(out / "soak"), full_history=True)
+        csv_greenlet = gevent.spawn(writer)
+        started = time.time()
+        done = []
+        fault_greenlet = gevent.spawn(faults.run, stack, plan, started, lambda: bool(done))
+        runner.start(drivers_count, spawn_rate=max(1, drivers_count / 5))
+        gevent.sleep(duration)
+        runner.quit()
+        done.append(True)
+        fault_greenlet.join(timeout=60)
+        stack.supervise()
+        csv_greenlet.kill()
+        writer.close_files()
+        return print_report(stack, shared, plan, started, out)
+    finally:
+        stack.stop(keep=keep)
+
+
+def print_report(stack: Stack, shared: drivers.Shared, plan: list[faults.Fault], started: float, out: Path) -> bool:
+    invariants = report.check_invariants(stack.postgres.url, shared)
+    share, ok, total = report.availability(shared)
+    print("\n== invariants ==")
+    for name, holds, detail in invariants:
+        print(f"{'holds' if holds else 'FAILS'}: {name} — {detail}")
+    available = share >= 0.999
+    print(
+        f"{'holds' if available else 'FAILS'}: availability {share * 100:.3f} % ({ok}/{total} user requests, "
+        "a phone's automatic retries counted as the same request)"
+    )
+    print("\n== faults ==")
+    for fault in plan:
+        print(f"  {fault.at:7.1f}s {fault.kind:17s} {fault.detail}")
+    restarts = {name: process.restarts for name, process in stack.processes.items()}
+    print(f"  supervised restarts: {restarts}")
+    print("\n== 5xx / refused attempts and their causes ==")
+    causes: dict[tuple[str, int, str], int] = {}
+    for _moment, kind, status, cause in shared.errors:
+        key = (kind, status, cause[:90])
+        causes[key] = causes.get(key, 0) + 1
+    for (kind, status, cause), count in sorted(causes.items(), key=lambda item: -item[1])[:20]:
+        print(f"  {count:5d} × {kind} {status or 'no answer'}: {cause}")
+    print("\n== p95 latency (ms) per request type and window ==")
+    for kind, where, count, p95 in report.latency_table(shared, plan):
+        print(f"  {kind:10s} {where:17s} n={count:6d} p95={p95:8.0f}")
+    path = report.chart(shared, plan, started, out / "timeline.png")
+    print(f"\nCSV stats: {out}/soak_*.csv  chart: {path}")
+    return available and all(holds for _name, holds, _detail in invariants)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--drivers", type=int, default=40)
+    parser.add_argument("--stops", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=2, help="times each fault kind is injected")
+    parser.add_argument("--out", type=Path, default=ROOT / "soak-results")
+    parser.add_argument("--keep", action="store_true", help="keep the private cluster's folder (logs)")
+    args = parser.parse_args()
+    passed = run(
+        minutes=args.minutes,
+        drivers_count=args.drivers,
+        stops=args.stops,
+        out=args.out,
+        repeat=args.repeat,
+        keep=args.keep,
+    )
+    sys.exit(0 if passed else 1)
