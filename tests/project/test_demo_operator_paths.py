@@ -9,6 +9,7 @@ does, with nothing configured beyond it; Celery tasks run in the request, as wit
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from luckygas.celery import app as celery_app
 from luckygas.delivery.models import Invoice, InvoiceStatus, PaymentMethod
 
 pytestmark = pytest.mark.django_db
-OUR_APPS = ("luckygas.delivery", "offline_sync", "sms", "banking", "dashboard", "dispatch")
+OUR_APPS = ("luckygas.delivery", "offline_sync", "sms", "banking", "dashboard", "dispatch", "v3import")
 SELECTED = 3  # objects selected per action: the first ones of the changelist
 
 
@@ -37,6 +38,16 @@ SELECTED = 3  # objects selected per action: the first ones of the changelist
 class Demo:
     tmp: Path
     collection_date: datetime.date
+    cleanups: contextlib.ExitStack
+
+    def v3_source(self) -> str:
+        """A LuckyGas v3 database to move in from, as the office's rehearsal would have (dropped after the test)."""
+        from tests import servers
+        from tests.v3import.v3db import fill_awkward, v3_database
+
+        url = self.cleanups.enter_context(v3_database(servers.test_database_url()))
+        fill_awkward(url)
+        return url
 
     def collection_file(self) -> str:
         return str(self.tmp / "achp01-demo.txt")
@@ -77,6 +88,7 @@ COMMAND_ARGUMENTS: dict[str, Callable[[Demo], list[str]]] = {
     "ach_mandates": lambda demo: ["send", "--bank", "822"],
     "ach_verify_audit": lambda demo: [],
     "check_services": lambda demo: [],
+    "import_v3": lambda demo: ["--source", demo.v3_source(), "--report-dir", str(demo.tmp / "v3-import")],
     "plan_routes": lambda demo: [
         "--vrplib",
         str(Path(__file__).resolve().parents[2] / "bench" / "instances" / "X-n101-50-k13.vrp"),
@@ -119,9 +131,15 @@ def demo(settings, tmp_path: Path) -> Iterator[Demo]:
     # The operator collects on the first business day on which the demo's direct-debit invoices are due.
     due = Invoice.objects.filter(customer__payment_method=PaymentMethod.DIRECT_DEBIT, status=InvoiceStatus.OPEN)
     latest_due = max(due.aggregate(latest=Max("due_date"))["latest"], timezone.localdate())
+    cleanups = contextlib.ExitStack()
     try:
-        yield Demo(tmp=tmp_path, collection_date=calendar.next_business_day(latest_due, include_today=True))
+        yield Demo(
+            tmp=tmp_path,
+            collection_date=calendar.next_business_day(latest_due, include_today=True),
+            cleanups=cleanups,
+        )
     finally:
+        cleanups.close()
         celery_app.conf.task_always_eager = eager
         bank_secrets.secrets.clear()
 

@@ -138,6 +138,7 @@ def test_awkward_values_are_normalized_only_where_certain_and_reported_otherwise
         ("customers", 5, "short_name"),
         ("gas_products", 3, "unit_price"),
         ("gas_products", 4, "size_kg"),
+        ("orders", 1, "delivered_at"),
         ("orders", 3, "scheduled_date"),
         ("orders", 5, "final_amount"),
         ("orders", 5, "payment_method"),

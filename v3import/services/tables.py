@@ -241,6 +241,13 @@ def orders(rows: list[dict[str, Any]], context: Context) -> None:
         if delivery_date is None:
             delivery_date = mapping.local_date(row["order_date"] or row["created_at"]) or datetime.date(2000, 1, 1)
             issues.add("orders", legacy_id, "scheduled_date", None, "no delivery date; the order date is shown")
+        delivered_at = mapping.aware(row["delivered_at"])
+        if status == "delivered" and delivered_at is None:
+            # Our delivered orders always say when (the dashboard counts them by that day).
+            delivered_at = mapping.aware(row["updated_at"] or row["created_at"] or row["order_date"]) or now
+            issues.add(
+                "orders", legacy_id, "delivered_at", None, "delivered with no delivery time; its last change is shown"
+            )
         method = mapping.PAYMENT_METHODS.get(mapping.clean_text(row["payment_method"]).lower())
         if method is None:
             if row["payment_method"]:
@@ -264,7 +271,7 @@ def orders(rows: list[dict[str, Any]], context: Context) -> None:
                 final_amount,
                 mapping.clean_text(row["delivery_notes"]),
                 mapping.aware(row["updated_at"] or row["created_at"]) or now,
-                mapping.aware(row["delivered_at"]),
+                delivered_at,
                 mapping.jsonable(
                     row,
                     [
