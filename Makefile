@@ -51,10 +51,11 @@ install-dev: $(VENV)/.installed-dev ## create .venv with the pinned runtime and 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-assets: node_modules/.package-lock.json ## copy npm packages (idb, chart.js) into build/static/vendor
-	mkdir -p build/static/vendor/idb build/static/vendor/chart.js
+assets: node_modules/.package-lock.json ## copy npm packages (idb, chart.js, leaflet) into build/static/vendor
+	mkdir -p build/static/vendor/idb build/static/vendor/chart.js build/static/vendor/leaflet
 	cp node_modules/idb/build/*.js build/static/vendor/idb/
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map build/static/vendor/chart.js/
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images build/static/vendor/leaflet/
 
 messages: $(VENV)/.installed ## compile the translations (.po → .mo)
 	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES=gettext
