@@ -18,13 +18,12 @@ import time
 from typing import Any
 
 import redis
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from dashboard.metrics import METRICS, default_period, local_today, snapshot_compute
+from luckygas.realtime import group_send_many
 from luckygas.redis import redis_client as shared_redis_client
 
 logger = logging.getLogger(__name__)
@@ -144,7 +143,6 @@ class Ticker:
         now = time.monotonic()
         dirty, periodic = self.due_metrics(take_dirty(), now)
         today = local_today()
-        layer = get_channel_layer()
         sent = 0
         for name in sorted(dirty | periodic):
             metric = METRICS[name]
@@ -161,7 +159,7 @@ class Ticker:
                     continue
                 self._last_data[(name, audience)] = fingerprint
                 message = {"type": "metric", **entry, "seq": next_seq(audience, name)}
-                async_to_sync(layer.group_send)(group_name(audience), {"type": "metric.update", "message": message})
+                group_send_many([(group_name(audience), {"type": "metric.update", "message": message})])
                 sent += 1
         self.pushes += sent
         return sent

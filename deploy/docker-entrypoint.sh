@@ -1,6 +1,7 @@
 #!/bin/sh
 # One image, several commands: `luckygas <command> [arguments]` (the image's ENTRYPOINT).
-#   web                  gunicorn with uvicorn workers: HTTP and websockets (ASGI) on :8000
+#   web                  gunicorn with threaded WSGI workers: every HTTP path except /ws/ on :8000
+#   websocket            gunicorn with uvicorn workers: the ASGI application, for /ws/ only, on :8000
 #   worker               a Celery worker for the queues in CELERY_QUEUES (default: default)
 #   beat                 Celery beat with the database schedule (exactly one per cluster)
 #   migrate              apply the database migrations (the release's migration Job)
@@ -14,7 +15,11 @@ command="${1:-web}"
 
 case "$command" in
   web)
-    exec gunicorn --config python:luckygas.gunicorn_conf luckygas.asgi:application "$@"
+    exec gunicorn --config python:luckygas.gunicorn_conf luckygas.wsgi:application "$@"
+    ;;
+  websocket)
+    exec gunicorn --config python:luckygas.gunicorn_conf --worker-class uvicorn_worker.UvicornWorker \
+      luckygas.asgi:application "$@"
     ;;
   worker)
     exec celery --quiet --app luckygas worker \

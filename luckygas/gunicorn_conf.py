@@ -1,8 +1,12 @@
-"""gunicorn configuration of the web container (`luckygas web`, deploy/docker-entrypoint.sh).
+"""gunicorn configuration of the web and websocket containers (deploy/docker-entrypoint.sh).
 
-uvicorn workers serve the ASGI application (HTTP and websockets). Logs are JSON lines on
-stdout with personal data masked, like the application's own. gunicorn's workers share one
-Prometheus multiprocess directory so /metrics reports the whole pod.
+`luckygas web` serves plain HTTP through the WSGI application with gunicorn's sync workers,
+chosen by bench/sync_push.py over threaded (gthread) and uvicorn workers: the fastest for /healthz
+and for sync pushes on the same machine, and the worker gunicorn recommends behind a buffering
+proxy (nginx, the ingress). `luckygas websocket` serves only /ws/ through the ASGI application,
+with uvicorn workers (the worker class is given on its command line). Logs are JSON lines on stdout with personal data masked, like the
+application's own. gunicorn's workers share one Prometheus multiprocess directory so /metrics
+reports the whole pod.
 """
 
 import os
@@ -12,7 +16,7 @@ from typing import Any
 
 bind = f"{os.environ.get('GUNICORN_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104 (in a pod)
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "sync"
 # Kubernetes sends SIGTERM after the preStop sleep; running requests get this long to finish.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "45"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

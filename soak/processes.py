@@ -1,7 +1,6 @@
 """The production process shape on loopback, each piece restartable by the fault scheduler.
 
-The web command comes from `WEB_COMMANDS` only: switch it when the web splits into WSGI (HTTP) and ASGI
-(/ws/) servers. Everything runs on a private PostgreSQL cluster (initdb + pg_ctl in a temp folder) and a
+The web command comes from `WEB_COMMANDS` only (HTTP through WSGI, as deployed). Everything runs on a private PostgreSQL cluster (initdb + pg_ctl in a temp folder) and a
 private redis-server, so restarting them never touches the machine's.
 """
 
@@ -25,7 +24,8 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 AS_PG_USER = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 SECRET = "soak-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 
-# One place for the web's shape (deploy/docker-entrypoint.sh `web`): gunicorn + uvicorn workers, ASGI.
+# One place for the web's shape (deploy/docker-entrypoint.sh `web`): gunicorn with threaded WSGI
+# workers for HTTP. (The soak's phones use no websockets yet; `luckygas websocket` would serve them.)
 WEB_COMMANDS = {
     "http": [
         sys.executable,
@@ -33,7 +33,7 @@ WEB_COMMANDS = {
         "gunicorn",
         "--config",
         "python:luckygas.gunicorn_conf",
-        "luckygas.asgi:application",
+        "luckygas.wsgi:application",
     ],
 }
 # Queues as deploy/base/workers.yaml runs them: one worker Deployment per group.

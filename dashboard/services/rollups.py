@@ -130,8 +130,10 @@ def rollup_record_status_changes(*, changes: Sequence[tuple[int, str]]) -> None:
     wanted = {(order_id, to_status) for order_id, to_status in changes if to_status in FINAL_ORDER_STATUSES}
     if not wanted:
         return
-    rows = Order.objects.filter(pk__in={order_id for order_id, _status in wanted}).values(
-        "pk", "status", "total_amount", "status_changed_at", "delivered_at"
+    rows = (
+        Order.objects.filter(pk__in={order_id for order_id, _status in wanted})
+        .order_by()  # the model's ordering would only make PostgreSQL sort
+        .values("pk", "status", "total_amount", "status_changed_at", "delivered_at")
     )
     by_day: dict[datetime.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
     for row in rows:

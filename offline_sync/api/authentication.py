@@ -30,7 +30,12 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
 
     @staticmethod
     def authenticate_token(token: str) -> tuple[Any, DriverDevice]:
-        device = DriverDevice.objects.select_related("driver__user").filter(token_hash=device_token_hash(token)).first()
+        device = (
+            DriverDevice.objects.select_related("driver__user")
+            .filter(token_hash=device_token_hash(token))
+            .order_by()  # unique: the model's ordering would only add a sort to every request
+            .first()
+        )
         if device is None:
             raise exceptions.AuthenticationFailed(_("Invalid device token."))
         if device.is_revoked:

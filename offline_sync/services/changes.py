@@ -47,10 +47,9 @@ def change_log_append(*, entries: Sequence[ChangeLogEntry]) -> list[ChangeLogEnt
 
 def _notify_drivers(latest_cursor_by_driver: dict[int, int], kinds: set[str]) -> None:
     from offline_sync import tasks
-    from offline_sync.services.notifications import notify_websocket, web_push_enabled
+    from offline_sync.services.notifications import notify_websockets, web_push_enabled
 
-    for driver_id, cursor in latest_cursor_by_driver.items():
-        notify_websocket(driver_id=driver_id, cursor=cursor)
+    notify_websockets(cursors=latest_cursor_by_driver)
     if web_push_enabled() and kinds - {ChangeKind.STOP_CHANGED}:
         devices = DriverDevice.objects.filter(
             driver_id__in=list(latest_cursor_by_driver), is_revoked=False, push_subscription__isnull=False

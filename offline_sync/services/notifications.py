@@ -3,10 +3,9 @@
 import json
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 
+from luckygas.realtime import group_send_many
 from offline_sync.consumers import driver_group
 from offline_sync.models import DriverDevice
 
@@ -22,15 +21,19 @@ class WebPushUnavailableError(ConnectionError):
     """The push service could not be reached or refused for now: worth retrying."""
 
 
-def notify_websocket(*, driver_id: int, cursor: int) -> None:
-    """Tell the driver's online phones to pull; a channel-layer hiccup never fails the caller."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
+def notify_websockets(*, cursors: dict[int, int]) -> None:
+    """Tell each driver's online phones to pull up to their cursor, in one hop to the channel layer.
+
+    The nudge is a hint (the change feed is the record), so a failure is logged, never raised.
+    """
+    messages = [
+        (driver_group(driver_id), {"type": "changes.available", "cursor": cursor})
+        for driver_id, cursor in cursors.items()
+    ]
     try:
-        async_to_sync(layer.group_send)(driver_group(driver_id), {"type": "changes.available", "cursor": cursor})
+        group_send_many(messages)
     except Exception:
-        logger.exception("websocket notification failed", extra={"driver_id": driver_id})
+        logger.exception("websocket notification failed", extra={"driver_ids": sorted(cursors)})
 
 
 def web_push_send(*, device_pk: int, payload: dict) -> str:

@@ -85,15 +85,18 @@ def sync_push(
     touched_stop_ids: set[int] = set()
     with transaction.atomic():
         _set_lock_timeout()
-        locked = DriverDevice.objects.select_for_update().select_related("driver__user").get(pk=device.pk)
+        # Lock the device row only (a FOR UPDATE over the joins would lock the driver and the user
+        # too); the driver and user were loaded with the device by the authentication.
+        locked = DriverDevice.objects.select_for_update().get(pk=device.pk)
+        locked.driver = device.driver
         if locked.is_revoked:
             raise DeviceRevokedError
         hashes = [action_body_hash(action.body) for action in actions]
         known = {
             action.id: action
-            for action in SyncAction.objects.filter(id__in=[action.id for action in actions]).only(
-                "id", "device_id", "body_hash", "response"
-            )
+            for action in SyncAction.objects.filter(id__in=[action.id for action in actions])
+            .order_by()  # the model's ordering joins the device and the driver only to sort
+            .only("id", "device_id", "body_hash", "response")
         }
         _check_sequence(locked, actions, hashes, known)
 

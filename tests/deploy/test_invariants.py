@@ -121,11 +121,12 @@ def test_the_migration_job_is_named_after_the_image_tag(overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_web_pods_wait_for_migrations_instead_of_migrating(overlay):
     for deployment in _deployments(overlay):
-        if pod_labels(deployment)["app.kubernetes.io/component"] != "web":
+        component = pod_labels(deployment)["app.kubernetes.io/component"]
+        if component not in ("web", "websocket"):
             continue
         init = pod_spec(deployment)["initContainers"]
         assert [container["args"] for container in init] == [["wait-for-migrations"]]
-        assert pod_spec(deployment)["containers"][0]["args"] == ["web"]
+        assert pod_spec(deployment)["containers"][0]["args"] == [component]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -168,7 +169,7 @@ def test_only_web_accepts_traffic_and_only_from_the_ingress_controller_and_prome
     rendered = render(overlay)
     for policy in rendered.of_kind("NetworkPolicy"):
         for rule in policy["spec"].get("ingress", []):
-            assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "web"
+            assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] in ("web", "websocket")
             sources = {peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for peer in rule["from"]}
             assert sources <= {"ingress-nginx", "monitoring"}
 

@@ -1,7 +1,11 @@
-"""`luckygas web`: gunicorn with uvicorn workers on the test database, as in the pod."""
+"""`luckygas web` (gunicorn, threaded WSGI workers) and `luckygas websocket` (gunicorn, uvicorn
+workers, ASGI) on the test database, as in their pods."""
 
+import base64
 import contextlib
+import os
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 @contextlib.contextmanager
-def _web(tmp_path: Path) -> Iterator[tuple[str, object, Path]]:
+def _web(tmp_path: Path, command: str = "web") -> Iterator[tuple[str, object, Path]]:
     port = servers.free_port()
     env = container_env(
         tmp_path,
@@ -29,7 +33,7 @@ def _web(tmp_path: Path) -> Iterator[tuple[str, object, Path]]:
         GUNICORN_GRACEFUL_TIMEOUT="10",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
     )
-    log = tmp_path / "web.log"
+    log = tmp_path / f"{command}.log"
     url = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
@@ -38,7 +42,7 @@ def _web(tmp_path: Path) -> Iterator[tuple[str, object, Path]]:
         except httpx.TransportError:
             return False
 
-    with started(["web"], env, log) as process:
+    with started([command], env, log) as process:
         wait_for(answers, timeout=60, process=process, log=log)
         yield url, process, log
 
@@ -47,6 +51,42 @@ def _web(tmp_path: Path) -> Iterator[tuple[str, object, Path]]:
 def web(db, tmp_path):
     with _web(tmp_path) as server:
         yield server
+
+
+@pytest.fixture
+def websocket_tier(db, tmp_path):
+    with _web(tmp_path, "websocket") as server:
+        yield server
+
+
+def _handshake_status(url: str, path: str) -> int:
+    """The HTTP status a websocket handshake for `path` gets (101 = upgraded)."""
+    host, port = url.removeprefix("http://").split(":")
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request.encode())
+        status_line = connection.recv(1024).split(b"\r\n", 1)[0].decode()
+    return int(status_line.split()[1])
+
+
+def test_web_serves_http_through_wsgi_sync_workers_and_no_websocket(web):
+    url, _process, log = web
+    assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+    assert "Using worker: sync" in log.read_text(encoding="utf-8")
+    # /ws/ is the websocket tier's path: WSGI cannot upgrade, Django answers it as an unknown page.
+    assert _handshake_status(url, "/ws/dashboard/") == 404
+
+
+def test_websocket_tier_upgrades_ws_paths_through_asgi(websocket_tier):
+    url, _process, log = websocket_tier
+    assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}  # the kubelet's probes
+    assert "Using worker: uvicorn_worker.UvicornWorker" in log.read_text(encoding="utf-8")
+    # Channels' consumer answers the handshake: it refuses an anonymous user (403), where the WSGI
+    # tier does not know the path at all (404).
+    assert _handshake_status(url, "/ws/dashboard/") == 403
 
 
 def test_web_serves_probes_metrics_and_json_logs_from_secret_files(web):
