@@ -4,9 +4,9 @@
 chosen by bench/sync_push.py over threaded (gthread) and uvicorn workers: the fastest for /healthz
 and for sync pushes on the same machine, and the worker gunicorn recommends behind a buffering
 proxy (nginx, the ingress). `luckygas websocket` serves only /ws/ through the ASGI application,
-with uvicorn workers (the worker class is given on its command line). Logs are JSON lines on stdout with personal data masked, like the
-application's own. gunicorn's workers share one Prometheus multiprocess directory so /metrics
-reports the whole pod.
+with uvicorn workers (the worker class is given on its command line). Logs are JSON lines on
+stdout with personal data masked, like the application's own. gunicorn's workers share one
+Prometheus multiprocess directory so /metrics reports the whole pod.
 """
 
 import os

@@ -1,7 +1,8 @@
 """The production process shape on loopback, each piece restartable by the fault scheduler.
 
-The web command comes from `WEB_COMMANDS` only (HTTP through WSGI, as deployed). Everything runs on a private PostgreSQL cluster (initdb + pg_ctl in a temp folder) and a
-private redis-server, so restarting them never touches the machine's.
+The web command comes from `WEB_COMMANDS` only (HTTP through WSGI, as deployed). Everything runs on
+a private PostgreSQL cluster (initdb + pg_ctl in a temp folder) and a private redis-server, so
+restarting them never touches the machine's.
 """
 
 import os
