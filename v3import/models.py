@@ -72,3 +72,50 @@ class LegacyUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} (v3 #{self.legacy_id})"
+
+
+class DeliveryRecord(models.Model):
+    """A delivery of v3's history (`delivery_history`, kept from the Excel years): who got how many cylinders, when.
+
+    Read-only history: our own deliveries are orders with route stops; these past ones had neither in v3.
+    """
+
+    legacy_id = models.PositiveIntegerField(_("v3 id"), unique=True)
+    customer = models.ForeignKey(
+        "delivery.Customer", on_delete=models.PROTECT, related_name="v3_deliveries", verbose_name=_("customer")
+    )
+    delivered_on = models.DateField(_("delivered on"))
+    delivered_time = models.CharField(_("time"), max_length=10, blank=True)
+    salesperson = models.CharField(_("salesperson"), max_length=100, blank=True)
+    cylinders = models.PositiveIntegerField(_("cylinders delivered"), default=0)
+    flow_kg = models.DecimalField(_("gas by flow meter (kg)"), max_digits=12, decimal_places=3, default=0)
+    legacy = models.JSONField(_("LuckyGas v3 fields"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("v3 delivery record")
+        verbose_name_plural = _("v3 delivery records")
+        ordering = ["-delivered_on", "-legacy_id"]
+        indexes = [models.Index(fields=["customer", "delivered_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.delivered_on} {self.customer} (v3 #{self.legacy_id})"
+
+
+class DeliveryRecordLine(models.Model):
+    """A product line of a v3 delivery record (`delivery_history_items`)."""
+
+    legacy_id = models.PositiveIntegerField(_("v3 id"), unique=True)
+    record = models.ForeignKey(DeliveryRecord, on_delete=models.CASCADE, related_name="lines", verbose_name=_("record"))
+    product = models.ForeignKey("delivery.CylinderProduct", on_delete=models.PROTECT, verbose_name=_("product"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.PositiveIntegerField(_("unit price (TWD)"))
+    is_flow = models.BooleanField(_("by flow meter"), default=False)
+    flow_kg = models.DecimalField(_("gas by flow meter (kg)"), max_digits=12, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("v3 delivery record line")
+        verbose_name_plural = _("v3 delivery record lines")
+        ordering = ["record", "legacy_id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"

@@ -21,6 +21,10 @@ CHANGED = {
     "customer_inventory": "t.last_updated",
     "orders": "coalesce(t.updated_at, t.created_at)",
     "order_items": "(SELECT coalesce(o.updated_at, o.created_at) FROM orders o WHERE o.id = t.order_id)",
+    "delivery_history": "coalesce(t.updated_at, t.created_at)",
+    "delivery_history_items": (
+        "(SELECT coalesce(h.updated_at, h.created_at) FROM delivery_history h WHERE h.id = t.delivery_history_id)"
+    ),
     "invoices": "coalesce(t.updated_at, t.created_at)",
     "payments": "t.created_at",
     "order_templates": "coalesce(t.updated_at, t.created_at)",

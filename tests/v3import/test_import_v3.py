@@ -101,6 +101,8 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "customer_inventory": (4, 4, 0, 0),
         "orders": (6, 5, 1, 0),  # O-6's customer 999 does not exist
         "order_items": (6, 4, 2, 0),  # quantity 0; product 77 does not exist
+        "delivery_history": (5, 4, 1, 0),  # customer 999 does not exist
+        "delivery_history_items": (8, 6, 2, 0),  # a negative quantity; product 77 does not exist
         "invoices": (3, 3, 0, 0),
         "payments": (2, 2, 0, 0),
         "order_templates": (3, 3, 0, 0),
@@ -112,6 +114,8 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "cylinders at customers": 3 + 1 + 2 + 5,
         "invoice totals (TWD)": 1900 + 950 + 500,  # 950.5 rounds half to even, as PostgreSQL rounds v3's floats
         "payments (TWD)": 1900 + 500,
+        "cylinders delivered, delivery history": 3 + 1 + 2 + 2,  # a negative count is counted as 0 (reported)
+        "cylinders delivered, delivery history lines": 1 + 2 + 1 + 2 + 2,  # a flow line delivers no cylinder
     }
     assert run.reconciliation["customer_sample"] == {"compared": 6, "differences": []}
 
@@ -284,3 +288,41 @@ def test_v3_invoices_and_payments_keep_their_money_and_point_at_their_orders(v3)
     assert payments[2].channel == "check"  # no such channel here: kept and reported
     assert ImportException.objects.filter(table="payments", legacy_id=2, field="payment_method").exists()
     assert ImportException.objects.filter(table="invoices", legacy_id=2, field="due_date").exists()
+
+
+def test_v3_delivery_history_becomes_read_only_delivery_records_with_their_lines(v3):
+    from v3import.models import DeliveryRecord
+
+    import_v3(source=v3)
+    records = {record.legacy_id: record for record in DeliveryRecord.objects.select_related("customer")}
+    assert set(records) == {1, 2, 3, 4}
+    assert (records[1].customer.legacy_id, records[1].delivered_on, records[1].delivered_time) == (
+        1,
+        datetime.date(2024, 3, 1),
+        "09:30",
+    )
+    assert (records[1].cylinders, records[1].salesperson) == (3, "王司機")
+    assert sorted((line.product.legacy_id, line.quantity, line.unit_price) for line in records[1].lines.all()) == [
+        (1, 2, 950),
+        (2, 1, 2300),
+    ]
+    # a time that is no time is kept as v3 wrote it; a flow line keeps its kilograms
+    assert (records[2].delivered_time, records[2].salesperson, str(records[2].flow_kg)) == ("下午", "李", "12.500")
+    flow_line = records[2].lines.get(legacy_id=4)
+    assert (flow_line.is_flow, str(flow_line.flow_kg), flow_line.unit_price) == (True, "12.500", 38)
+    # a negative count is counted as 0, never guessed; v3's own total is kept in legacy and reported
+    assert (records[3].cylinders, records[3].legacy["qty_20kg"], records[3].legacy["total_cylinders"]) == (2, -1, 1)
+    assert (records[4].cylinders, records[4].flow_kg) == (2, 0)
+    found = set(ImportException.objects.values_list("table", "legacy_id", "field", "is_imported"))
+    assert {
+        ("delivery_history", 3, "qty_20kg", True),
+        ("delivery_history", 3, "total_cylinders", True),
+        ("delivery_history", 4, "flow_20kg", True),
+        ("delivery_history", 5, "customer_id", False),
+        ("delivery_history_items", 6, "quantity", False),
+        ("delivery_history_items", 8, "gas_product_id", False),
+        ("delivery_history_items", 4, "unit_price", True),
+    } <= found
+    # a second run writes the same records again, none twice
+    import_v3(source=v3)
+    assert DeliveryRecord.objects.count() == 4

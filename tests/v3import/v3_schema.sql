@@ -262,3 +262,50 @@ CREATE TABLE payments (
     created_at timestamp DEFAULT now(),
     created_by integer REFERENCES users (id)
 );
+
+-- app/models/delivery_history.py, delivery_history_item.py
+CREATE TABLE delivery_history (
+    id serial PRIMARY KEY,
+    transaction_date date NOT NULL,
+    transaction_time varchar(10),
+    salesperson varchar(100),
+    customer_id integer NOT NULL REFERENCES customers (id),
+    customer_code varchar(20),
+    qty_50kg integer DEFAULT 0,
+    qty_ying20 integer DEFAULT 0,
+    qty_ying16 integer DEFAULT 0,
+    qty_20kg integer DEFAULT 0,
+    qty_16kg integer DEFAULT 0,
+    qty_10kg integer DEFAULT 0,
+    qty_4kg integer DEFAULT 0,
+    qty_haoyun16 integer DEFAULT 0,
+    qty_pingantong10 integer DEFAULT 0,
+    qty_xingfuwan4 integer DEFAULT 0,
+    qty_haoyun20 integer DEFAULT 0,
+    flow_50kg double precision DEFAULT 0,
+    flow_20kg double precision DEFAULT 0,
+    flow_16kg double precision DEFAULT 0,
+    flow_haoyun20kg double precision DEFAULT 0,
+    flow_haoyun16kg double precision DEFAULT 0,
+    total_weight_kg double precision,
+    total_cylinders integer,
+    import_date timestamptz DEFAULT now(),
+    source_file varchar(200),
+    source_sheet varchar(100),
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz
+);
+CREATE INDEX ix_delivery_history_transaction_date ON delivery_history (transaction_date);
+CREATE INDEX ix_delivery_history_customer_code ON delivery_history (customer_code);
+
+CREATE TABLE delivery_history_items (
+    id serial PRIMARY KEY,
+    delivery_history_id integer NOT NULL REFERENCES delivery_history (id),
+    gas_product_id integer NOT NULL REFERENCES gas_products (id),
+    quantity integer NOT NULL,
+    unit_price double precision NOT NULL,
+    subtotal double precision NOT NULL,
+    is_flow_delivery boolean DEFAULT false,
+    flow_quantity double precision,
+    legacy_product_code varchar(50)
+);

@@ -56,6 +56,8 @@ TABLES = (
     "invoices",
     "payments",
     "order_templates",
+    "delivery_history",
+    "delivery_history_items",
 )
 
 
@@ -229,6 +231,47 @@ def fill_awkward(url: str) -> dict[str, int]:
                 " VALUES (%s, %s, %s, %s, %s, %s)",
                 row,
             )
+        history = [
+            # id, date, time, salesperson, customer, code, 50kg, 20kg, 16kg, flow 20kg, total cylinders
+            (1, "2024-03-01", "09:30", "王司機", 1, "C001", 1, 2, 0, 0.0, 3),
+            (2, "2024-03-02", "下午", " 李 ", 2, "C002", 0, 1, 0, 12.5, 1),
+            (3, "2024-03-03", None, None, 6, "C006", 0, -1, 2, 0.0, 1),  # a negative count; v3's total disagrees
+            (4, "2024-03-04", "10:00", None, 4, "C004", 0, 2, 0, -3.0, 2),  # a negative flow
+        ]
+        for row in history:
+            connection.execute(
+                "INSERT INTO delivery_history (id, transaction_date, transaction_time, salesperson, customer_id,"
+                " customer_code, qty_50kg, qty_20kg, qty_16kg, flow_20kg, total_cylinders, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())",
+                row,
+            )
+        history_items = [
+            # id, record, product, quantity, price, flow, flow kg
+            (1, 1, 2, 1, 2300.0, False, None),
+            (2, 1, 1, 2, 950.0, False, None),
+            (3, 2, 1, 1, 950.0, False, None),
+            (4, 2, 1, 0, 38.5, True, 12.5),  # by flow meter: the price is per kg
+            (5, 3, 3, 2, 820.5, False, None),
+            (6, 3, 1, -1, 950.0, False, None),  # negative quantity
+            (7, 4, 1, 2, 950.0, False, None),
+        ]
+        for row in history_items:
+            connection.execute(
+                "INSERT INTO delivery_history_items (id, delivery_history_id, gas_product_id, quantity, unit_price,"
+                " subtotal, is_flow_delivery, flow_quantity) VALUES (%s, %s, %s, %s, %s, 0, %s, %s)",
+                row,
+            )
+        # Orphans: a record of a customer v3 no longer has, a line of a product it no longer has.
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(
+            "INSERT INTO delivery_history (id, transaction_date, customer_id, qty_20kg, total_cylinders)"
+            " VALUES (5, '2024-03-05', 999, 4, 4)"
+        )
+        connection.execute(
+            "INSERT INTO delivery_history_items (id, delivery_history_id, gas_product_id, quantity, unit_price,"
+            " subtotal) VALUES (8, 1, 77, 1, 100, 100)"
+        )
+        connection.execute("SET session_replication_role = DEFAULT")
         for table in TABLES:
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
     return {"customers": len(customers), "orders": len(orders) + 1}

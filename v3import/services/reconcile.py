@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 
 from luckygas.delivery.models import (
     Customer,
@@ -23,8 +23,8 @@ from luckygas.delivery.models import (
     Payment,
     Vehicle,
 )
-from v3import.models import ImportException, ImportRun, LegacyUser
-from v3import.services import mapping
+from v3import.models import DeliveryRecord, DeliveryRecordLine, ImportException, ImportRun, LegacyUser
+from v3import.services import history, mapping
 from v3import.source import V3Snapshot
 
 OURS = {
@@ -36,6 +36,8 @@ OURS = {
     "orders": Order,
     "order_items": OrderLine,
     "order_templates": OrderTemplate,
+    "delivery_history": DeliveryRecord,
+    "delivery_history_items": DeliveryRecordLine,
     "invoices": Invoice,
     "payments": Payment,
 }
@@ -53,6 +55,8 @@ V3_VALUES = {
     "orders": "greatest(round(coalesce(final_amount, 0)), 0)",
     "order_items": "quantity * greatest(round(unit_price), 0)",
     "order_templates": None,
+    "delivery_history": history.V3_CYLINDERS,
+    "delivery_history_items": "CASE WHEN coalesce(is_flow_delivery, false) THEN 0 ELSE quantity END",
     "invoices": "greatest(round(total_amount), 0)",
     "payments": "greatest(round(amount), 0)",
 }
@@ -60,6 +64,8 @@ SUM_NAMES = {
     "customer_inventory": "cylinders at customers",
     "orders": "order totals (TWD)",
     "order_items": "order lines, quantity × price (TWD)",
+    "delivery_history": "cylinders delivered, delivery history",
+    "delivery_history_items": "cylinders delivered, delivery history lines",
     "invoices": "invoice totals (TWD)",
     "payments": "payments (TWD)",
 }
@@ -81,6 +87,10 @@ def _our_totals(table: str) -> tuple[int, int]:
         totals = rows.aggregate(count=Count("pk"), total=Sum("total_amount"))
     elif table in ("invoices", "payments"):
         totals = rows.aggregate(count=Count("pk"), total=Sum("amount"))
+    elif table == "delivery_history":
+        totals = rows.aggregate(count=Count("pk"), total=Sum("cylinders"))
+    elif table == "delivery_history_items":
+        totals = rows.aggregate(count=Count("pk"), total=Sum("quantity", filter=Q(is_flow=False)))
     elif table == "order_items":
         totals = rows.aggregate(count=Count("pk"), total=Sum(F("quantity") * F("unit_price")))
     else:

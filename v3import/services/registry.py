@@ -1,6 +1,6 @@
 """The v3 tables import_v3 reads, in dependency order: a table's rows refer only to tables before it."""
 
-from v3import.services import money, people, tables
+from v3import.services import history, money, people, tables
 
 TABLES = {
     "users": people.users,
@@ -11,6 +11,8 @@ TABLES = {
     "customer_inventory": tables.customer_inventory,
     "orders": tables.orders,
     "order_items": tables.order_items,
+    "delivery_history": history.delivery_history,
+    "delivery_history_items": history.delivery_history_items,
     "invoices": money.invoices,
     "payments": money.payments,
     "order_templates": tables.order_templates,
