@@ -25,6 +25,8 @@ CHANGED = {
     "delivery_history_items": (
         "(SELECT coalesce(h.updated_at, h.created_at) FROM delivery_history h WHERE h.id = t.delivery_history_id)"
     ),
+    "routes": "coalesce(t.updated_at, t.created_at)",
+    "route_deliveries": "coalesce(t.updated_at, t.created_at)",
     "invoices": "coalesce(t.updated_at, t.created_at)",
     "payments": "t.created_at",
     "order_templates": "coalesce(t.updated_at, t.created_at)",

@@ -103,6 +103,8 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "order_items": (6, 4, 2, 0),  # quantity 0; product 77 does not exist
         "delivery_history": (5, 4, 1, 0),  # customer 999 does not exist
         "delivery_history_items": (8, 6, 2, 0),  # a negative quantity; product 77 does not exist
+        "routes": (5, 2, 3, 0),  # the driver's second route that day; a future route; no driver
+        "route_deliveries": (7, 3, 4, 0),  # order taken by another stop; stop number -1; route 2; order 6
         "invoices": (3, 3, 0, 0),
         "payments": (2, 2, 0, 0),
         "order_templates": (3, 3, 0, 0),
@@ -116,6 +118,7 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "payments (TWD)": 1900 + 500,
         "cylinders delivered, delivery history": 3 + 1 + 2 + 2,  # a negative count is counted as 0 (reported)
         "cylinders delivered, delivery history lines": 1 + 2 + 1 + 2 + 2,  # a flow line delivers no cylinder
+        "past stops delivered": 1,
     }
     assert run.reconciliation["customer_sample"] == {"compared": 6, "differences": []}
 
@@ -229,7 +232,7 @@ def test_the_command_prints_the_reconciliation_writes_the_reports_and_refuses_ba
     assert (tmp_path / f"v3-exceptions-{run.pk}.csv").read_text(encoding="utf-8-sig").startswith("table,legacy_id")
     assert (tmp_path / f"v3-exceptions-{run.pk}.xlsx").stat().st_size > 0
     with pytest.raises(CommandError, match="--only"):
-        call_command("import_v3", "--source", v3, "--only", "customers,route_deliveries")
+        call_command("import_v3", "--source", v3, "--only", "customers,no_such_table")
     with pytest.raises(CommandError, match="--since"):
         call_command("import_v3", "--source", v3, "--since", "yesterday")
     with pytest.raises(CommandError, match="--source"):
@@ -326,3 +329,53 @@ def test_v3_delivery_history_becomes_read_only_delivery_records_with_their_lines
     # a second run writes the same records again, none twice
     import_v3(source=v3)
     assert DeliveryRecord.objects.count() == 4
+
+
+def test_v3_past_routes_become_read_only_routes_with_their_drivers_vehicles_and_stops_in_v3s_order(
+    v3, client, django_user_model
+):
+    from luckygas.delivery.models import Route, RouteStop
+
+    client.force_login(django_user_model.objects.create_superuser("root", "root@luckygas.tw", "x-9-long-password"))
+
+    import_v3(source=v3)
+    routes = {route.legacy_id: route for route in Route.objects.filter(legacy_id__isnull=False)}
+    assert set(routes) == {1, 3}
+    assert (routes[1].date, routes[1].driver.legacy_id, routes[1].vehicle.legacy_id, routes[1].status) == (
+        datetime.date(2026, 11, 2),
+        1,
+        1,
+        "completed",
+    )
+    # vehicle 3 was not imported: the route has none, reported; a cancelled route is no completed one
+    assert (routes[3].driver.legacy_id, routes[3].vehicle, routes[3].status) == (2, None, "planned")
+    assert routes[3].legacy["status"] == "CANCELLED"
+    stops = list(RouteStop.objects.filter(route=routes[1]).order_by("sequence"))
+    assert [(stop.order.legacy_id, stop.sequence, stop.status) for stop in stops] == [
+        (5, 1, "failed"),
+        (1, 2, "delivered"),
+    ]
+    assert stops[0].outcome_note == "absent · 沒人在家"
+    assert stops[1].completed_at == datetime.datetime(2026, 11, 2, 3, 10, tzinfo=datetime.UTC)
+    assert list(routes[3].stops.values_list("order__legacy_id", "status")) == [(4, "pending")]
+    found = set(ImportException.objects.values_list("table", "legacy_id", "field", "is_imported"))
+    assert {
+        ("routes", 2, "driver_id", False),
+        ("routes", 3, "vehicle_id", True),
+        ("routes", 3, "status", True),
+        ("routes", 4, "scheduled_date", False),
+        ("routes", 5, "driver_id", False),
+        ("route_deliveries", 3, "status", True),
+        ("route_deliveries", 4, "order_id", False),
+        ("route_deliveries", 5, "sequence", False),
+        ("route_deliveries", 6, "route_id", False),
+        ("route_deliveries", 7, "order_id", False),
+    } <= found
+    # history: shown in admin, never changed there
+    assert client.get(f"/admin/delivery/route/{routes[1].pk}/change/").status_code == 200
+    response = client.post(f"/admin/delivery/route/{routes[1].pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Route.objects.filter(pk=routes[1].pk).exists()
+    # a second run writes the same routes and stops again, none twice
+    import_v3(source=v3)
+    assert (Route.objects.count(), RouteStop.objects.count()) == (2, 3)

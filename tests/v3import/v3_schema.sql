@@ -309,3 +309,60 @@ CREATE TABLE delivery_history_items (
     flow_quantity double precision,
     legacy_product_code varchar(50)
 );
+
+-- app/models/route.py, route_delivery.py (SQLAlchemy stores the enum names)
+CREATE TYPE routestatus AS ENUM (
+    'DRAFT', 'PLANNED', 'OPTIMIZED', 'ASSIGNED', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED', 'PENDING'
+);
+CREATE TYPE deliverystatus AS ENUM ('PENDING', 'ARRIVED', 'DELIVERED', 'FAILED');
+
+CREATE TABLE routes (
+    id serial PRIMARY KEY,
+    route_number varchar(100) NOT NULL UNIQUE,
+    name varchar(100),
+    route_name varchar(100),
+    date timestamptz NOT NULL,
+    scheduled_date date NOT NULL,
+    route_date timestamptz,
+    driver_id integer REFERENCES drivers (id),
+    vehicle_id integer REFERENCES vehicles (id),
+    area varchar(50),
+    status routestatus,
+    total_stops integer DEFAULT 0,
+    completed_stops integer DEFAULT 0,
+    total_distance_km double precision DEFAULT 0,
+    estimated_duration_minutes integer DEFAULT 0,
+    polyline varchar(5000),
+    is_optimized boolean DEFAULT false,
+    optimization_score double precision,
+    optimization_timestamp timestamptz,
+    started_at timestamptz,
+    completed_at timestamptz,
+    actual_duration_minutes integer,
+    is_active boolean DEFAULT true,
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz
+);
+CREATE INDEX ix_routes_date ON routes (date);
+CREATE INDEX ix_routes_scheduled_date ON routes (scheduled_date);
+
+CREATE TABLE route_deliveries (
+    id serial PRIMARY KEY,
+    route_id integer NOT NULL REFERENCES routes (id),
+    order_id integer NOT NULL REFERENCES orders (id),
+    sequence integer NOT NULL,
+    status deliverystatus NOT NULL DEFAULT 'PENDING',
+    latitude double precision,
+    longitude double precision,
+    actual_address varchar(500),
+    estimated_arrival timestamptz,
+    arrived_at timestamptz,
+    delivered_at timestamptz,
+    recipient_name varchar(100),
+    signature_path varchar(500),
+    photo_path varchar(500),
+    notes text,
+    issue_type varchar(50),
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz
+);

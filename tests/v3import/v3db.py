@@ -58,6 +58,8 @@ TABLES = (
     "order_templates",
     "delivery_history",
     "delivery_history_items",
+    "routes",
+    "route_deliveries",
 )
 
 
@@ -270,6 +272,41 @@ def fill_awkward(url: str) -> dict[str, int]:
         connection.execute(
             "INSERT INTO delivery_history_items (id, delivery_history_id, gas_product_id, quantity, unit_price,"
             " subtotal) VALUES (8, 1, 77, 1, 100, 100)"
+        )
+        connection.execute("SET session_replication_role = DEFAULT")
+        routes = [
+            # id, number, day, driver, vehicle, status
+            (1, "R-1", "2026-11-02", 1, 1, "COMPLETED"),
+            (2, "R-2", "2026-11-02", 1, 2, "COMPLETED"),  # the same driver's second route that day
+            (3, "R-3", "2026-11-03", 2, 3, "CANCELLED"),  # vehicle 3 is not imported; never completed
+            (4, "R-4", "2099-01-01", 1, 1, "PLANNED"),  # not a past route
+            (5, "R-5", "2026-11-04", None, 1, "COMPLETED"),  # no driver
+        ]
+        for row in routes:
+            connection.execute(
+                "INSERT INTO routes (id, route_number, scheduled_date, date, driver_id, vehicle_id, status, updated_at)"
+                " VALUES (%(0)s, %(1)s, %(2)s, %(2)s::date + time '08:00', %(3)s, %(4)s, %(5)s, now())",
+                {str(i): value for i, value in enumerate(row)},
+            )
+        stops = [
+            # id, route, order, sequence, status, delivered at, issue, notes
+            (1, 1, 1, 2, "DELIVERED", "2026-11-02 03:10+00", None, "放門口"),
+            (2, 1, 5, 1, "FAILED", None, "absent", "沒人在家"),
+            (3, 3, 4, 1, "ARRIVED", None, None, None),  # arrived, never delivered
+            (4, 3, 1, 2, "DELIVERED", "2026-11-03 03:00+00", None, None),  # order 1 is a stop of route 1
+            (5, 3, 3, -1, "PENDING", None, None, None),  # not a stop number
+            (6, 2, 2, 1, "DELIVERED", "2026-11-02 05:00+00", None, None),  # route 2 is not imported
+        ]
+        for row in stops:
+            connection.execute(
+                "INSERT INTO route_deliveries (id, route_id, order_id, sequence, status, delivered_at, issue_type,"
+                " notes, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now())",
+                row,
+            )
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(
+            "INSERT INTO route_deliveries (id, route_id, order_id, sequence, status)"
+            " VALUES (7, 1, 6, 3, 'DELIVERED')"  # order 6 is an orphan, not imported
         )
         connection.execute("SET session_replication_role = DEFAULT")
         for table in TABLES:

@@ -21,6 +21,8 @@ from luckygas.delivery.models import (
     OrderLine,
     OrderTemplate,
     Payment,
+    Route,
+    RouteStop,
     Vehicle,
 )
 from v3import.models import DeliveryRecord, DeliveryRecordLine, ImportException, ImportRun, LegacyUser
@@ -38,6 +40,8 @@ OURS = {
     "order_templates": OrderTemplate,
     "delivery_history": DeliveryRecord,
     "delivery_history_items": DeliveryRecordLine,
+    "routes": Route,
+    "route_deliveries": RouteStop,
     "invoices": Invoice,
     "payments": Payment,
 }
@@ -57,6 +61,8 @@ V3_VALUES = {
     "order_templates": None,
     "delivery_history": history.V3_CYLINDERS,
     "delivery_history_items": "CASE WHEN coalesce(is_flow_delivery, false) THEN 0 ELSE quantity END",
+    "routes": None,
+    "route_deliveries": "CASE WHEN lower(status::text) = 'delivered' THEN 1 ELSE 0 END",
     "invoices": "greatest(round(total_amount), 0)",
     "payments": "greatest(round(amount), 0)",
 }
@@ -66,6 +72,7 @@ SUM_NAMES = {
     "order_items": "order lines, quantity × price (TWD)",
     "delivery_history": "cylinders delivered, delivery history",
     "delivery_history_items": "cylinders delivered, delivery history lines",
+    "route_deliveries": "past stops delivered",
     "invoices": "invoice totals (TWD)",
     "payments": "payments (TWD)",
 }
@@ -91,6 +98,8 @@ def _our_totals(table: str) -> tuple[int, int]:
         totals = rows.aggregate(count=Count("pk"), total=Sum("cylinders"))
     elif table == "delivery_history_items":
         totals = rows.aggregate(count=Count("pk"), total=Sum("quantity", filter=Q(is_flow=False)))
+    elif table == "route_deliveries":
+        totals = rows.aggregate(count=Count("pk"), total=Count("pk", filter=Q(status="delivered")))
     elif table == "order_items":
         totals = rows.aggregate(count=Count("pk"), total=Sum(F("quantity") * F("unit_price")))
     else:

@@ -1,6 +1,6 @@
 """The v3 tables import_v3 reads, in dependency order: a table's rows refer only to tables before it."""
 
-from v3import.services import history, money, people, tables
+from v3import.services import history, money, people, routes, tables
 
 TABLES = {
     "users": people.users,
@@ -13,6 +13,8 @@ TABLES = {
     "order_items": tables.order_items,
     "delivery_history": history.delivery_history,
     "delivery_history_items": history.delivery_history_items,
+    "routes": routes.routes,
+    "route_deliveries": routes.route_deliveries,
     "invoices": money.invoices,
     "payments": money.payments,
     "order_templates": tables.order_templates,
