@@ -58,6 +58,15 @@ class DeliveryRecordAdmin(ReadOnlyAdmin):
     search_fields = ("customer__code", "customer__short_name", "legacy_id")
     date_hierarchy = "delivered_on"
     list_select_related = ("customer",)
-    fields = ("legacy_id", "customer", "delivered_on", "delivered_time", "salesperson", "cylinders", "flow_kg", "legacy")
+    fields = (
+        "legacy_id",
+        "customer",
+        "delivered_on",
+        "delivered_time",
+        "salesperson",
+        "cylinders",
+        "flow_kg",
+        "legacy",
+    )
     readonly_fields = fields
     inlines = [DeliveryRecordLineInline]

@@ -46,7 +46,12 @@ def delivery_history(rows: list[dict[str, Any]], context: Context) -> None:
         customer_id = context.customers.get(row["customer_id"])
         if customer_id is None:
             issues.add(
-                "delivery_history", legacy_id, "customer_id", row["customer_id"], "customer not imported", imported=False
+                "delivery_history",
+                legacy_id,
+                "customer_id",
+                row["customer_id"],
+                "customer not imported",
+                imported=False,
             )
             continue
         if row["transaction_date"] is None:

@@ -40,9 +40,7 @@ def routes(rows: list[dict[str, Any]], context: Context) -> None:
             issues.add("routes", legacy_id, "scheduled_date", None, "no date", imported=False)
             continue
         if date >= today:
-            issues.add(
-                "routes", legacy_id, "scheduled_date", date, "not a past route; plan it here", imported=False
-            )
+            issues.add("routes", legacy_id, "scheduled_date", date, "not a past route; plan it here", imported=False)
             continue
         driver_id = drivers.get(row["driver_id"])
         if driver_id is None:
@@ -110,26 +108,17 @@ def route_deliveries(rows: list[dict[str, Any]], context: Context) -> None:
         Order.objects.filter(legacy_id__in={row["order_id"] for row in rows}).values_list("legacy_id", "pk")
     )
     # An order has one stop here: a stop of it that is not this v3 row keeps the order.
-    stopped = {
-        order_id: legacy_id
-        for order_id, legacy_id in RouteStop.objects.filter(order_id__in=list(order_ids.values())).values_list(
-            "order_id", "legacy_id"
-        )
-    }
+    stopped = dict(RouteStop.objects.filter(order_id__in=list(order_ids.values())).values_list("order_id", "legacy_id"))
     batch = []
     for row in rows:
         legacy_id = row["id"]
         route_id = route_ids.get(row["route_id"])
         order_id = order_ids.get(row["order_id"])
         if route_id is None:
-            issues.add(
-                "route_deliveries", legacy_id, "route_id", row["route_id"], "route not imported", imported=False
-            )
+            issues.add("route_deliveries", legacy_id, "route_id", row["route_id"], "route not imported", imported=False)
             continue
         if order_id is None:
-            issues.add(
-                "route_deliveries", legacy_id, "order_id", row["order_id"], "order not imported", imported=False
-            )
+            issues.add("route_deliveries", legacy_id, "order_id", row["order_id"], "order not imported", imported=False)
             continue
         holder = stopped.get(order_id, legacy_id)
         if holder != legacy_id:
@@ -165,4 +154,3 @@ def route_deliveries(rows: list[dict[str, Any]], context: Context) -> None:
         RouteStop, ["legacy_id", "route", "order", "sequence", "status", "completed_at", "outcome_note"], batch
     )
     context.count("route_deliveries", len(written))
-
