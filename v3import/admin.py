@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from luckygas.admin_tools import ReadOnlyAdmin
-from v3import.models import DeliveryRecord, DeliveryRecordLine, ImportException, ImportRun
+from v3import.models import DeliveryRecord, DeliveryRecordLine, ImportException, ImportRun, V3DebitAccount
 from v3import.services import report
 
 
@@ -70,3 +70,29 @@ class DeliveryRecordAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
     inlines = [DeliveryRecordLineInline]
+
+
+@admin.register(V3DebitAccount)
+class V3DebitAccountAdmin(ReadOnlyAdmin):
+    """The bank accounts v3 held, to review before they become accounts and mandates here; shown masked."""
+
+    list_display = ("customer", "bank_code", "masked_account", "holder_name", "amount", "v3_status", "problem")
+    list_filter = ("v3_status",)
+    search_fields = ("customer__code", "customer__short_name", "holder_name", "legacy_id")
+    list_select_related = ("customer",)
+    fields = (
+        "legacy_id",
+        "customer",
+        "bank_code",
+        "masked_account",
+        "holder_name",
+        "amount",
+        "scheduled_on",
+        "v3_status",
+        "problem",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("account"))
+    def masked_account(self, account: V3DebitAccount) -> str:
+        return account.masked_account

@@ -107,6 +107,7 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "route_deliveries": (7, 3, 4, 0),  # order taken by another stop; stop number -1; route 2; order 6
         "invoices": (3, 3, 0, 0),
         "payments": (2, 2, 0, 0),
+        "payment_transactions": (5, 4, 1, 0),  # customer 999 does not exist
         "order_templates": (3, 3, 0, 0),
     }
     assert all(entry["holds"] for entry in run.reconciliation["sums"])
@@ -119,6 +120,7 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "cylinders delivered, delivery history": 3 + 1 + 2 + 2,  # a negative count is counted as 0 (reported)
         "cylinders delivered, delivery history lines": 1 + 2 + 1 + 2 + 2,  # a flow line delivers no cylinder
         "past stops delivered": 1,
+        "direct debits (TWD)": 1900 + 950 + 500 + 820,  # 950.5 rounds half to even
     }
     assert run.reconciliation["customer_sample"] == {"compared": 6, "differences": []}
 
@@ -379,3 +381,43 @@ def test_v3_past_routes_become_read_only_routes_with_their_drivers_vehicles_and_
     # a second run writes the same routes and stops again, none twice
     import_v3(source=v3)
     assert (Route.objects.count(), RouteStop.objects.count()) == (2, 3)
+
+
+def test_v3_bank_accounts_are_kept_encrypted_for_review_and_never_corrected(v3):
+    from v3import.models import V3DebitAccount
+
+    import_v3(source=v3)
+    accounts = {account.legacy_id: account for account in V3DebitAccount.objects.select_related("customer")}
+    assert set(accounts) == {1, 2, 3, 4}
+    first = accounts[1]
+    assert (first.customer.legacy_id, first.bank_code, first.holder_name, first.amount, first.problem) == (
+        1,
+        "822",
+        "王記麵館",
+        1900,
+        "",
+    )
+    # encrypted as banking encrypts account numbers: never in clear in the database, readable with our key
+    from banking.crypto import decrypt_account
+
+    assert "0012" not in first.account_encrypted
+    assert decrypt_account(first.account_encrypted) == "001234567890"
+    assert (first.account_last4, first.masked_account) == ("7890", "****7890")
+    assert decrypt_account(accounts[2].account_encrypted) == "12345678"  # full-width digits are digits
+    # what is not a bank code or an account number is imported as it was, for review, never guessed
+    assert (accounts[3].bank_code, accounts[3].problem) == ("82X", "not a bank code")
+    assert decrypt_account(accounts[4].account_encrypted) == "ACCT-NO?"
+    assert accounts[4].problem == "not a bank account number; no account holder"
+    assert accounts[4].account_last4 == ""
+    found = {
+        (table, legacy_id, field): (value, imported)
+        for table, legacy_id, field, value, imported in ImportException.objects.filter(
+            table="payment_transactions"
+        ).values_list("table", "legacy_id", "field", "value", "is_imported")
+    }
+    assert found[("payment_transactions", 3, "bank_code")] == ("82X", True)
+    assert found[("payment_transactions", 4, "account_holder")] == ("", True)
+    assert found[("payment_transactions", 5, "customer_id")] == ("999", False)
+    # the exceptions report leaves the database: an account number in it is masked
+    assert found[("payment_transactions", 4, "account_number")] == ("****", True)
+    assert not ImportException.objects.filter(value__contains="12345678").exists()

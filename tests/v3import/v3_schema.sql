@@ -366,3 +366,52 @@ CREATE TABLE route_deliveries (
     created_at timestamptz DEFAULT now(),
     updated_at timestamptz
 );
+
+-- app/models/banking.py (v3 keeps customers' account numbers only in its direct-debit transactions)
+CREATE TYPE paymentbatchstatus AS ENUM (
+    'DRAFT', 'GENERATED', 'UPLOADED', 'PROCESSING', 'RECONCILED', 'FAILED', 'CANCELLED'
+);
+CREATE TYPE transactionstatus AS ENUM ('PENDING', 'SUCCESS', 'FAILED', 'REJECTED', 'REFUNDED');
+
+CREATE TABLE payment_batches (
+    id serial PRIMARY KEY,
+    batch_number varchar(50) NOT NULL UNIQUE,
+    bank_code varchar(10) NOT NULL,
+    file_name varchar(255) NOT NULL,
+    file_content text,
+    file_format varchar(20) NOT NULL,
+    total_transactions integer DEFAULT 0,
+    total_amount numeric(10, 2) DEFAULT 0,
+    processing_date timestamp NOT NULL,
+    status paymentbatchstatus NOT NULL DEFAULT 'DRAFT',
+    generated_at timestamp,
+    uploaded_at timestamp,
+    reconciled_at timestamp,
+    sftp_upload_path varchar(500),
+    sftp_download_path varchar(500),
+    reconciliation_file_name varchar(255),
+    error_message text,
+    retry_count integer DEFAULT 0,
+    created_by integer REFERENCES users (id),
+    created_at timestamp,
+    updated_at timestamp
+);
+
+CREATE TABLE payment_transactions (
+    id serial PRIMARY KEY,
+    batch_id integer NOT NULL REFERENCES payment_batches (id),
+    transaction_id varchar(50) NOT NULL UNIQUE,
+    customer_id integer NOT NULL REFERENCES customers (id),
+    invoice_id integer REFERENCES invoices (id),
+    account_number varchar(20) NOT NULL,
+    account_holder varchar(100) NOT NULL,
+    amount numeric(10, 2) NOT NULL,
+    status transactionstatus NOT NULL DEFAULT 'PENDING',
+    bank_reference varchar(50),
+    bank_response_code varchar(10),
+    bank_response_message text,
+    scheduled_date timestamp NOT NULL,
+    processed_date timestamp,
+    created_at timestamp,
+    updated_at timestamp
+);

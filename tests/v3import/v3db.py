@@ -60,6 +60,8 @@ TABLES = (
     "delivery_history_items",
     "routes",
     "route_deliveries",
+    "payment_batches",
+    "payment_transactions",
 )
 
 
@@ -307,6 +309,33 @@ def fill_awkward(url: str) -> dict[str, int]:
         connection.execute(
             "INSERT INTO route_deliveries (id, route_id, order_id, sequence, status)"
             " VALUES (7, 1, 6, 3, 'DELIVERED')"  # order 6 is an orphan, not imported
+        )
+        connection.execute("SET session_replication_role = DEFAULT")
+        batches = [(1, "B-1", "822"), (2, "B-2", "82X")]  # a bank code that is none
+        for row in batches:
+            connection.execute(
+                "INSERT INTO payment_batches (id, batch_number, bank_code, file_name, file_format, processing_date)"
+                " VALUES (%s, %s, %s, 'ach.txt', 'fixed_width', '2026-11-20')",
+                row,
+            )
+        debits = [
+            # id, batch, transaction, customer, account, holder, amount, status
+            (1, 1, "T-1", 1, "0012-3456 7890", "王記麵館", 1900.0, "SUCCESS"),
+            (2, 1, "T-2", 2, "１２３４５６７８", "林小姐", 950.5, "PENDING"),  # full-width digits
+            (3, 2, "T-3", 6, "12345678", "林小姐", 500.0, "FAILED"),  # batch 2's bank code is none
+            (4, 1, "T-4", 3, "ACCT-NO?", " ", 820.0, "REJECTED"),  # no account number, no holder
+        ]
+        for row in debits:
+            connection.execute(
+                "INSERT INTO payment_transactions (id, batch_id, transaction_id, customer_id, account_number,"
+                " account_holder, amount, status, scheduled_date, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '2026-11-20 01:00', now())",
+                row,
+            )
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(
+            "INSERT INTO payment_transactions (id, batch_id, transaction_id, customer_id, account_number,"
+            " account_holder, amount, scheduled_date) VALUES (5, 1, 'T-5', 999, '99998888', '某人', 300, now())"
         )
         connection.execute("SET session_replication_role = DEFAULT")
         for table in TABLES:

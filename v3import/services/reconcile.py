@@ -25,7 +25,14 @@ from luckygas.delivery.models import (
     RouteStop,
     Vehicle,
 )
-from v3import.models import DeliveryRecord, DeliveryRecordLine, ImportException, ImportRun, LegacyUser
+from v3import.models import (
+    DeliveryRecord,
+    DeliveryRecordLine,
+    ImportException,
+    ImportRun,
+    LegacyUser,
+    V3DebitAccount,
+)
 from v3import.services import history, mapping
 from v3import.source import V3Snapshot
 
@@ -44,6 +51,7 @@ OURS = {
     "route_deliveries": RouteStop,
     "invoices": Invoice,
     "payments": Payment,
+    "payment_transactions": V3DebitAccount,
 }
 SAMPLE_SIZE = 200
 
@@ -65,6 +73,7 @@ V3_VALUES = {
     "route_deliveries": "CASE WHEN lower(status::text) = 'delivered' THEN 1 ELSE 0 END",
     "invoices": "greatest(round(total_amount), 0)",
     "payments": "greatest(round(amount), 0)",
+    "payment_transactions": "greatest(round(amount::float8), 0)",  # numeric rounds half up, floats to even
 }
 SUM_NAMES = {
     "customer_inventory": "cylinders at customers",
@@ -75,6 +84,7 @@ SUM_NAMES = {
     "route_deliveries": "past stops delivered",
     "invoices": "invoice totals (TWD)",
     "payments": "payments (TWD)",
+    "payment_transactions": "direct debits (TWD)",
 }
 
 
@@ -92,7 +102,7 @@ def _our_totals(table: str) -> tuple[int, int]:
     rows = OURS[table].objects.filter(legacy_id__isnull=False)
     if table == "orders":
         totals = rows.aggregate(count=Count("pk"), total=Sum("total_amount"))
-    elif table in ("invoices", "payments"):
+    elif table in ("invoices", "payments", "payment_transactions"):
         totals = rows.aggregate(count=Count("pk"), total=Sum("amount"))
     elif table == "delivery_history":
         totals = rows.aggregate(count=Count("pk"), total=Sum("cylinders"))

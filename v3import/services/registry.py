@@ -1,6 +1,6 @@
 """The v3 tables import_v3 reads, in dependency order: a table's rows refer only to tables before it."""
 
-from v3import.services import history, money, people, routes, tables
+from v3import.services import banking, history, money, people, routes, tables
 
 TABLES = {
     "users": people.users,
@@ -17,5 +17,6 @@ TABLES = {
     "route_deliveries": routes.route_deliveries,
     "invoices": money.invoices,
     "payments": money.payments,
+    "payment_transactions": banking.payment_transactions,
     "order_templates": tables.order_templates,
 }
