@@ -123,6 +123,7 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "direct debits (TWD)": 1900 + 950 + 500 + 820,  # 950.5 rounds half to even
     }
     assert run.reconciliation["customer_sample"] == {"compared": 6, "differences": []}
+    assert run.reconciliation["v3_tables_not_read"] == []  # every table of v3's schema is read
 
 
 def test_awkward_values_are_normalized_only_where_certain_and_reported_otherwise(v3):
@@ -421,3 +422,15 @@ def test_v3_bank_accounts_are_kept_encrypted_for_review_and_never_corrected(v3):
     # the exceptions report leaves the database: an account number in it is masked
     assert found[("payment_transactions", 4, "account_number")] == ("****", True)
     assert not ImportException.objects.filter(value__contains="12345678").exists()
+
+
+def test_a_v3_table_the_import_does_not_read_is_named_in_the_reconciliation(v3):
+    # v3's models have no opt-out table; one added to a v3 database outside them must not pass unseen.
+    with psycopg.connect(v3, autocommit=True) as connection:
+        connection.execute("CREATE TABLE sms_opt_outs (id serial PRIMARY KEY, phone varchar(20))")
+        connection.execute("INSERT INTO sms_opt_outs (phone) VALUES ('0912345678'), ('0912000111')")
+    run = import_v3(source=v3)
+    assert run.reconciliation["v3_tables_not_read"] == [{"table": "sms_opt_outs", "rows": 2}]
+    from v3import.services.report import reconciliation_text
+
+    assert "sms_opt_outs (2 rows)" in reconciliation_text(run)
