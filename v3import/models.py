@@ -72,3 +72,89 @@ class LegacyUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} (v3 #{self.legacy_id})"
+
+
+class DeliveryRecord(models.Model):
+    """A delivery of v3's history (`delivery_history`, kept from the Excel years): who got how many cylinders, when.
+
+    Read-only history: our own deliveries are orders with route stops; these past ones had neither in v3.
+    """
+
+    legacy_id = models.PositiveIntegerField(_("v3 id"), unique=True)
+    customer = models.ForeignKey(
+        "delivery.Customer", on_delete=models.PROTECT, related_name="v3_deliveries", verbose_name=_("customer")
+    )
+    delivered_on = models.DateField(_("delivered on"))
+    delivered_time = models.CharField(_("time"), max_length=10, blank=True)
+    salesperson = models.CharField(_("salesperson"), max_length=100, blank=True)
+    cylinders = models.PositiveIntegerField(_("cylinders delivered"), default=0)
+    flow_kg = models.DecimalField(_("gas by flow meter (kg)"), max_digits=12, decimal_places=3, default=0)
+    legacy = models.JSONField(_("LuckyGas v3 fields"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("v3 delivery record")
+        verbose_name_plural = _("v3 delivery records")
+        ordering = ["-delivered_on", "-legacy_id"]
+        indexes = [models.Index(fields=["customer", "delivered_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.delivered_on} {self.customer} (v3 #{self.legacy_id})"
+
+
+class DeliveryRecordLine(models.Model):
+    """A product line of a v3 delivery record (`delivery_history_items`)."""
+
+    legacy_id = models.PositiveIntegerField(_("v3 id"), unique=True)
+    record = models.ForeignKey(DeliveryRecord, on_delete=models.CASCADE, related_name="lines", verbose_name=_("record"))
+    product = models.ForeignKey("delivery.CylinderProduct", on_delete=models.PROTECT, verbose_name=_("product"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.PositiveIntegerField(_("unit price (TWD)"))
+    is_flow = models.BooleanField(_("by flow meter"), default=False)
+    flow_kg = models.DecimalField(_("gas by flow meter (kg)"), max_digits=12, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("v3 delivery record line")
+        verbose_name_plural = _("v3 delivery record lines")
+        ordering = ["record", "legacy_id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+
+class V3DebitAccount(models.Model):
+    """A customer's bank account as v3 held it: in a direct-debit transaction (`payment_transactions`), the only
+    place v3 keeps account numbers (v3 has no mandates). For review: the office turns a checked one into a bank
+    account and mandate of ours (v3 never had the branch code or the holder's ID our mandates need).
+
+    The number is encrypted as banking encrypts account numbers, and shown masked.
+    """
+
+    legacy_id = models.PositiveIntegerField(_("v3 id"), unique=True)
+    customer = models.ForeignKey(
+        "delivery.Customer", on_delete=models.PROTECT, related_name="v3_debit_accounts", verbose_name=_("customer")
+    )
+    bank_code = models.CharField(_("bank code"), max_length=10, blank=True)
+    account_encrypted = models.TextField(_("account (encrypted)"), editable=False)
+    account_last4 = models.CharField(_("account ends in"), max_length=4, blank=True, editable=False)
+    holder_name = models.CharField(_("account holder"), max_length=100, blank=True)
+    amount = models.PositiveIntegerField(_("amount (TWD)"), default=0)
+    scheduled_on = models.DateField(_("debit date"), null=True, blank=True)
+    v3_status = models.CharField(_("v3 status"), max_length=20, blank=True)
+    problem = models.CharField(
+        _("problem"), max_length=200, blank=True, help_text=_("Why this account cannot be used as it is.")
+    )
+    legacy = models.JSONField(_("LuckyGas v3 fields"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("v3 debit account")
+        verbose_name_plural = _("v3 debit accounts")
+        ordering = ["customer", "legacy_id"]
+
+    def __str__(self) -> str:
+        return f"{self.bank_code} {self.masked_account}"
+
+    @property
+    def masked_account(self) -> str:
+        from luckygas.masking import mask_account
+
+        return mask_account(self.account_last4)

@@ -21,9 +21,21 @@ CHANGED = {
     "customer_inventory": "t.last_updated",
     "orders": "coalesce(t.updated_at, t.created_at)",
     "order_items": "(SELECT coalesce(o.updated_at, o.created_at) FROM orders o WHERE o.id = t.order_id)",
+    "delivery_history": "coalesce(t.updated_at, t.created_at)",
+    "delivery_history_items": (
+        "(SELECT coalesce(h.updated_at, h.created_at) FROM delivery_history h WHERE h.id = t.delivery_history_id)"
+    ),
+    "routes": "coalesce(t.updated_at, t.created_at)",
+    "route_deliveries": "coalesce(t.updated_at, t.created_at)",
     "invoices": "coalesce(t.updated_at, t.created_at)",
     "payments": "t.created_at",
+    "payment_transactions": "coalesce(t.updated_at, t.created_at)",
     "order_templates": "coalesce(t.updated_at, t.created_at)",
+}
+
+# Columns a table's rows carry from another v3 table.
+JOINED = {
+    "payment_transactions": ", (SELECT b.bank_code FROM payment_batches b WHERE b.id = t.batch_id) AS bank_code",
 }
 
 
@@ -70,7 +82,10 @@ class V3Snapshot:
         self._cursors += 1
         with self.connection.cursor(name=f"v3_{table}_{self._cursors}") as cursor:
             cursor.itersize = size
-            cursor.execute(f"SELECT t.* FROM {table} t WHERE {where} ORDER BY t.id", params)  # noqa: S608
+            cursor.execute(
+                f"SELECT t.*{JOINED.get(table, '')} FROM {table} t WHERE {where} ORDER BY t.id",  # noqa: S608
+                params,
+            )
             while rows := cursor.fetchmany(size):
                 yield rows
 

@@ -132,6 +132,8 @@ ADMINS: dict[str, Admin] = {
     "delivery.recurringorder": Admin("OMS"),  # written only by the recurring-orders run
     "v3import.importrun": Admin("OMS"),  # written only by import_v3
     "v3import.importexception": Admin("OMS"),
+    "v3import.deliveryrecord": Admin("OMS"),  # v3's delivery history, written only by import_v3
+    "v3import.v3debitaccount": Admin("OMS"),  # the bank accounts v3 held, for review; written only by import_v3
     "offline_sync.driverdevice": Admin("OMS", "", "OS", actions={"revoke_devices": "OS", "reinstate_devices": "OS"}),
     "offline_sync.syncconflict": Admin(
         "OMS", "", "OS", actions={"keep_office": "OS", "apply_driver": "OS", "keep_all": "OS"}

@@ -101,8 +101,13 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "customer_inventory": (4, 4, 0, 0),
         "orders": (6, 5, 1, 0),  # O-6's customer 999 does not exist
         "order_items": (6, 4, 2, 0),  # quantity 0; product 77 does not exist
+        "delivery_history": (5, 4, 1, 0),  # customer 999 does not exist
+        "delivery_history_items": (8, 6, 2, 0),  # a negative quantity; product 77 does not exist
+        "routes": (5, 2, 3, 0),  # the driver's second route that day; a future route; no driver
+        "route_deliveries": (7, 3, 4, 0),  # order taken by another stop; stop number -1; route 2; order 6
         "invoices": (3, 3, 0, 0),
         "payments": (2, 2, 0, 0),
+        "payment_transactions": (5, 4, 1, 0),  # customer 999 does not exist
         "order_templates": (3, 3, 0, 0),
     }
     assert all(entry["holds"] for entry in run.reconciliation["sums"])
@@ -112,8 +117,13 @@ def test_every_v3_row_is_imported_or_reported_and_the_books_agree(v3):
         "cylinders at customers": 3 + 1 + 2 + 5,
         "invoice totals (TWD)": 1900 + 950 + 500,  # 950.5 rounds half to even, as PostgreSQL rounds v3's floats
         "payments (TWD)": 1900 + 500,
+        "cylinders delivered, delivery history": 3 + 1 + 2 + 2,  # a negative count is counted as 0 (reported)
+        "cylinders delivered, delivery history lines": 1 + 2 + 1 + 2 + 2,  # a flow line delivers no cylinder
+        "past stops delivered": 1,
+        "direct debits (TWD)": 1900 + 950 + 500 + 820,  # 950.5 rounds half to even
     }
     assert run.reconciliation["customer_sample"] == {"compared": 6, "differences": []}
+    assert run.reconciliation["v3_tables_not_read"] == []  # every table of v3's schema is read
 
 
 def test_awkward_values_are_normalized_only_where_certain_and_reported_otherwise(v3):
@@ -225,7 +235,7 @@ def test_the_command_prints_the_reconciliation_writes_the_reports_and_refuses_ba
     assert (tmp_path / f"v3-exceptions-{run.pk}.csv").read_text(encoding="utf-8-sig").startswith("table,legacy_id")
     assert (tmp_path / f"v3-exceptions-{run.pk}.xlsx").stat().st_size > 0
     with pytest.raises(CommandError, match="--only"):
-        call_command("import_v3", "--source", v3, "--only", "customers,route_deliveries")
+        call_command("import_v3", "--source", v3, "--only", "customers,no_such_table")
     with pytest.raises(CommandError, match="--since"):
         call_command("import_v3", "--source", v3, "--since", "yesterday")
     with pytest.raises(CommandError, match="--source"):
@@ -284,3 +294,143 @@ def test_v3_invoices_and_payments_keep_their_money_and_point_at_their_orders(v3)
     assert payments[2].channel == "check"  # no such channel here: kept and reported
     assert ImportException.objects.filter(table="payments", legacy_id=2, field="payment_method").exists()
     assert ImportException.objects.filter(table="invoices", legacy_id=2, field="due_date").exists()
+
+
+def test_v3_delivery_history_becomes_read_only_delivery_records_with_their_lines(v3):
+    from v3import.models import DeliveryRecord
+
+    import_v3(source=v3)
+    records = {record.legacy_id: record for record in DeliveryRecord.objects.select_related("customer")}
+    assert set(records) == {1, 2, 3, 4}
+    assert (records[1].customer.legacy_id, records[1].delivered_on, records[1].delivered_time) == (
+        1,
+        datetime.date(2024, 3, 1),
+        "09:30",
+    )
+    assert (records[1].cylinders, records[1].salesperson) == (3, "王司機")
+    assert sorted((line.product.legacy_id, line.quantity, line.unit_price) for line in records[1].lines.all()) == [
+        (1, 2, 950),
+        (2, 1, 2300),
+    ]
+    # a time that is no time is kept as v3 wrote it; a flow line keeps its kilograms
+    assert (records[2].delivered_time, records[2].salesperson, str(records[2].flow_kg)) == ("下午", "李", "12.500")
+    flow_line = records[2].lines.get(legacy_id=4)
+    assert (flow_line.is_flow, str(flow_line.flow_kg), flow_line.unit_price) == (True, "12.500", 38)
+    # a negative count is counted as 0, never guessed; v3's own total is kept in legacy and reported
+    assert (records[3].cylinders, records[3].legacy["qty_20kg"], records[3].legacy["total_cylinders"]) == (2, -1, 1)
+    assert (records[4].cylinders, records[4].flow_kg) == (2, 0)
+    found = set(ImportException.objects.values_list("table", "legacy_id", "field", "is_imported"))
+    assert {
+        ("delivery_history", 3, "qty_20kg", True),
+        ("delivery_history", 3, "total_cylinders", True),
+        ("delivery_history", 4, "flow_20kg", True),
+        ("delivery_history", 5, "customer_id", False),
+        ("delivery_history_items", 6, "quantity", False),
+        ("delivery_history_items", 8, "gas_product_id", False),
+        ("delivery_history_items", 4, "unit_price", True),
+    } <= found
+    # a second run writes the same records again, none twice
+    import_v3(source=v3)
+    assert DeliveryRecord.objects.count() == 4
+
+
+def test_v3_past_routes_become_read_only_routes_with_their_drivers_vehicles_and_stops_in_v3s_order(
+    v3, client, django_user_model
+):
+    from luckygas.delivery.models import Route, RouteStop
+
+    client.force_login(django_user_model.objects.create_superuser("root", "root@luckygas.tw", "x-9-long-password"))
+
+    import_v3(source=v3)
+    routes = {route.legacy_id: route for route in Route.objects.filter(legacy_id__isnull=False)}
+    assert set(routes) == {1, 3}
+    assert (routes[1].date, routes[1].driver.legacy_id, routes[1].vehicle.legacy_id, routes[1].status) == (
+        datetime.date(2026, 11, 2),
+        1,
+        1,
+        "completed",
+    )
+    # vehicle 3 was not imported: the route has none, reported; a cancelled route is no completed one
+    assert (routes[3].driver.legacy_id, routes[3].vehicle, routes[3].status) == (2, None, "planned")
+    assert routes[3].legacy["status"] == "CANCELLED"
+    stops = list(RouteStop.objects.filter(route=routes[1]).order_by("sequence"))
+    assert [(stop.order.legacy_id, stop.sequence, stop.status) for stop in stops] == [
+        (5, 1, "failed"),
+        (1, 2, "delivered"),
+    ]
+    assert stops[0].outcome_note == "absent · 沒人在家"
+    assert stops[1].completed_at == datetime.datetime(2026, 11, 2, 3, 10, tzinfo=datetime.UTC)
+    assert list(routes[3].stops.values_list("order__legacy_id", "status")) == [(4, "pending")]
+    found = set(ImportException.objects.values_list("table", "legacy_id", "field", "is_imported"))
+    assert {
+        ("routes", 2, "driver_id", False),
+        ("routes", 3, "vehicle_id", True),
+        ("routes", 3, "status", True),
+        ("routes", 4, "scheduled_date", False),
+        ("routes", 5, "driver_id", False),
+        ("route_deliveries", 3, "status", True),
+        ("route_deliveries", 4, "order_id", False),
+        ("route_deliveries", 5, "sequence", False),
+        ("route_deliveries", 6, "route_id", False),
+        ("route_deliveries", 7, "order_id", False),
+    } <= found
+    # history: shown in admin, never changed there
+    assert client.get(f"/admin/delivery/route/{routes[1].pk}/change/").status_code == 200
+    response = client.post(f"/admin/delivery/route/{routes[1].pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Route.objects.filter(pk=routes[1].pk).exists()
+    # a second run writes the same routes and stops again, none twice
+    import_v3(source=v3)
+    assert (Route.objects.count(), RouteStop.objects.count()) == (2, 3)
+
+
+def test_v3_bank_accounts_are_kept_encrypted_for_review_and_never_corrected(v3):
+    from v3import.models import V3DebitAccount
+
+    import_v3(source=v3)
+    accounts = {account.legacy_id: account for account in V3DebitAccount.objects.select_related("customer")}
+    assert set(accounts) == {1, 2, 3, 4}
+    first = accounts[1]
+    assert (first.customer.legacy_id, first.bank_code, first.holder_name, first.amount, first.problem) == (
+        1,
+        "822",
+        "王記麵館",
+        1900,
+        "",
+    )
+    # encrypted as banking encrypts account numbers: never in clear in the database, readable with our key
+    from banking.crypto import decrypt_account
+
+    assert "0012" not in first.account_encrypted
+    assert decrypt_account(first.account_encrypted) == "001234567890"
+    assert (first.account_last4, first.masked_account) == ("7890", "****7890")
+    assert decrypt_account(accounts[2].account_encrypted) == "12345678"  # full-width digits are digits
+    # what is not a bank code or an account number is imported as it was, for review, never guessed
+    assert (accounts[3].bank_code, accounts[3].problem) == ("82X", "not a bank code")
+    assert decrypt_account(accounts[4].account_encrypted) == "ACCT-NO?"
+    assert accounts[4].problem == "not a bank account number; no account holder"
+    assert accounts[4].account_last4 == ""
+    found = {
+        (table, legacy_id, field): (value, imported)
+        for table, legacy_id, field, value, imported in ImportException.objects.filter(
+            table="payment_transactions"
+        ).values_list("table", "legacy_id", "field", "value", "is_imported")
+    }
+    assert found[("payment_transactions", 3, "bank_code")] == ("82X", True)
+    assert found[("payment_transactions", 4, "account_holder")] == ("", True)
+    assert found[("payment_transactions", 5, "customer_id")] == ("999", False)
+    # the exceptions report leaves the database: an account number in it is masked
+    assert found[("payment_transactions", 4, "account_number")] == ("****", True)
+    assert not ImportException.objects.filter(value__contains="12345678").exists()
+
+
+def test_a_v3_table_the_import_does_not_read_is_named_in_the_reconciliation(v3):
+    # v3's models have no opt-out table; one added to a v3 database outside them must not pass unseen.
+    with psycopg.connect(v3, autocommit=True) as connection:
+        connection.execute("CREATE TABLE sms_opt_outs (id serial PRIMARY KEY, phone varchar(20))")
+        connection.execute("INSERT INTO sms_opt_outs (phone) VALUES ('0912345678'), ('0912000111')")
+    run = import_v3(source=v3)
+    assert run.reconciliation["v3_tables_not_read"] == [{"table": "sms_opt_outs", "rows": 2}]
+    from v3import.services.report import reconciliation_text
+
+    assert "sms_opt_outs (2 rows)" in reconciliation_text(run)

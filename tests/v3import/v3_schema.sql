@@ -262,3 +262,156 @@ CREATE TABLE payments (
     created_at timestamp DEFAULT now(),
     created_by integer REFERENCES users (id)
 );
+
+-- app/models/delivery_history.py, delivery_history_item.py
+CREATE TABLE delivery_history (
+    id serial PRIMARY KEY,
+    transaction_date date NOT NULL,
+    transaction_time varchar(10),
+    salesperson varchar(100),
+    customer_id integer NOT NULL REFERENCES customers (id),
+    customer_code varchar(20),
+    qty_50kg integer DEFAULT 0,
+    qty_ying20 integer DEFAULT 0,
+    qty_ying16 integer DEFAULT 0,
+    qty_20kg integer DEFAULT 0,
+    qty_16kg integer DEFAULT 0,
+    qty_10kg integer DEFAULT 0,
+    qty_4kg integer DEFAULT 0,
+    qty_haoyun16 integer DEFAULT 0,
+    qty_pingantong10 integer DEFAULT 0,
+    qty_xingfuwan4 integer DEFAULT 0,
+    qty_haoyun20 integer DEFAULT 0,
+    flow_50kg double precision DEFAULT 0,
+    flow_20kg double precision DEFAULT 0,
+    flow_16kg double precision DEFAULT 0,
+    flow_haoyun20kg double precision DEFAULT 0,
+    flow_haoyun16kg double precision DEFAULT 0,
+    total_weight_kg double precision,
+    total_cylinders integer,
+    import_date timestamptz DEFAULT now(),
+    source_file varchar(200),
+    source_sheet varchar(100),
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz
+);
+CREATE INDEX ix_delivery_history_transaction_date ON delivery_history (transaction_date);
+CREATE INDEX ix_delivery_history_customer_code ON delivery_history (customer_code);
+
+CREATE TABLE delivery_history_items (
+    id serial PRIMARY KEY,
+    delivery_history_id integer NOT NULL REFERENCES delivery_history (id),
+    gas_product_id integer NOT NULL REFERENCES gas_products (id),
+    quantity integer NOT NULL,
+    unit_price double precision NOT NULL,
+    subtotal double precision NOT NULL,
+    is_flow_delivery boolean DEFAULT false,
+    flow_quantity double precision,
+    legacy_product_code varchar(50)
+);
+
+-- app/models/route.py, route_delivery.py (SQLAlchemy stores the enum names)
+CREATE TYPE routestatus AS ENUM (
+    'DRAFT', 'PLANNED', 'OPTIMIZED', 'ASSIGNED', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED', 'PENDING'
+);
+CREATE TYPE deliverystatus AS ENUM ('PENDING', 'ARRIVED', 'DELIVERED', 'FAILED');
+
+CREATE TABLE routes (
+    id serial PRIMARY KEY,
+    route_number varchar(100) NOT NULL UNIQUE,
+    name varchar(100),
+    route_name varchar(100),
+    date timestamptz NOT NULL,
+    scheduled_date date NOT NULL,
+    route_date timestamptz,
+    driver_id integer REFERENCES drivers (id),
+    vehicle_id integer REFERENCES vehicles (id),
+    area varchar(50),
+    status routestatus,
+    total_stops integer DEFAULT 0,
+    completed_stops integer DEFAULT 0,
+    total_distance_km double precision DEFAULT 0,
+    estimated_duration_minutes integer DEFAULT 0,
+    polyline varchar(5000),
+    is_optimized boolean DEFAULT false,
+    optimization_score double precision,
+    optimization_timestamp timestamptz,
+    started_at timestamptz,
+    completed_at timestamptz,
+    actual_duration_minutes integer,
+    is_active boolean DEFAULT true,
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz
+);
+CREATE INDEX ix_routes_date ON routes (date);
+CREATE INDEX ix_routes_scheduled_date ON routes (scheduled_date);
+
+CREATE TABLE route_deliveries (
+    id serial PRIMARY KEY,
+    route_id integer NOT NULL REFERENCES routes (id),
+    order_id integer NOT NULL REFERENCES orders (id),
+    sequence integer NOT NULL,
+    status deliverystatus NOT NULL DEFAULT 'PENDING',
+    latitude double precision,
+    longitude double precision,
+    actual_address varchar(500),
+    estimated_arrival timestamptz,
+    arrived_at timestamptz,
+    delivered_at timestamptz,
+    recipient_name varchar(100),
+    signature_path varchar(500),
+    photo_path varchar(500),
+    notes text,
+    issue_type varchar(50),
+    created_at timestamptz DEFAULT now(),
+    updated_at timestamptz
+);
+
+-- app/models/banking.py (v3 keeps customers' account numbers only in its direct-debit transactions)
+CREATE TYPE paymentbatchstatus AS ENUM (
+    'DRAFT', 'GENERATED', 'UPLOADED', 'PROCESSING', 'RECONCILED', 'FAILED', 'CANCELLED'
+);
+CREATE TYPE transactionstatus AS ENUM ('PENDING', 'SUCCESS', 'FAILED', 'REJECTED', 'REFUNDED');
+
+CREATE TABLE payment_batches (
+    id serial PRIMARY KEY,
+    batch_number varchar(50) NOT NULL UNIQUE,
+    bank_code varchar(10) NOT NULL,
+    file_name varchar(255) NOT NULL,
+    file_content text,
+    file_format varchar(20) NOT NULL,
+    total_transactions integer DEFAULT 0,
+    total_amount numeric(10, 2) DEFAULT 0,
+    processing_date timestamp NOT NULL,
+    status paymentbatchstatus NOT NULL DEFAULT 'DRAFT',
+    generated_at timestamp,
+    uploaded_at timestamp,
+    reconciled_at timestamp,
+    sftp_upload_path varchar(500),
+    sftp_download_path varchar(500),
+    reconciliation_file_name varchar(255),
+    error_message text,
+    retry_count integer DEFAULT 0,
+    created_by integer REFERENCES users (id),
+    created_at timestamp,
+    updated_at timestamp
+);
+
+CREATE TABLE payment_transactions (
+    id serial PRIMARY KEY,
+    batch_id integer NOT NULL REFERENCES payment_batches (id),
+    transaction_id varchar(50) NOT NULL UNIQUE,
+    customer_id integer NOT NULL REFERENCES customers (id),
+    invoice_id integer REFERENCES invoices (id),
+    account_number varchar(20) NOT NULL,
+    account_holder varchar(100) NOT NULL,
+    amount numeric(10, 2) NOT NULL,
+    status transactionstatus NOT NULL DEFAULT 'PENDING',
+    bank_reference varchar(50),
+    bank_response_code varchar(10),
+    bank_response_message text,
+    scheduled_date timestamp NOT NULL,
+    processed_date timestamp,
+    created_at timestamp,
+    updated_at timestamp
+);

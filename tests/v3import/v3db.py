@@ -56,6 +56,12 @@ TABLES = (
     "invoices",
     "payments",
     "order_templates",
+    "delivery_history",
+    "delivery_history_items",
+    "routes",
+    "route_deliveries",
+    "payment_batches",
+    "payment_transactions",
 )
 
 
@@ -229,6 +235,109 @@ def fill_awkward(url: str) -> dict[str, int]:
                 " VALUES (%s, %s, %s, %s, %s, %s)",
                 row,
             )
+        history = [
+            # id, date, time, salesperson, customer, code, 50kg, 20kg, 16kg, flow 20kg, total cylinders
+            (1, "2024-03-01", "09:30", "王司機", 1, "C001", 1, 2, 0, 0.0, 3),
+            (2, "2024-03-02", "下午", " 李 ", 2, "C002", 0, 1, 0, 12.5, 1),
+            (3, "2024-03-03", None, None, 6, "C006", 0, -1, 2, 0.0, 1),  # a negative count; v3's total disagrees
+            (4, "2024-03-04", "10:00", None, 4, "C004", 0, 2, 0, -3.0, 2),  # a negative flow
+        ]
+        for row in history:
+            connection.execute(
+                "INSERT INTO delivery_history (id, transaction_date, transaction_time, salesperson, customer_id,"
+                " customer_code, qty_50kg, qty_20kg, qty_16kg, flow_20kg, total_cylinders, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())",
+                row,
+            )
+        history_items = [
+            # id, record, product, quantity, price, flow, flow kg
+            (1, 1, 2, 1, 2300.0, False, None),
+            (2, 1, 1, 2, 950.0, False, None),
+            (3, 2, 1, 1, 950.0, False, None),
+            (4, 2, 1, 0, 38.5, True, 12.5),  # by flow meter: the price is per kg
+            (5, 3, 3, 2, 820.5, False, None),
+            (6, 3, 1, -1, 950.0, False, None),  # negative quantity
+            (7, 4, 1, 2, 950.0, False, None),
+        ]
+        for row in history_items:
+            connection.execute(
+                "INSERT INTO delivery_history_items (id, delivery_history_id, gas_product_id, quantity, unit_price,"
+                " subtotal, is_flow_delivery, flow_quantity) VALUES (%s, %s, %s, %s, %s, 0, %s, %s)",
+                row,
+            )
+        # Orphans: a record of a customer v3 no longer has, a line of a product it no longer has.
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(
+            "INSERT INTO delivery_history (id, transaction_date, customer_id, qty_20kg, total_cylinders)"
+            " VALUES (5, '2024-03-05', 999, 4, 4)"
+        )
+        connection.execute(
+            "INSERT INTO delivery_history_items (id, delivery_history_id, gas_product_id, quantity, unit_price,"
+            " subtotal) VALUES (8, 1, 77, 1, 100, 100)"
+        )
+        connection.execute("SET session_replication_role = DEFAULT")
+        routes = [
+            # id, number, day, driver, vehicle, status
+            (1, "R-1", "2026-11-02", 1, 1, "COMPLETED"),
+            (2, "R-2", "2026-11-02", 1, 2, "COMPLETED"),  # the same driver's second route that day
+            (3, "R-3", "2026-11-03", 2, 3, "CANCELLED"),  # vehicle 3 is not imported; never completed
+            (4, "R-4", "2099-01-01", 1, 1, "PLANNED"),  # not a past route
+            (5, "R-5", "2026-11-04", None, 1, "COMPLETED"),  # no driver
+        ]
+        for row in routes:
+            connection.execute(
+                "INSERT INTO routes (id, route_number, scheduled_date, date, driver_id, vehicle_id, status, updated_at)"
+                " VALUES (%(0)s, %(1)s, %(2)s, %(2)s::date + time '08:00', %(3)s, %(4)s, %(5)s, now())",
+                {str(i): value for i, value in enumerate(row)},
+            )
+        stops = [
+            # id, route, order, sequence, status, delivered at, issue, notes
+            (1, 1, 1, 2, "DELIVERED", "2026-11-02 03:10+00", None, "放門口"),
+            (2, 1, 5, 1, "FAILED", None, "absent", "沒人在家"),
+            (3, 3, 4, 1, "ARRIVED", None, None, None),  # arrived, never delivered
+            (4, 3, 1, 2, "DELIVERED", "2026-11-03 03:00+00", None, None),  # order 1 is a stop of route 1
+            (5, 3, 3, -1, "PENDING", None, None, None),  # not a stop number
+            (6, 2, 2, 1, "DELIVERED", "2026-11-02 05:00+00", None, None),  # route 2 is not imported
+        ]
+        for row in stops:
+            connection.execute(
+                "INSERT INTO route_deliveries (id, route_id, order_id, sequence, status, delivered_at, issue_type,"
+                " notes, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now())",
+                row,
+            )
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(
+            "INSERT INTO route_deliveries (id, route_id, order_id, sequence, status)"
+            " VALUES (7, 1, 6, 3, 'DELIVERED')"  # order 6 is an orphan, not imported
+        )
+        connection.execute("SET session_replication_role = DEFAULT")
+        batches = [(1, "B-1", "822"), (2, "B-2", "82X")]  # a bank code that is none
+        for row in batches:
+            connection.execute(
+                "INSERT INTO payment_batches (id, batch_number, bank_code, file_name, file_format, processing_date)"
+                " VALUES (%s, %s, %s, 'ach.txt', 'fixed_width', '2026-11-20')",
+                row,
+            )
+        debits = [
+            # id, batch, transaction, customer, account, holder, amount, status
+            (1, 1, "T-1", 1, "0012-3456 7890", "王記麵館", 1900.0, "SUCCESS"),
+            (2, 1, "T-2", 2, "１２３４５６７８", "林小姐", 950.5, "PENDING"),  # full-width digits
+            (3, 2, "T-3", 6, "12345678", "林小姐", 500.0, "FAILED"),  # batch 2's bank code is none
+            (4, 1, "T-4", 3, "ACCT-NO?", " ", 820.0, "REJECTED"),  # no account number, no holder
+        ]
+        for row in debits:
+            connection.execute(
+                "INSERT INTO payment_transactions (id, batch_id, transaction_id, customer_id, account_number,"
+                " account_holder, amount, status, scheduled_date, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '2026-11-20 01:00', now())",
+                row,
+            )
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(
+            "INSERT INTO payment_transactions (id, batch_id, transaction_id, customer_id, account_number,"
+            " account_holder, amount, scheduled_date) VALUES (5, 1, 'T-5', 999, '99998888', '某人', 300, now())"
+        )
+        connection.execute("SET session_replication_role = DEFAULT")
         for table in TABLES:
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
     return {"customers": len(customers), "orders": len(orders) + 1}

@@ -33,6 +33,12 @@ def reconciliation_text(run: ImportRun) -> str:
             f"  v3 customer {item['legacy_id']}: {', '.join(item['fields'])}"
             for item in sample.get("differences", [])[:20]
         )
+    not_read = result.get("v3_tables_not_read", [])
+    if not_read:
+        lines.append(
+            "v3 tables not imported (check none holds what must move): "
+            + ", ".join(f"{entry['table']} ({entry['rows']:,} rows)" for entry in not_read)
+        )
     lines.append(f"exceptions recorded: {run.exceptions.count():,}")
     return "\n".join(lines)
 

@@ -52,6 +52,13 @@ class RouteAdmin(admin.ModelAdmin):
     inlines = [RouteStopInline]
     actions = ["start_routes"]
 
+    def has_change_permission(self, request: HttpRequest, obj: Route | None = None) -> bool:
+        # A past route imported from LuckyGas v3 is history: shown, never changed here.
+        return (obj is None or obj.legacy_id is None) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Route | None = None) -> bool:
+        return (obj is None or obj.legacy_id is None) and super().has_delete_permission(request, obj)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Route]:
         return selectors.route_list_for_user(request.user).annotate(
             stop_count=Count("stops", distinct=True),

@@ -48,6 +48,13 @@ class RouteStopAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[RouteStop]:
         return selectors.route_stop_list_for_user(request.user)
 
+    def has_change_permission(self, request: HttpRequest, obj: RouteStop | None = None) -> bool:
+        # A stop of a past route imported from LuckyGas v3 is history: shown, never changed here.
+        return (obj is None or obj.legacy_id is None) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: RouteStop | None = None) -> bool:
+        return (obj is None or obj.legacy_id is None) and super().has_delete_permission(request, obj)
+
     actions = ["reassign_stops"]
 
     @admin.action(description=_("Move selected stops to another route"), permissions=["change"])

@@ -393,6 +393,8 @@ class Route(TimeStampedModel):
     date = models.DateField(_("date"))
     vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("vehicle"))
     status = models.CharField(_("status"), max_length=12, choices=RouteStatus, default=RouteStatus.PLANNED)
+    legacy_id = v3_id_field()
+    legacy = v3_fields_field()
 
     class Meta:
         verbose_name = _("route")
@@ -429,6 +431,7 @@ class RouteStop(models.Model):
     # Raised on every change the office or a driver makes, so offline phones can detect conflicts.
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    legacy_id = v3_id_field()
 
     class Meta:
         verbose_name = _("route stop")
