@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from luckygas.delivery.models import Customer, Driver
 
-PRACTICE_LABEL = _("Practice")
 
 
 class PracticeSet(models.Model):
