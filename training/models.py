@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from luckygas.delivery.models import Customer, Driver
 
 
-
 class PracticeSet(models.Model):
     trainee = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_set", verbose_name=_("trainee")
