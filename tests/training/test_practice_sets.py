@@ -6,7 +6,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dashboard.exports import REPORTS
 from dashboard.metrics.base import Period
@@ -157,10 +157,13 @@ def test_reset_of_an_unknown_trainee_is_refused_by_name(real_data) -> None:
     practice_sets_seed(count=1, password=PASSWORD)
     before = _real_counts()
 
-    with pytest.raises(CommandError, match="trainee7 has no practice set"):
+    with translation.override("zh-hant"):
+        with pytest.raises(CommandError, match=r"^trainee7 沒有練習資料組。$"):
+            call_command("reset_training", "--trainee", "trainee7", stdout=io.StringIO())
+        with pytest.raises(CommandError, match=r"^office 不是學員帳號（trainee1、trainee2…）。$"):
+            call_command("reset_training", "--trainee", "office", stdout=io.StringIO())
+    with translation.override("en"), pytest.raises(CommandError, match=r"^trainee7 has no practice set\.$"):
         call_command("reset_training", "--trainee", "trainee7", stdout=io.StringIO())
-    with pytest.raises(CommandError, match="office is no trainee account"):
-        call_command("reset_training", "--trainee", "office", stdout=io.StringIO())
 
     assert _real_counts() == before
     assert selectors.practice_customers().count() == 8
