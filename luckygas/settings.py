@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dashboard",
     "v3import",
     "dispatch",
+    "training",
 ]
 
 MIDDLEWARE = [

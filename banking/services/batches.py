@@ -24,6 +24,7 @@ from banking.models import (
     MandateStatus,
 )
 from luckygas.delivery.models import Invoice, InvoiceStatus, PaymentMethod
+from training.selectors import practice_customer_names
 
 
 @dataclass
@@ -77,6 +78,17 @@ def batch_prepare(
             query = query.filter(pk__in=invoice_ids)
         # Lock the invoices (by pk) so two preparers can't put the same invoice in two batches.
         invoices = list(Invoice.objects.select_for_update().filter(pk__in=query.values("pk")).order_by("pk"))
+        practice = practice_customer_names(customer_ids={invoice.customer_id for invoice in invoices})
+        if practice:
+            raise ValidationError(
+                {
+                    "invoice_ids": _(
+                        "Practice data (練習) never goes to a bank; the batch would include practice customers: "
+                        "%(customers)s. Remove their invoices or mandates first."
+                    )
+                    % {"customers": ", ".join(practice)}
+                }
+            )
         # Re-check after the lock: a concurrent batch may have taken some.
         taken = set(
             CollectionItem.objects.filter(invoice__in=invoices, is_open=True).values_list("invoice_id", flat=True)

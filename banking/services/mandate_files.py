@@ -24,6 +24,7 @@ from banking.services.files import (
 )
 from banking.services.mandates import mandate_record_reply
 from banking.transport import BankClient
+from training.selectors import practice_customer_names
 
 # ACHP02 files, ours and the bank's replies, are named with this prefix (replies share the returns folder).
 MANDATE_FILE_PREFIX = "ACHP02"
@@ -64,6 +65,14 @@ def mandate_file_build(
 ) -> bytes:
     """The ACHP02 file of every request not yet sent: new (`A`), cancel (`D`) and change (`M`)."""
     mandates = _mandates_to_send(bank) if mandates is None else mandates
+    practice = practice_customer_names(customer_ids={mandate.customer_id for mandate in mandates})
+    if practice:
+        raise ValidationError(
+            {
+                "mandates": _("Practice data (練習) never goes to a bank; the file would include: %(customers)s.")
+                % {"customers": ", ".join(practice)}
+            }
+        )
     details = [_mandate_detail(bank, mandate, sequence, on) for sequence, mandate in enumerate(mandates, start=1)]
     data = codec.write_file(
         codec.AchFile(

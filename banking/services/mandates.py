@@ -15,6 +15,7 @@ from banking import codec, crypto
 from banking.audit import audit_record_append
 from banking.models import Bank, BankAccount, Mandate, MandateAction, MandateStatus
 from luckygas.delivery.models import Customer
+from training.selectors import customer_is_practice
 
 
 def bank_account_create(*, customer: Customer, bank_branch: str, account_number: str, holder_id: str) -> BankAccount:
@@ -50,6 +51,10 @@ def mandate_errors(
 ) -> dict[str, str]:
     """What is wrong with a new mandate's terms, by field (empty when nothing is)."""
     errors = {}
+    if customer_is_practice(customer_id=customer.pk):
+        errors["customer"] = _(
+            "%(customer)s is practice data (練習) of a trainee: practice customers never reach a bank."
+        ) % {"customer": f"{customer.code} {customer.short_name}"}
     if account.customer_id != customer.pk:
         errors["account"] = _("The account belongs to another customer.")
     if not customer_number.strip() or not customer_number.isascii() or len(customer_number) > 20:

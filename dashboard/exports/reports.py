@@ -215,7 +215,12 @@ def _customer_columns() -> list[Column]:
 
 
 def _orders_queryset(period: Period):
-    return Order.objects.filter(delivery_date__range=(period.start, period.end)).order_by("delivery_date", "pk")
+    # Trainees' practice orders are no business: exports (and the e-mailed reports) leave them out.
+    return (
+        Order.objects.filter(delivery_date__range=(period.start, period.end))
+        .exclude(customer__practice_sets__isnull=False)
+        .order_by("delivery_date", "pk")
+    )
 
 
 def _orders(period: Period, audience: str) -> list[Table]:
@@ -265,7 +270,9 @@ def _orders(period: Period, audience: str) -> list[Table]:
 
 
 def _invoices_issued_in(period: Period):
-    return Invoice.objects.filter(issue_date__range=(period.start, period.end))
+    return Invoice.objects.filter(issue_date__range=(period.start, period.end)).exclude(
+        customer__practice_sets__isnull=False
+    )
 
 
 def _reconciliation_queryset(period: Period):

@@ -30,10 +30,12 @@ from sms.services.status import (
     _national,
     _set_status,
 )
+from training import selectors as training_selectors
 
 logger = logging.getLogger(__name__)
 MARKETING_SWITCHED_OFF = "marketing switched off"
 MARKETING_SWITCH_RECHECK = datetime.timedelta(minutes=5)
+PRACTICE_REFUSAL = "Refused: the recipient is practice data (練習) of a trainee; practice messages are never sent."
 
 
 def _claim(message_id: int, now: datetime.datetime) -> bool:
@@ -136,6 +138,12 @@ def _fail(message: Message, *, note: str, error_code: str, error_detail: str, **
 
 def _dispatch_claimed(*, message_id: int, now: datetime.datetime) -> str:
     message = Message.objects.select_related("customer").get(pk=message_id)
+    if training_selectors.customer_is_practice(customer_id=message.customer_id) or (
+        message.customer_id is None and training_selectors.phone_is_practice(phone=message.phone)
+    ):
+        # Trainees practise on made-up customers: nothing of theirs may reach a provider (or a real phone).
+        _fail(message, note="practice data", error_code="practice_data", error_detail=PRACTICE_REFUSAL)
+        return "practice_data"
     is_opted_out = OptOut.objects.filter(phone=message.phone).exists()
     if is_opted_out and not (message.priority == Priority.CRITICAL and conf.opted_out_allows_critical()):
         _fail(message, note="opted out", error_code="opted_out", error_detail="The recipient opted out.")

@@ -30,7 +30,7 @@ from luckygas.celery import app as celery_app
 from luckygas.delivery.models import Invoice, InvoiceStatus, PaymentMethod
 
 pytestmark = pytest.mark.django_db
-OUR_APPS = ("luckygas.delivery", "offline_sync", "sms", "banking", "dashboard", "dispatch", "v3import")
+OUR_APPS = ("luckygas.delivery", "offline_sync", "sms", "banking", "dashboard", "dispatch", "v3import", "training")
 SELECTED = 3  # objects selected per action: the first ones of the changelist
 
 
@@ -99,7 +99,8 @@ COMMAND_ARGUMENTS: dict[str, Callable[[Demo], list[str]]] = {
     ],
     "rebuild_dashboard_rollups": lambda demo: [],
     "run_dashboard_ticker": lambda demo: ["--max-ticks", "1", "--interval", "0.01"],
-    "seed_demo": lambda demo: [],
+    "reset_training": lambda demo: [],
+    "seed_demo": lambda demo: ["--training", "2"],
     "sms_send": lambda demo: ["--to", "0912345678", "--body", "LuckyGas 測試訊息"],
 }
 

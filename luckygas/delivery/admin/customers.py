@@ -13,6 +13,7 @@ from luckygas.delivery.models import (
 )
 from luckygas.delivery.resources import CustomerResource
 from luckygas.delivery.validators import format_taiwan_phone
+from training.admin_filters import CustomerPracticeFilter
 
 
 class CylinderAtCustomerInline(admin.TabularInline):
@@ -43,7 +44,15 @@ class CustomerAdmin(GuardedImportExportAdmin):
         "preferred_slot",
         "is_active",
     )
-    list_filter = ("customer_type", "payment_method", "preferred_slot", "city", "area", "is_active")
+    list_filter = (
+        "customer_type",
+        "payment_method",
+        "preferred_slot",
+        "city",
+        "area",
+        "is_active",
+        CustomerPracticeFilter,
+    )
     search_fields = ("code", "short_name", "invoice_title", "tax_id", "phone", "mobile", "address")
     list_per_page = 50
     readonly_fields = ("created_at", "updated_at")

@@ -9,6 +9,7 @@ from luckygas.delivery.models import (
     Driver,
     Vehicle,
 )
+from training.admin_filters import DriverPracticeFilter
 
 
 @admin.register(CylinderProduct)
@@ -37,5 +38,5 @@ class VehicleAdmin(admin.ModelAdmin):
 @admin.register(Driver)
 class DriverAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "phone", "default_vehicle", "is_active")
-    list_filter = ("is_active",)
+    list_filter = ("is_active", DriverPracticeFilter)
     search_fields = ("name", "user__username", "phone")

@@ -23,6 +23,7 @@ from luckygas.delivery.models import (
     OrderStatusChange,
 )
 from luckygas.delivery.resources import OrderResource
+from training.admin_filters import OrderPracticeFilter
 
 
 def _line_inputs(formset: forms.BaseInlineFormSet) -> list[services.OrderLineInput]:
@@ -84,7 +85,7 @@ class OrderAdmin(TolerantAutocompleteMixin, GuardedImportExportAdmin):
         "payment_method",
         "driver_name",
     )
-    list_filter = ("status", "slot", "payment_method", "delivery_date", "customer__area")
+    list_filter = ("status", "slot", "payment_method", "delivery_date", "customer__area", OrderPracticeFilter)
     search_fields = ("id", "customer__code", "customer__short_name", "customer__phone")
     date_hierarchy = "delivery_date"
     autocomplete_fields = ("customer",)

@@ -12,6 +12,7 @@ from luckygas.delivery.models import (
     Route,
     RouteStop,
 )
+from training.admin_filters import RoutePracticeFilter
 
 
 class RouteStopInline(admin.TabularInline):
@@ -45,7 +46,7 @@ class RouteStopInline(admin.TabularInline):
 @admin.register(Route)
 class RouteAdmin(admin.ModelAdmin):
     list_display = ("date", "driver", "vehicle", "status", "stop_count", "done_count", "cash_total")
-    list_filter = ("status", "date", "driver")
+    list_filter = ("status", "date", "driver", RoutePracticeFilter)
     date_hierarchy = "date"
     search_fields = ("driver__name",)
     readonly_fields = ("created_at", "updated_at")
