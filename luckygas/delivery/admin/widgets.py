@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.templatetags.static import static
 
 # Where the map opens when there is no pin yet: Taipei Main Station.
 TAIPEI = (25.0478, 121.517)
@@ -34,5 +35,10 @@ class MapPinWidget(forms.NumberInput):
             "longitude_input": f"id_{prefix}{self.longitude_field}",
             "tile_url": settings.DISPATCH_MAP_TILE_URL,
             "centre": f"{TAIPEI[0]},{TAIPEI[1]}",
+            # Leaflet finds its marker images from its CSS by their plain names, which the hashed static
+            # files don't have: give it their URLs.
+            "icon_url": static("vendor/leaflet/images/marker-icon.png"),
+            "icon_retina_url": static("vendor/leaflet/images/marker-icon-2x.png"),
+            "shadow_url": static("vendor/leaflet/images/marker-shadow.png"),
         }
         return context

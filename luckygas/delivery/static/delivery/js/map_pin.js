@@ -24,6 +24,12 @@
     const start = readPoint(latitudeInput, longitudeInput);
     const map = L.map(element).setView(start || centre, start ? 16 : 12);
     L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
+    const icon = new L.Icon.Default({
+      imagePath: "",
+      iconUrl: element.dataset.iconUrl,
+      iconRetinaUrl: element.dataset.iconRetinaUrl,
+      shadowUrl: element.dataset.shadowUrl,
+    });
     let marker = null;
 
     function write(point) {
@@ -38,7 +44,7 @@
         marker.setLatLng(point);
         return;
       }
-      marker = L.marker(point, { draggable: true }).addTo(map);
+      marker = L.marker(point, { draggable: true, icon: icon }).addTo(map);
       marker.on("dragend", function () {
         write(marker.getLatLng());
       });
