@@ -63,7 +63,6 @@ class VehicleShiftAdmin(admin.ModelAdmin):
     list_select_related = ("depot", "driver", "vehicle")
     search_fields = ("driver__name", "vehicle__plate_number")
     date_hierarchy = "date"
-    autocomplete_fields = ("driver", "vehicle")
     actions = ["copy_to_next_day"]
 
     @admin.action(description=_("Copy selected shifts to the next day"), permissions=["add"])
