@@ -1,10 +1,13 @@
 """Demo data for planning: a Taipei depot, the arrival SMS template, a shift per active driver with a vehicle.
 
-Called by `seed_demo` (the UI helper wires it in); safe to run again for the same date.
+Called by `seed_demo` (through `seed_demo_data`) for today and tomorrow; safe to run again for the same date.
 """
 
 import datetime
 from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
 
 from dispatch.models import Depot, VehicleShift
 from dispatch.services.publish import ARRIVAL_SMS_TEMPLATE
@@ -44,3 +47,10 @@ def demo_depot_and_shifts(*, date: datetime.date) -> tuple[Depot, list[VehicleSh
         )
         shifts.append(shift)
     return depot, shifts
+
+
+def seed_demo_data(*, password: str, stdout: Any) -> None:
+    today = timezone.localdate()
+    for date in (today, today + datetime.timedelta(days=1)):
+        depot, shifts = demo_depot_and_shifts(date=date)
+        stdout.write(f"  dispatch: {len(shifts)} vehicle shifts at {depot} on {date}")

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,20 @@ class VehicleShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.vehicle} {self.driver}"
+
+    def clean(self) -> None:
+        """The constraints above, as errors naming the field (the database would only name the constraint)."""
+        errors: dict[str, str] = {}
+        if self.starts_at is not None and self.ends_at is not None and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The shift must end after it starts.")
+        if self.date is not None:
+            same_day = VehicleShift.objects.filter(date=self.date).exclude(pk=self.pk)
+            if self.driver_id is not None and same_day.filter(driver_id=self.driver_id).exists():
+                errors["driver"] = _("This driver already has a shift on %(date)s.") % {"date": self.date}
+            if self.vehicle_id is not None and same_day.filter(vehicle_id=self.vehicle_id).exists():
+                errors["vehicle"] = _("This vehicle already has a shift on %(date)s.") % {"date": self.date}
+        if errors:
+            raise ValidationError(errors)
 
 
 class PlanStatus(models.TextChoices):

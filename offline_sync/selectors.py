@@ -31,6 +31,10 @@ def driver_route_for_day(*, driver: Driver, date: datetime.date) -> Route | None
     )
 
 
+def clock_or_none(value: datetime.time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
 def stop_for_phone(stop: RouteStop) -> dict[str, Any]:
     """Only what a driver needs at the door: no national ID, bank data or payment history."""
     order = stop.order
@@ -47,6 +51,9 @@ def stop_for_phone(stop: RouteStop) -> dict[str, Any]:
         "latitude": float(customer.latitude) if customer.latitude is not None else None,
         "longitude": float(customer.longitude) if customer.longitude is not None else None,
         "slot": order.slot,
+        # The window the dispatcher's plan promised the customer (Asia/Taipei), when the route was planned.
+        "planned_arrival_start": clock_or_none(stop.planned_arrival_start),
+        "planned_arrival_end": clock_or_none(stop.planned_arrival_end),
         "items": [
             {"product": line.product.name, "size_kg": line.product.size_kg, "quantity": line.quantity}
             for line in order.lines.all()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import PlanDraft, PlanStatus, VehicleShift
+from luckygas.delivery import events
 from luckygas.delivery.models import Order, Route, RouteStop
 from luckygas.delivery.services import route_assign_orders, route_get_or_create, route_stop_reassign, route_stop_reorder
 from sms.models import Template
@@ -49,6 +50,7 @@ def plan_publish(
                 }
             )
     messages: list[TemplatedMessage] = []
+    windows_changed: list[events.StopChanged] = []
     with transaction.atomic():
         locked = PlanDraft.objects.select_for_update().get(pk=plan.pk)
         if locked.status != PlanStatus.DRAFT:
@@ -81,6 +83,8 @@ def plan_publish(
                     version=F("version") + 1,
                 )
                 stop_row = by_order[stop["order"]]
+                # The phones learn the new window through the change feed, as for any office change of a stop.
+                windows_changed.append(events.StopChanged(stop_id=stop_row.pk, route_id=route.pk))
                 messages.append(
                     TemplatedMessage(
                         idempotency_key=f"dispatch-arrival:{stop_row.pk}:{stop['window_start']}-{stop['window_end']}",
@@ -94,6 +98,7 @@ def plan_publish(
                     )
                 )
             published.append(route)
+        events.publish_many_on_commit(events.STOP_CHANGED, windows_changed)
         if template is not None and messages:
             messages_enqueue_from_template(template=template, messages=messages)
         locked.status, locked.published_at = PlanStatus.PUBLISHED, timezone.now()

@@ -76,6 +76,12 @@ class StopSerializer(serializers.Serializer):
     latitude = serializers.FloatField(allow_null=True)
     longitude = serializers.FloatField(allow_null=True)
     slot = serializers.CharField()
+    planned_arrival_start = serializers.CharField(
+        allow_null=True, help_text="HH:MM (Asia/Taipei): the planned arrival window's start; null when not planned."
+    )
+    planned_arrival_end = serializers.CharField(
+        allow_null=True, help_text="HH:MM (Asia/Taipei): the planned arrival window's end; null when not planned."
+    )
     items = ItemSerializer(many=True)
     amount_to_collect = serializers.IntegerField(help_text="Whole TWD to collect in cash; 0 when invoiced.")
     driver_notes = serializers.CharField(allow_blank=True)

@@ -12,6 +12,7 @@ from offline_sync.models import (
     DriverDevice,
     StopAssignment,
 )
+from offline_sync.selectors import clock_or_none
 
 # One key for the transaction-level advisory lock that serializes change-feed writers.
 CHANGE_LOG_LOCK_KEY = 0x4C47_5359_4E43  # "LGSYNC"
@@ -122,7 +123,12 @@ def change_feed_record_stops(*, stop_ids: Sequence[int]) -> list[ChangeLogEntry]
                 route_id=stop.route_id,
                 stop=stop,
                 kind=ChangeKind.STOP_CANCELLED if stop.status == StopStatus.CANCELLED else ChangeKind.STOP_CHANGED,
-                data={"status": stop.status, "version": stop.version},
+                data={
+                    "status": stop.status,
+                    "version": stop.version,
+                    "planned_arrival_start": clock_or_none(stop.planned_arrival_start),
+                    "planned_arrival_end": clock_or_none(stop.planned_arrival_end),
+                },
             )
             for stop in stops
         ]

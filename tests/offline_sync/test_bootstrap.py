@@ -1,6 +1,8 @@
 """GET /api/v1/driver/route: only what a driver needs, only their own route."""
 
-from luckygas.delivery.models import Customer
+import datetime
+
+from luckygas.delivery.models import Customer, RouteStop
 
 
 def test_bootstrap_gives_the_route_server_time_cursor_and_policy(route_a, phone_a, django_assert_max_num_queries):
@@ -38,6 +40,8 @@ def test_bootstrap_gives_the_route_server_time_cursor_and_policy(route_a, phone_
         "latitude",
         "longitude",
         "slot",
+        "planned_arrival_start",
+        "planned_arrival_end",
         "items",
         "amount_to_collect",
         "driver_notes",
@@ -51,6 +55,20 @@ def test_bootstrap_gives_the_route_server_time_cursor_and_policy(route_a, phone_
     assert first["amount_to_collect"] == 950
     assert first["driver_notes"] == "後門進出\n狗會咬人"
     assert "04595257" not in response.content.decode()
+    assert (first["planned_arrival_start"], first["planned_arrival_end"]) == (None, None)
+
+
+def test_a_planned_stop_shows_its_arrival_window(route_a, phone_a):
+    stop = route_a.stops.get(sequence=2)
+    RouteStop.objects.filter(pk=stop.pk).update(
+        planned_arrival_start=datetime.time(9, 30), planned_arrival_end=datetime.time(10, 30)
+    )
+    stops = phone_a.client.get("/api/v1/driver/route", {"date": route_a.date.isoformat()}).json()["route"]["stops"]
+    assert [(item["planned_arrival_start"], item["planned_arrival_end"]) for item in stops] == [
+        (None, None),
+        ("09:30", "10:30"),
+        (None, None),
+    ]
 
 
 def test_another_drivers_route_is_not_visible(route_a, phone_b):

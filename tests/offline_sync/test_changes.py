@@ -1,5 +1,6 @@
 """GET /api/v1/driver/changes: the office's changes in server order, never skipping a late commit."""
 
+import datetime
 import json
 import threading
 
@@ -8,7 +9,9 @@ from django.db import transaction
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from luckygas.delivery import events
 from luckygas.delivery import services as delivery_services
+from luckygas.delivery.models import RouteStop
 from offline_sync import services
 from offline_sync.models import ChangeKind, ChangeLogEntry
 from offline_sync.selectors import change_feed_for_driver
@@ -34,6 +37,26 @@ def test_changes_since_the_cursor_in_server_order(route_a, phone_a, office_clerk
     again = phone_a.client.get("/api/v1/driver/changes", {"cursor": body["cursor"]}).json()
     assert again["changes"] == []
     assert again["cursor"] == body["cursor"]
+
+
+def test_an_office_change_of_a_stop_carries_its_planned_arrival_window(
+    route_a, phone_a, django_capture_on_commit_callbacks
+):
+    cursor = phone_a.client.get("/api/v1/driver/route", {"date": route_a.date.isoformat()}).json()["cursor"]
+    stop = route_a.stops.get(sequence=1)
+    RouteStop.objects.filter(pk=stop.pk).update(
+        planned_arrival_start=datetime.time(8, 0), planned_arrival_end=datetime.time(9, 0)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(events.StopChanged(stop_id=stop.pk, route_id=route_a.pk))
+    body = phone_a.client.get("/api/v1/driver/changes", {"cursor": cursor}).json()
+    assert [(change["kind"], change["stop"]) for change in body["changes"]] == [("stop_changed", stop.pk)]
+    assert body["changes"][0]["data"] == {
+        "status": "pending",
+        "version": stop.version,
+        "planned_arrival_start": "08:00",
+        "planned_arrival_end": "09:00",
+    }
 
 
 def test_a_driver_sees_only_their_own_changes(route_a, phone_b, office_clerk, django_capture_on_commit_callbacks):

@@ -116,7 +116,9 @@ ADMINS: dict[str, Admin] = {
     "waffle.flag": Admin("", actions={"enable_for_all": "", "disable_for_all": "", "delete_individually": ""}),
     "waffle.sample": Admin("", actions={"delete_individually": ""}),
     "waffle.switch": Admin("", actions={"enable_switches": "", "disable_switches": "", "delete_individually": ""}),
-    "delivery.customer": Admin("OMS", "OS", "OS", "S"),
+    "delivery.customer": Admin(
+        "OMS", "OS", "OS", "S", actions={"geocode_customers": "OS", "geocode_customers_replacing_pins": "OS"}
+    ),
     "delivery.cylinderproduct": Admin("OMS", "S", "S", "S"),
     "delivery.cylinder": Admin("OMS", "OS", "OS", "S"),
     "delivery.vehicle": Admin("OMS", "S", "S", "S"),
@@ -130,6 +132,9 @@ ADMINS: dict[str, Admin] = {
     "delivery.routestop": Admin("OMS", "OS", "OS", "S", actions={"reassign_stops": "OS"}),
     "delivery.ordertemplate": Admin("OMS", "OS", "OS", "S", actions={"create_tomorrows_orders": "OS"}),
     "delivery.recurringorder": Admin("OMS"),  # written only by the recurring-orders run
+    "dispatch.depot": Admin("OMS", "OS", "OS", "S"),
+    "dispatch.vehicleshift": Admin("OMS", "OS", "OS", "S", actions={"copy_to_next_day": "OS"}),
+    "dispatch.plandraft": Admin("OMS"),  # written only by the planning page and its task
     "v3import.importrun": Admin("OMS"),  # written only by import_v3
     "v3import.importexception": Admin("OMS"),
     "v3import.deliveryrecord": Admin("OMS"),  # v3's delivery history, written only by import_v3

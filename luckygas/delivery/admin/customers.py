@@ -2,11 +2,17 @@
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from dispatch.geocoding import geocoder
+from dispatch.services.geocoding import GeocodeOutcome, customer_geocode
 from luckygas.admin_tools import GuardedImportExportAdmin
+from luckygas.delivery.admin.widgets import MapPinWidget
 from luckygas.delivery.models import (
     Customer,
     Cylinder,
@@ -57,6 +63,7 @@ class CustomerAdmin(GuardedImportExportAdmin):
     list_per_page = 50
     readonly_fields = ("created_at", "updated_at")
     inlines = [CylinderAtCustomerInline]
+    actions = ["geocode_customers", "geocode_customers_replacing_pins"]
     fieldsets = (
         (None, {"fields": ("code", "customer_type", "short_name", "is_active")}),
         (_("Billing"), {"fields": ("invoice_title", "tax_id", "payment_method", "credit_limit")}),
@@ -69,3 +76,57 @@ class CustomerAdmin(GuardedImportExportAdmin):
     @admin.display(description=_("phone"), ordering="phone")
     def phone_display(self, customer: Customer) -> str:
         return format_taiwan_phone(customer.phone)
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "latitude":
+            kwargs["widget"] = MapPinWidget()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.action(description=_("Geocode selected customers (keep pins already placed)"), permissions=["change"])
+    def geocode_customers(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        self._geocode(request, queryset, replace_pin=False)
+
+    @admin.action(description=_("Geocode selected customers, replacing their pins"), permissions=["change"])
+    def geocode_customers_replacing_pins(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        self._geocode(request, queryset, replace_pin=True)
+
+    def _geocode(self, request: HttpRequest, queryset: QuerySet[Customer], *, replace_pin: bool) -> None:
+        provider = geocoder()
+        if provider is None:
+            messages.error(request, _("No geocoder is configured (GEOCODER_URL): place the pins by hand on the map."))
+            return
+        by_outcome: dict[GeocodeOutcome, list[str]] = {outcome: [] for outcome in GeocodeOutcome}
+        for customer in queryset.order_by("pk"):
+            result = customer_geocode(customer=customer, geocoder=provider, replace_pin=replace_pin)
+            label = str(customer) if result.outcome != GeocodeOutcome.ERROR else f"{customer} ({result.detail})"
+            by_outcome[result.outcome].append(label)
+        found, kept = by_outcome[GeocodeOutcome.FOUND], by_outcome[GeocodeOutcome.KEPT]
+        not_found, failed = by_outcome[GeocodeOutcome.NOT_FOUND], by_outcome[GeocodeOutcome.ERROR]
+        if found:
+            text = ngettext(
+                "Pin placed for %(count)d customer: %(names)s",
+                "Pins placed for %(count)d customers: %(names)s",
+                len(found),
+            )
+            messages.success(request, text % {"count": len(found), "names": "、".join(found)})
+        if kept:
+            text = ngettext(
+                "Pin kept (already placed) for %(count)d customer: %(names)s",
+                "Pins kept (already placed) for %(count)d customers: %(names)s",
+                len(kept),
+            )
+            messages.info(request, text % {"count": len(kept), "names": "、".join(kept)})
+        if not_found:
+            text = ngettext(
+                "Address not found for %(count)d customer: %(names)s",
+                "Addresses not found for %(count)d customers: %(names)s",
+                len(not_found),
+            )
+            messages.warning(request, text % {"count": len(not_found), "names": "、".join(not_found)})
+        if failed:
+            text = ngettext(
+                "The geocoder failed for %(count)d customer: %(names)s",
+                "The geocoder failed for %(count)d customers: %(names)s",
+                len(failed),
+            )
+            messages.error(request, text % {"count": len(failed), "names": "、".join(failed)})

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             customers=options["customers"], orders=options["orders"], password=options["password"], progress=progress
         )
         # Each app may add its own demo data (a bank and mandates, SMS templates…) in `<app>/demo.py`.
-        for app_name in ("offline_sync", "sms", "banking", "dashboard"):
+        for app_name in ("offline_sync", "sms", "banking", "dashboard", "dispatch"):
             try:
                 module = importlib.import_module(f"{app_name}.demo")
             except ModuleNotFoundError as error:

@@ -6,7 +6,16 @@ import { openStop, render } from "./screen.js";
 import { logout } from "./session.js";
 import { state } from "./state.js";
 import { refreshSummary } from "./status-bar.js";
-import { effectiveStatus, isUnsynced, itemsText, money, problemText, telHref, visibleStops } from "./stops.js";
+import {
+  arrivalWindow,
+  effectiveStatus,
+  isUnsynced,
+  itemsText,
+  money,
+  problemText,
+  telHref,
+  visibleStops,
+} from "./stops.js";
 
 function problemsSection() {
   return h(
@@ -64,6 +73,9 @@ function stopItem(stop) {
           ),
         ),
         h("span", { class: "address" }, stop.address),
+        arrivalWindow(stop)
+          ? h("span", { class: "arrival-window" }, t("arrivalWindow", { window: arrivalWindow(stop) }))
+          : null,
         h("span", { class: "items" }, itemsText(stop.items)),
         h(
           "span",

@@ -8,7 +8,7 @@ import { recordOutcome } from "./outcome.js";
 import { showList } from "./screen.js";
 import { SKIP_REASONS } from "./skip.js";
 import { state } from "./state.js";
-import { effectiveStatus, itemsText, money, navLinks, telHref } from "./stops.js";
+import { arrivalWindow, effectiveStatus, itemsText, money, navLinks, telHref } from "./stops.js";
 
 function numberField(label, name, max, value) {
   return h("label", {}, label, h("input", { name, type: "number", inputmode: "numeric", min: 0, max, step: 1, value }));
@@ -64,6 +64,9 @@ function stopCard(stop, status) {
       h("span", { class: `chip chip-${status}` }, t(`status_${status}`)),
     ),
     h("p", { class: "address" }, stop.address),
+    arrivalWindow(stop)
+      ? h("p", { class: "arrival-window" }, t("arrivalWindow", { window: arrivalWindow(stop) }))
+      : null,
     h("a", { class: "call wide", href: telHref(stop.phone) }, icon("phone"), ` ${t("call")} ${stop.phone}`),
     navButtons(stop),
     h("p", { class: "items" }, `${t("items")}：`, itemsText(stop.items)),

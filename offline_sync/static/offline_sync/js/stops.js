@@ -50,6 +50,16 @@ export function navLinks(stop) {
   };
 }
 
+// The planned arrival window ("HH:MM", Asia/Taipei) the customer was told, as "08:30–09:30";
+// one end alone is shown as it is; null when the stop was not planned.
+export function arrivalWindow(stop) {
+  const valid = (value) => typeof value === "string" && /^\d{2}:\d{2}$/.test(value);
+  const start = valid(stop.planned_arrival_start) ? stop.planned_arrival_start : null;
+  const end = valid(stop.planned_arrival_end) ? stop.planned_arrival_end : null;
+  if (start && end) return `${start}–${end}`;
+  return start || end;
+}
+
 // A route fresh from the server keeps the outcomes the driver recorded until the server reports
 // them (a stop still "pending" on the server keeps its local status). Changes `route` in place.
 export function keepLocalStatus(route, previous) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  arrivalWindow,
   dropRemovedStops,
   effectiveStatus,
   isUnsynced,
@@ -140,4 +141,12 @@ test("navLinks opens the maps app at the customer's coordinates with an https fa
 test("navLinks is null without coordinates", () => {
   assert.equal(navLinks({ customer_name: "x", latitude: null, longitude: null }), null);
   assert.equal(navLinks({ customer_name: "x", latitude: 25.03 }), null);
+});
+
+test("arrivalWindow shows the planned window the customer was told", () => {
+  assert.equal(arrivalWindow({ planned_arrival_start: "08:30", planned_arrival_end: "09:30" }), "08:30–09:30");
+  assert.equal(arrivalWindow({ planned_arrival_start: "08:30", planned_arrival_end: null }), "08:30");
+  assert.equal(arrivalWindow({ planned_arrival_start: null, planned_arrival_end: null }), null);
+  assert.equal(arrivalWindow({}), null);
+  assert.equal(arrivalWindow({ planned_arrival_start: "8:3<b>", planned_arrival_end: 930 }), null);
 });
