@@ -104,6 +104,11 @@ def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed:
     """Plan every job that fits; fixed prefixes stay first on their vehicles, the rest is optimized."""
     began = time.perf_counter()
     unplanned = problem_precheck(problem=problem)
+    for job in problem.jobs:
+        # A window narrower than the solver's time unit has no whole unit in it (0.5 s to 0.5 s):
+        # no plan can start the job inside it at this scale.
+        if job.key not in unplanned and _up(job.window_start, scale) > _down(job.window_end, scale):
+            unplanned[job.key] = UnplannedReason.OUTSIDE_SHIFTS
     fixed_keys = {key for fixed in problem.fixed for key in fixed.job_keys}
     free_jobs = [job for job in problem.jobs if job.key not in unplanned and job.key not in fixed_keys]
     fixed_by_vehicle = {fixed.vehicle_key: fixed.job_keys for fixed in problem.fixed if fixed.job_keys}
@@ -129,6 +134,8 @@ def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed:
         else:
             free_at = max(free_at, problem.not_before)
         start = depot_for(start_location) if start_location != vehicle.depot_location else end
+        if _up(free_at, scale) > _down(vehicle.shift_end, scale):
+            capacity = [0] * len(capacity)  # no time left in its shift: it takes nothing more
         vehicle_types.append(
             pyvrp.VehicleType(
                 1,
@@ -136,7 +143,8 @@ def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed:
                 start_depot=start,
                 end_depot=end,
                 tw_early=_up(free_at, scale),
-                tw_late=_down(vehicle.shift_end, scale),
+                # (with no time left, an empty window at its free time: the solver refuses an inverted one)
+                tw_late=max(_up(free_at, scale), _down(vehicle.shift_end, scale)),
                 name=str(vehicle.key),
             )
         )

@@ -98,3 +98,13 @@ def test_empties_collected_count_against_the_slots_on_the_way_back():
     routes = plan.route_keys()
     assert check_plan(problem=tight, routes=routes, unplanned=plan.unplanned) == []
     assert len(plan.unplanned) == 1
+
+
+def test_a_window_narrower_than_the_solvers_time_unit_is_reported_not_a_crash():
+    # given an order whose window is half a second wide at a fractional second (found by Hypothesis)
+    problem = _problem([(0, 0), (50, 4)], [(0, 0, 0, 0.0, 0.5, 0.5)], [((50, 4), 0.0, 200.0)])
+    # when
+    plan = problem_solve(problem=problem, seconds=0.2)
+    # then it comes back unplanned with its reason, and nothing is routed
+    assert plan.unplanned == {100: UnplannedReason.OUTSIDE_SHIFTS}
+    assert all(not route.stops for route in plan.routes)
