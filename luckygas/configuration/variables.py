@@ -476,4 +476,11 @@ VARIABLES: tuple[Variable, ...] = (
         processes=_DISPATCH,
         default_text="none",
     ),
+    declare(
+        "DISPATCH_MAP_TILE_URL",
+        "str",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "map tiles (Leaflet URL template) of the planning page and the admin's pin maps",
+        processes=(WEB,),
+    ),
 )
