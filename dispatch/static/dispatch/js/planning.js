@@ -9,7 +9,7 @@ const format = (text, ...values) => values.reduce((out, value) => out.replace("%
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 const RUNNING = new Set(["queued", "running"]);
 
-const state = { day: null, plan: null, planId: config.plan, pollTimer: null, busy: false, dragged: null };
+const state = { day: null, plan: null, planId: config.plan, pollTimer: null, busy: false, dragged: null, fitted: "" };
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, text) => {
@@ -68,7 +68,9 @@ function drawMap() {
   if (!depot) return;
   const home = [depot.latitude, depot.longitude];
   const bounds = [home];
-  L.marker(home, { title: depot.name }).addTo(layer).bindTooltip(depot.name);
+  L.marker(home, { title: depot.name, icon: L.divIcon({ className: "", html: '<div class="depot-marker">倉</div>', iconSize: [26, 26], iconAnchor: [13, 13] }) })
+    .addTo(layer)
+    .bindTooltip(depot.name);
   const routes = state.plan?.routes || [];
   routes.forEach((route, index) => {
     const colour = COLOURS[index % COLOURS.length];
@@ -92,6 +94,10 @@ function drawMap() {
       .addTo(layer)
       .bindTooltip(`${order.customer}${order.reason_label ? ` · ${order.reason_label}` : ""}`);
   }
+  // Fit the view once per day and plan shown, not on every poll or edit (the dispatcher may have zoomed in).
+  const view = `${state.day.date}:${depot.id}:${state.planId}:${state.plan?.status}`;
+  if (view === state.fitted) return;
+  state.fitted = view;
   if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24] });
   else map.setView(home, 13);
 }
