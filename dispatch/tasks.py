@@ -10,7 +10,8 @@ def plan_run_task(plan_id: int) -> None:
     from dispatch.services.plans import plan_mark_failed, plan_run
 
     claimed = PlanDraft.objects.filter(pk=plan_id, status=PlanStatus.QUEUED).update(
-        status=PlanStatus.RUNNING, updated_at=timezone.now()  # the page estimates progress from the start
+        status=PlanStatus.RUNNING,
+        updated_at=timezone.now(),  # the page estimates progress from the start
     )
     if not claimed:
         return

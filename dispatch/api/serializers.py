@@ -12,7 +12,7 @@ class DepotField(serializers.PrimaryKeyRelatedField):
         "incorrect_type": _("Give the depot's id (a number)."),
     }
 
-    def get_queryset(self):  # noqa: ANN201 (DRF's signature)
+    def get_queryset(self):
         return Depot.objects.filter(is_active=True)
 
 

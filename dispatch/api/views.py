@@ -138,6 +138,8 @@ class PlanPublishApi(PlanningApi):
                 "id": plan.pk,
                 "status": plan.status,
                 "published_at": plan.published_at.isoformat() if plan.published_at else None,
-                "routes": [{"id": route.pk, "driver": route.driver_id, "stops": route.stops.count()} for route in routes],
+                "routes": [
+                    {"id": route.pk, "driver": route.driver_id, "stops": route.stops.count()} for route in routes
+                ],
             }
         )

@@ -53,9 +53,15 @@ def assert_feasible(plan: PlanDraft, *, fixed: dict[int, list[int]] | None = Non
     problem = day_build(date=plan.date, depot=plan.depot).problem
     unplanned = {entry["order"]: entry["reason"] for entry in plan.unplanned}
     plannable = {job.key for job in problem.jobs}
-    assert check_plan(
-        problem=problem, routes=routes_of(plan), unplanned={k: v for k, v in unplanned.items() if k in plannable}, fixed=fixed
-    ) == []
+    assert (
+        check_plan(
+            problem=problem,
+            routes=routes_of(plan),
+            unplanned={k: v for k, v in unplanned.items() if k in plannable},
+            fixed=fixed,
+        )
+        == []
+    )
 
 
 @pytest.fixture
@@ -166,7 +172,9 @@ def test_moving_a_stop_is_checked_at_once_and_the_violation_is_returned(clerk_cl
     order = next(o for o in day["orders"] if o.pk not in planned.get(small.pk, []))
 
     response = clerk_client.post(
-        f"{API}/plans/{plan.pk}/move/", {"order": order.pk, "shift": small.pk, "position": 0}, content_type="application/json"
+        f"{API}/plans/{plan.pk}/move/",
+        {"order": order.pk, "shift": small.pk, "position": 0},
+        content_type="application/json",
     )
 
     assert response.status_code == 200
@@ -213,19 +221,21 @@ def test_a_locked_stop_stays_first_when_the_rest_is_re_optimized(
     source, target = sorted(day["shifts"], key=lambda shift: -len(routes_of(plan).get(shift.pk, [])))
     order = routes_of(plan)[source.pk][-1]
     clerk_client.post(
-        f"{API}/plans/{plan.pk}/move/", {"order": order, "shift": target.pk, "position": 0}, content_type="application/json"
+        f"{API}/plans/{plan.pk}/move/",
+        {"order": order, "shift": target.pk, "position": 0},
+        content_type="application/json",
     )
 
     locked = clerk_client.post(
         f"{API}/plans/{plan.pk}/lock/", {"order": order, "is_locked": True}, content_type="application/json"
     )
     moved_while_locked = clerk_client.post(
-        f"{API}/plans/{plan.pk}/move/", {"order": order, "shift": source.pk, "position": 0}, content_type="application/json"
+        f"{API}/plans/{plan.pk}/move/",
+        {"order": order, "shift": source.pk, "position": 0},
+        content_type="application/json",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        queued = clerk_client.post(
-            f"{API}/plans/{plan.pk}/reoptimize/", {}, content_type="application/json"
-        )
+        queued = clerk_client.post(f"{API}/plans/{plan.pk}/reoptimize/", {}, content_type="application/json")
 
     assert locked.status_code == 200
     assert moved_while_locked.status_code == 400
@@ -247,7 +257,9 @@ def test_a_locked_stop_stays_first_when_the_rest_is_re_optimized(
 def test_lock_and_re_optimize_refuse_bad_input_naming_the_field(clerk_client, day, draft):
     plan = draft
 
-    no_flag = clerk_client.post(f"{API}/plans/{plan.pk}/lock/", {"order": day["orders"][0].pk}, content_type="application/json")
+    no_flag = clerk_client.post(
+        f"{API}/plans/{plan.pk}/lock/", {"order": day["orders"][0].pk}, content_type="application/json"
+    )
     not_planned = clerk_client.post(
         f"{API}/plans/{plan.pk}/lock/", {"order": day["no_pin"].pk, "is_locked": True}, content_type="application/json"
     )
@@ -309,7 +321,9 @@ def test_drivers_managers_and_strangers_may_not_plan(user_in_role, role, day, de
 
     responses = [
         client.get(f"{API}/day/", {"date": plan_date.isoformat(), "depot": depot.pk}),
-        client.post(f"{API}/plans/", {"date": plan_date.isoformat(), "depot": depot.pk}, content_type="application/json"),
+        client.post(
+            f"{API}/plans/", {"date": plan_date.isoformat(), "depot": depot.pk}, content_type="application/json"
+        ),
         client.get(f"{API}/plans/{plan.pk}/"),
         client.post(f"{API}/plans/{plan.pk}/move/", {}, content_type="application/json"),
         client.post(f"{API}/plans/{plan.pk}/lock/", {}, content_type="application/json"),

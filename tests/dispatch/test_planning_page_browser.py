@@ -9,11 +9,11 @@ from playwright.sync_api import expect
 from dispatch.models import PlanDraft, PlanStatus
 from dispatch.services import day_build
 from luckygas.delivery.models import RouteStop
+from tests import servers
 from tests.dashboard.conftest import session_cookie
 from tests.dispatch.checker import check_plan
 from tests.dispatch.conftest import confirmed_order, shift_for
 from tests.offline_sync.factories import phone_for
-from tests import servers
 from tests.servers import run_celery_worker, save_screenshot, subprocess_environment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,11 +2,23 @@
 // routes (each move checked at once by the server), lock stops, re-optimize the rest, publish.
 // Leaflet is loaded as a classic script before this module (window.L).
 
+const L = window.L;
 const config = JSON.parse(document.getElementById("planning-config").textContent);
 const t = JSON.parse(document.getElementById("planning-i18n").textContent);
 const format = (text, ...values) => values.reduce((out, value) => out.replace("%s", value), text).replace("%%", "%");
 
-const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+const COLOURS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#ff7f0e",
+  "#17becf",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+];
 const RUNNING = new Set(["queued", "running"]);
 
 const state = { day: null, plan: null, planId: config.plan, pollTimer: null, busy: false, dragged: null, fitted: "" };
@@ -34,7 +46,9 @@ async function api(url, { method = "GET", body } = {}) {
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const fields = data.errors ? Object.entries(data.errors).map(([field, messages]) => `${field}: ${messages.join(" ")}`) : [];
+    const fields = data.errors
+      ? Object.entries(data.errors).map(([field, messages]) => `${field}: ${messages.join(" ")}`)
+      : [];
     throw new Error(fields.length ? fields.join("; ") : data.detail || `HTTP ${response.status}`);
   }
   return data;
@@ -68,7 +82,15 @@ function drawMap() {
   if (!depot) return;
   const home = [depot.latitude, depot.longitude];
   const bounds = [home];
-  L.marker(home, { title: depot.name, icon: L.divIcon({ className: "", html: '<div class="depot-marker">倉</div>', iconSize: [26, 26], iconAnchor: [13, 13] }) })
+  L.marker(home, {
+    title: depot.name,
+    icon: L.divIcon({
+      className: "",
+      html: '<div class="depot-marker">倉</div>',
+      iconSize: [26, 26],
+      iconAnchor: [13, 13],
+    }),
+  })
     .addTo(layer)
     .bindTooltip(depot.name);
   const routes = state.plan?.routes || [];
@@ -86,7 +108,7 @@ function drawMap() {
     });
     if (line.length > 1) L.polyline([...line, home], { color: colour, weight: 3, opacity: 0.8 }).addTo(layer);
   });
-  const unplanned = state.plan ? state.plan.unplanned : (state.day?.orders || []);
+  const unplanned = state.plan ? state.plan.unplanned : state.day?.orders || [];
   for (const order of unplanned) {
     if (order.latitude == null) continue;
     bounds.push([order.latitude, order.longitude]);
@@ -110,7 +132,7 @@ function orderLine(order) {
   return meta.join(" · ");
 }
 
-function stopItem(stop, position, route) {
+function stopItem(stop, position) {
   const editable = state.plan?.status === "draft" && !state.busy;
   const item = el("li", {
     class: `stop${stop.is_locked ? " is-locked" : ""}`,
@@ -123,7 +145,16 @@ function stopItem(stop, position, route) {
   if (stop.is_urgent) who.append(el("span", { class: "urgent" }, t.urgent));
   who.append(`${stop.customer ?? stop.id} · ${stop.address ?? ""}`);
   item.append(who);
-  const lock = el("button", { type: "button", class: "lock", "aria-pressed": String(Boolean(stop.is_locked)), "data-testid": `lock-${stop.id}` }, stop.is_locked ? t.unlock : t.lock);
+  const lock = el(
+    "button",
+    {
+      type: "button",
+      class: "lock",
+      "aria-pressed": String(Boolean(stop.is_locked)),
+      "data-testid": `lock-${stop.id}`,
+    },
+    stop.is_locked ? t.unlock : t.lock,
+  );
   lock.disabled = !editable;
   lock.addEventListener("click", () => toggleLock(stop));
   item.append(lock);
@@ -140,9 +171,15 @@ function stopItem(stop, position, route) {
 
 function routeCard(route, index) {
   const colour = COLOURS[index % COLOURS.length];
-  const card = el("article", { class: "route", "data-shift": route.shift.id, "data-testid": `route-${route.shift.id}` });
+  const card = el("article", {
+    class: "route",
+    "data-shift": route.shift.id,
+    "data-testid": `route-${route.shift.id}`,
+  });
   card.style.setProperty("--route-colour", colour);
-  card.append(el("h3", {}, `${route.shift.driver} · ${route.shift.vehicle} (${route.shift.starts_at}–${route.shift.ends_at})`));
+  card.append(
+    el("h3", {}, `${route.shift.driver} · ${route.shift.vehicle} (${route.shift.starts_at}–${route.shift.ends_at})`),
+  );
   const totals = el("div", { class: "totals", "data-testid": `totals-${route.shift.id}` });
   const sum = route.totals;
   totals.append(
@@ -159,7 +196,7 @@ function routeCard(route, index) {
     card.append(el("div", { class: "route-violations", "data-code": violation.code }, `⚠ ${violation.message}`));
   }
   const list = el("ol", { class: "stops", "data-shift": route.shift.id });
-  route.stops.forEach((stop, position) => list.append(stopItem(stop, position, route)));
+  route.stops.forEach((stop, position) => list.append(stopItem(stop, position)));
   if (!route.stops.length) list.append(el("li", { class: "empty" }, t.dropHere));
   wireDrop(list, route.shift.id);
   card.append(list);
@@ -181,14 +218,20 @@ function drawLists() {
   $("unplanned-count").textContent = `(${unplanned.length})`;
   if (!unplanned.length) unplannedList.append(el("li", { class: "empty" }, t.noUnplanned));
   for (const order of unplanned) {
-    const item = el("li", { class: "stop", "data-order": order.id, "data-testid": `unplanned-${order.id}`, draggable: String(state.plan?.status === "draft" && !state.busy) });
+    const item = el("li", {
+      class: "stop",
+      "data-order": order.id,
+      "data-testid": `unplanned-${order.id}`,
+      draggable: String(state.plan?.status === "draft" && !state.busy),
+    });
     item.append(el("span", { class: "number" }, "·"));
     const who = el("span", { class: "who" });
     if (order.is_urgent) who.append(el("span", { class: "urgent" }, t.urgent));
     who.append(`${order.customer ?? order.id} · ${order.address ?? ""}`);
     item.append(who, el("span", {}, ""));
     item.append(el("span", { class: "meta" }, orderLine(order)));
-    if (order.reason_label) item.append(el("span", { class: "violation reason", "data-reason": order.reason }, order.reason_label));
+    if (order.reason_label)
+      item.append(el("span", { class: "violation reason", "data-reason": order.reason }, order.reason_label));
     wireDrag(item, order.id);
     unplannedList.append(item);
   }
@@ -205,7 +248,8 @@ function wireDrag(item, orderId) {
   });
   item.addEventListener("dragend", () => {
     item.classList.remove("dragging");
-    for (const marked of document.querySelectorAll(".drop-before, .drop-target")) marked.classList.remove("drop-before", "drop-target");
+    for (const marked of document.querySelectorAll(".drop-before, .drop-target"))
+      marked.classList.remove("drop-before", "drop-target");
   });
 }
 
@@ -346,7 +390,10 @@ const reoptimize = () =>
 
 const moveStop = (orderId, shiftId, position) =>
   withBusy(async () => {
-    const result = await api(planUrl(state.planId, "move"), { method: "POST", body: { order: orderId, shift: shiftId, position } });
+    const result = await api(planUrl(state.planId, "move"), {
+      method: "POST",
+      body: { order: orderId, shift: shiftId, position },
+    });
     state.plan = result.plan;
     const count = result.violations.length;
     say(format(t.moved, count ? format(t.violationCount, count) : t.noViolations), { ok: !count });
