@@ -1,4 +1,6 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch.models import Depot
@@ -6,6 +8,7 @@ from dispatch.models import Depot
 DEFAULT_TIME_LIMIT_SECONDS = 30
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class DepotField(serializers.PrimaryKeyRelatedField):
     default_error_messages = {
         "does_not_exist": _("No active depot with id %(pk_value)s."),

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -52,7 +53,7 @@ def _locked_plan(plan_id: int) -> PlanDraft:
 class PlanningDayApi(PlanningApi):
     """A depot's day: its orders (those that cannot be planned with the reason), its vehicle shifts, its latest plan."""
 
-    @extend_schema(parameters=[DayQuerySerializer], operation_id="dispatch_day")
+    @extend_schema(parameters=[DayQuerySerializer], operation_id="dispatch_day", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         query = _valid(DayQuerySerializer, request.query_params)
         return Response(planning_day(date=query["date"], depot=query["depot"]))
@@ -61,7 +62,9 @@ class PlanningDayApi(PlanningApi):
 class PlanCreateApi(PlanningApi):
     """Start planning a depot's day: a queued draft, solved by a Celery task; poll the plan for its progress."""
 
-    @extend_schema(request=PlanCreateInputSerializer, operation_id="dispatch_plan_create")
+    @extend_schema(
+        request=PlanCreateInputSerializer, operation_id="dispatch_plan_create", responses=OpenApiTypes.OBJECT
+    )
     def post(self, request: Request) -> Response:
         data = _valid(PlanCreateInputSerializer, request.data)
         with transaction.atomic():
@@ -78,7 +81,7 @@ class PlanCreateApi(PlanningApi):
 class PlanDetailApi(PlanningApi):
     """A plan: status and progress, routes with totals, unplanned orders with reasons, violations."""
 
-    @extend_schema(operation_id="dispatch_plan")
+    @extend_schema(operation_id="dispatch_plan", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, plan_id: int) -> Response:
         plan = get_object_or_404(PlanDraft.objects.select_related("depot"), pk=plan_id)
         return Response(plan_detail(plan=plan))
@@ -87,7 +90,9 @@ class PlanDetailApi(PlanningApi):
 class PlanStopMoveApi(PlanningApi):
     """Move an order to a shift's route at a position; the draft is checked at once and its violations returned."""
 
-    @extend_schema(request=StopMoveInputSerializer, operation_id="dispatch_plan_stop_move")
+    @extend_schema(
+        request=StopMoveInputSerializer, operation_id="dispatch_plan_stop_move", responses=OpenApiTypes.OBJECT
+    )
     def post(self, request: Request, plan_id: int) -> Response:
         data = _valid(StopMoveInputSerializer, request.data)
         with transaction.atomic():
@@ -101,7 +106,9 @@ class PlanStopMoveApi(PlanningApi):
 class PlanStopLockApi(PlanningApi):
     """Lock a stop where it is (re-optimizing keeps it), or unlock it."""
 
-    @extend_schema(request=StopLockInputSerializer, operation_id="dispatch_plan_stop_lock")
+    @extend_schema(
+        request=StopLockInputSerializer, operation_id="dispatch_plan_stop_lock", responses=OpenApiTypes.OBJECT
+    )
     def post(self, request: Request, plan_id: int) -> Response:
         data = _valid(StopLockInputSerializer, request.data)
         with transaction.atomic():
@@ -113,7 +120,9 @@ class PlanStopLockApi(PlanningApi):
 class PlanReoptimizeApi(PlanningApi):
     """Re-plan the draft around its locked stops, as a Celery task; poll the plan for its progress."""
 
-    @extend_schema(request=PlanReoptimizeInputSerializer, operation_id="dispatch_plan_reoptimize")
+    @extend_schema(
+        request=PlanReoptimizeInputSerializer, operation_id="dispatch_plan_reoptimize", responses=OpenApiTypes.OBJECT
+    )
     def post(self, request: Request, plan_id: int) -> Response:
         data = _valid(PlanReoptimizeInputSerializer, request.data)
         get_object_or_404(PlanDraft, pk=plan_id)
@@ -126,7 +135,9 @@ class PlanReoptimizeApi(PlanningApi):
 class PlanPublishApi(PlanningApi):
     """Publish the draft: routes and stops through the core services, in one transaction. Once only."""
 
-    @extend_schema(request=PlanPublishInputSerializer, operation_id="dispatch_plan_publish")
+    @extend_schema(
+        request=PlanPublishInputSerializer, operation_id="dispatch_plan_publish", responses=OpenApiTypes.OBJECT
+    )
     def post(self, request: Request, plan_id: int) -> Response:
         data = _valid(PlanPublishInputSerializer, request.data)
         plan = get_object_or_404(PlanDraft.objects.select_related("depot"), pk=plan_id)
