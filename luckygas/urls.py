@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("banking.urls")),
     path("", include("dashboard.urls")),
     path("", include("luckygas.delivery.urls")),
+    path("", include("dispatch.urls")),
 ]

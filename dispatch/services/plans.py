@@ -186,6 +186,8 @@ def plan_stop_move(*, plan: PlanDraft, order_id: int, shift_id: int, position: i
 
 def plan_stop_lock(*, plan: PlanDraft, order_id: int, is_locked: bool) -> PlanDraft:
     """Lock or unlock a planned stop: re-optimizing keeps locked stops first on their route, in order."""
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError({"plan": _("Only a draft can be changed.")})
     for route in plan.routes:
         for stop in route["stops"]:
             if stop["order"] == order_id:
@@ -193,6 +195,25 @@ def plan_stop_lock(*, plan: PlanDraft, order_id: int, is_locked: bool) -> PlanDr
                 plan.save(update_fields=["routes", "updated_at"])
                 return plan
     raise ValidationError({"order": _("This order is not on a route of the plan.")})
+
+
+def plan_reoptimize(*, plan_id: int, time_limit_seconds: int | None = None) -> PlanDraft:
+    """Queue a draft to be solved again: its locked stops stay first on their routes, in order, the rest is re-planned.
+
+    Claimed by a conditional UPDATE (draft → queued), so two clicks queue it once; the task runs after commit.
+    """
+    from dispatch.tasks import plan_run_task
+
+    if time_limit_seconds is not None and not 1 <= time_limit_seconds <= 600:
+        raise ValidationError({"time_limit_seconds": _("Choose between 1 and 600 seconds.")})
+    changes: dict = {"status": PlanStatus.QUEUED, "progress": 0, "error": "", "updated_at": timezone.now()}
+    if time_limit_seconds is not None:
+        changes["time_limit_seconds"] = time_limit_seconds
+    claimed = PlanDraft.objects.filter(pk=plan_id, status=PlanStatus.DRAFT).update(**changes)
+    if not claimed:
+        raise ValidationError({"plan": _("Only a draft can be re-optimized.")})
+    transaction.on_commit(lambda: plan_run_task.delay(plan_id))
+    return PlanDraft.objects.get(pk=plan_id)
 
 
 def plan_mark_failed(*, plan_id: int, error: str) -> None:

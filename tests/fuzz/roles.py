@@ -5,6 +5,7 @@ API_CALLERS: dict[str, str] = {
     "/api/v1/driver/": "driver",
     "/api/v1/dashboard/": "manager",
     "/api/v1/routes/": "office",
+    "/api/v1/dispatch/": "office",  # planning: office staff and admins
 }
 
 

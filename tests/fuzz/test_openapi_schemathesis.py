@@ -45,7 +45,14 @@ def _api_view_paths(resolver=None, prefix: str = "") -> set[str]:
             and not route.startswith("api/schema")
             and not route.startswith("api/docs")
         ):
-            paths.add("/" + route.replace("<uuid:", "{").replace("<str:", "{").replace("<slug:", "{").replace(">", "}"))
+            paths.add(
+                "/"
+                + route.replace("<uuid:", "{")
+                .replace("<str:", "{")
+                .replace("<slug:", "{")
+                .replace("<int:", "{")
+                .replace(">", "}")
+            )
     return paths
 
 

@@ -68,6 +68,15 @@ URLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "api-daily-rollups": (roles("MS"), roles("MS")),
     "api-export-job": (roles("MS"), roles("MS")),
     "route-list": (SIGNED_IN, SIGNED_IN),
+    # Planning (#14): office staff and admins plan; managers see plans in admin, drivers never.
+    "planning-page": (roles("OS"), roles("OS")),
+    "planning-api-day": (roles("OS"), roles("OS")),
+    "planning-api-plan-create": (roles("OS"), roles("OS")),
+    "planning-api-plan": (roles("OS"), roles("OS")),
+    "planning-api-stop-move": (roles("OS"), roles("OS")),
+    "planning-api-stop-lock": (roles("OS"), roles("OS")),
+    "planning-api-reoptimize": (roles("OS"), roles("OS")),
+    "planning-api-publish": (roles("OS"), roles("OS")),
     # The admin site itself.
     "index": (STAFF, STAFF),
     "login": (EVERYONE, EVERYONE),

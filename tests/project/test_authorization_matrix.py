@@ -131,6 +131,7 @@ def world(db, settings, tmp_path, monkeypatch, user_in_role) -> World:
         "object_id": str(customer.pk),
         "provider": "mitake",
         "file_format": "pdf",
+        "plan_id": MISSING,  # no plan in the demo: an allowed role's 404 is skipped, a refused one's 403 is checked
     }
     clients = {}
     for role in ROLES:
