@@ -332,23 +332,31 @@ async def raw_batches(database_url: str) -> list[dict]:
     return batches
 
 
-async def run_raw(database_url: str, concurrency: int) -> tuple[int, float, list[float]]:
+RAW_ALONE_DEVICES = 10  # extra raw devices pushed one batch at a time: the floor of a lone (paced) batch
+
+
+async def run_raw(database_url: str, concurrency: int) -> tuple[int, float, list[float], list[float]]:
     """The same writes and locks as a push, from plain psycopg: the limit the API can approach.
 
     Per batch of 10 deliveries, in one transaction: lock the device row; look the action ids up;
     lock the stops and their orders (in id order); insert the status history; update the orders
     and the stops; insert the actions (`ON CONFLICT DO NOTHING`) and the cash collected; advance
     the device; append the change feed under its advisory lock. Devices are spread over
-    `concurrency` connections, one device's batches in order, as the phones send them.
+    `concurrency` connections, one device's batches in order, as the phones send them. First,
+    RAW_ALONE_DEVICES devices' batches go one at a time on one connection: what a lone batch costs
+    the database alone (the floor of the paced latency).
+    Returns (actions of the concurrent phase, its seconds, its latencies, the lone latencies).
     """
     batches = await raw_batches(database_url)
     by_device: dict[int, list[dict]] = {}
     for batch in batches:
         by_device.setdefault(batch["device"], []).append(batch)
+    alone = [by_device.pop(device) for device in list(by_device)[:RAW_ALONE_DEVICES]]
     queue: asyncio.Queue = asyncio.Queue()
     for device_batches in by_device.values():
         queue.put_nowait(device_batches)
     latencies: list[float] = []
+    alone_latencies: list[float] = []
 
     async def push(connection: psycopg.AsyncConnection, batch: dict) -> None:
         ids = [uuid.uuid4() for _stop in batch["stops"]]
@@ -378,9 +386,16 @@ async def run_raw(database_url: str, concurrency: int) -> tuple[int, float, list
                     await push(connection, batch)
                     latencies.append(time.perf_counter() - began)
 
+    async with await psycopg.AsyncConnection.connect(database_url) as connection:
+        for device_batches in alone:
+            for batch in device_batches:
+                began = time.perf_counter()
+                await push(connection, batch)
+                alone_latencies.append(time.perf_counter() - began)
     began = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return sum(len(batch["stops"]) for batch in batches), time.perf_counter() - began, latencies
+    actions = sum(len(batch["stops"]) for device_batches in by_device.values() for batch in device_batches)
+    return actions, time.perf_counter() - began, latencies, alone_latencies
 
 
 SHAPES = {
@@ -495,7 +510,14 @@ def main() -> None:
     print(f"seeding 2 × {args.drivers} drivers × {args.stops} stops (API and raw) into {args.database}…", flush=True)
     began = time.perf_counter()
     recreate_database(server_url, args.database)
-    devices = seed(database_url, args.drivers, args.stops, args.paced_devices, args.paced_batches * 10, args.drivers)
+    devices = seed(
+        database_url,
+        args.drivers,
+        args.stops,
+        args.paced_devices,
+        args.paced_batches * 10,
+        args.drivers + RAW_ALONE_DEVICES,
+    )
     devices, paced_devices = devices[: args.drivers], devices[args.drivers : args.drivers + args.paced_devices]
     print(f"  seeded in {time.perf_counter() - began:.1f} s", flush=True)
 
@@ -518,7 +540,7 @@ def main() -> None:
             paced = asyncio.run(run_paced(base_url, paced_devices, args.pace))
 
     print(f"raw: the same writes and locks from plain psycopg, {args.concurrency} connections…", flush=True)
-    raw_actions, raw_elapsed, raw_latencies = asyncio.run(run_raw(database_url, args.concurrency))
+    raw_actions, raw_elapsed, raw_latencies, raw_alone = asyncio.run(run_raw(database_url, args.concurrency))
     actions = sum(counts.values())
     api_rate = counts.get("applied", 0) / elapsed
     raw_rate = raw_actions / raw_elapsed
@@ -531,6 +553,10 @@ def main() -> None:
     print(f"batch latency:            {latency_line(latencies)}  (closed loop, {args.concurrency} devices)")
     print(f"raw same-work actions/s:  {raw_rate:,.0f}  ({raw_actions:,} actions, batches of 10, {raw_elapsed:.1f} s)")
     print(f"raw batch latency:        {latency_line(raw_latencies)}")
+    print(
+        f"raw lone batch latency:   {latency_line(raw_alone)}  "
+        "(one batch at a time: the database's share of a paced batch)"
+    )
     print(f"API / raw:                {api_rate / raw_rate:.2f} (goal ≥ 0.33; and ≥ 1,000 actions/s)")
     if paced is not None:
         _elapsed, paced_latencies, paced_counts = paced
