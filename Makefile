@@ -19,7 +19,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luc
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: soak help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools config-docs
+.PHONY: docs soak help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools config-docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -41,6 +41,13 @@ $(CHECKOV_VENV)/.installed: $(VENV)/.created deploy/requirements-checkov.txt
 	$(PYTHON_VERSION) -m venv $(CHECKOV_VENV)
 	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python -r deploy/requirements-checkov.txt
 	touch $@
+
+$(VENV)/.installed-docs: $(VENV)/.installed requirements-docs.txt
+	$(UV) pip install --quiet --python $(PY) -r requirements-docs.txt
+	touch $@
+
+docs: $(VENV)/.installed-docs ## build the user guides (docs/, MkDocs Material) strictly into build/docs, served at /docs/
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 deploy-tools: $(CHECKOV_VENV)/.installed ## install checkov (for the deployment checks) into its own venv
 
@@ -65,6 +72,7 @@ messages: $(VENV)/.installed ## compile the translations (.po → .mo)
 requirements: $(VENV)/.created ## regenerate the pinned requirements from requirements*.in
 	$(UV) pip compile --quiet --python-version 3.11 requirements.in -o requirements.txt
 	$(UV) pip compile --quiet --python-version 3.11 requirements-dev.in -o requirements-dev.txt
+	$(UV) pip compile --quiet --python-version 3.11 requirements-docs.in -o requirements-docs.txt
 	$(UV) pip compile --quiet --python-version 3.11 deploy/requirements-checkov.in -o deploy/requirements-checkov.txt
 
 run: install assets messages ## set up and serve the app with demo data on http://127.0.0.1:8000
