@@ -1,7 +1,7 @@
 """Dispatch planning figures: our planner (PyVRP, N s) vs the same solver with 6× the time vs a dispatcher's
 by-area nearest-neighbour routes, on a synthetic Taipei day and on the VRPLIB instances in bench/instances/.
 
-Usage: .venv/bin/python bench/plan.py [--seconds 30] [--factor 6] [--only taipei|vrplib] [--runs 1]
+Usage: .venv/bin/python bench/plan.py [--seconds 30] [--factor 6] [--only taipei|vrplib] [--runs 3]
 The reported figures use the defaults (30 s and 180 s). Prints planning time, exact total distance, late stops,
 unplanned orders and checker violations per method, then the urgent re-plan time (one urgent order inserted
 mid-day with each route's first half fixed).
@@ -11,6 +11,7 @@ import argparse
 import math
 import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -124,6 +125,9 @@ def compare(name: str, problem: Problem, seconds: float, factor: float, scale: f
         routes = plan.route_keys()
         violations = check_plan(problem=problem, routes=routes, unplanned=plan.unplanned)
         figures[label] = plan.distance
+        figures[f"{label} late"] = late_stops(problem, routes)
+        figures[f"{label} unplanned"] = len(plan.unplanned)
+        figures["violations"] = figures.get("violations", 0) + len(violations)
         print(
             f"  {label:<14} time {plan.seconds:7.1f} s  distance {plan.distance:12.1f}  "
             f"late {late_stops(problem, routes)}  "
@@ -203,14 +207,40 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--factor", type=float, default=6.0)
     parser.add_argument("--only", choices=["taipei", "vrplib"])
+    parser.add_argument("--runs", type=int, default=1, help="repeat everything and print the medians at the end")
     args = parser.parse_args()
-    if args.only != "vrplib":
-        day = taipei_day()
-        result = compare("Taipei day", day, args.seconds, args.factor, 1.0)
-        urgent_replan(day, result["plan"], 1.0)
-    if args.only != "taipei":
-        for path in sorted((ROOT / "bench" / "instances").glob("*.vrp")):
-            compare(path.stem, vrplib_problem(path=path), args.seconds, args.factor, VRPLIB_SCALE)
+    print(f"machine: {os.cpu_count()} cores, load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the start")
+    results: dict[str, list[dict[str, float]]] = {}
+    for run in range(1, args.runs + 1):
+        if args.runs > 1:
+            print(f"\n#### run {run} of {args.runs} (load {os.getloadavg()[0]:.2f})")
+        if args.only != "vrplib":
+            day = taipei_day()
+            result = compare("Taipei day", day, args.seconds, args.factor, 1.0)
+            figures = dict(result["figures"])
+            figures["urgent re-plan s"] = urgent_replan(day, result["plan"], 1.0)
+            results.setdefault("Taipei day", []).append(figures)
+        if args.only != "taipei":
+            for path in sorted((ROOT / "bench" / "instances").glob("*.vrp")):
+                result = compare(path.stem, vrplib_problem(path=path), args.seconds, args.factor, VRPLIB_SCALE)
+                results.setdefault(path.stem, []).append(dict(result["figures"]))
+    if args.runs > 1:
+        print(f"\n#### medians of {args.runs} runs (load {os.getloadavg()[0]:.2f} at the end)")
+        best_label = f"solver {args.factor:g}x"
+        for name, runs in results.items():
+            median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+            vs_best = statistics.median(100 * (r["planner"] - r[best_label]) / r[best_label] for r in runs)
+            vs_hand = statistics.median(100 * (r["planner"] - r["by hand"]) / r["by hand"] for r in runs)
+            quality = (
+                f"  planner late {median['planner late']:g} unplanned {median['planner unplanned']:g}  "
+                f"violations (all runs) {sum(r['violations'] for r in runs)}"
+            )
+            urgent = f"  urgent re-plan {median['urgent re-plan s']:.1f} s" if "urgent re-plan s" in median else ""
+            print(
+                f"  {name:<16} planner {median['planner']:12.1f}  {best_label} {median[best_label]:12.1f}  "
+                f"by hand {median['by hand']:12.1f}  planner vs {args.factor:g}x {vs_best:+.2f} %  "
+                f"vs by hand {vs_hand:+.2f} %{quality}{urgent}"
+            )
 
 
 if __name__ == "__main__":
