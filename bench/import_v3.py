@@ -11,10 +11,10 @@ with --runs > 1, the medians.
 import argparse
 import datetime
 import os
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -114,25 +114,50 @@ def change_rows(url: str, count: int) -> datetime.datetime:
     return cutoff
 
 
-def run_import(env: dict[str, str], *args: str) -> tuple[float, int, str, int]:
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_import(env: dict[str, str], *args: str) -> tuple[float, int, str, int, list[int]]:
+    """The import as its own process: its time, its own peak RSS (os.wait4, not the largest child so far,
+    which would count `migrate`) and its RSS sampled every half second (is memory flat?)."""
     started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    process = subprocess.run(
-        [sys.executable, "manage.py", "import_v3", *args, "--report-dir", "build/v3-import-bench"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest child so far
-    return (
-        elapsed,
-        max(peak, before),
-        process.stdout + (process.stderr[-2000:] if process.returncode else ""),
-        process.returncode,
-    )
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "import_v3", *args, "--report-dir", "build/v3-import-bench"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
+        samples: list[int] = []
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            samples.append(_rss_kib(process.pid))
+            time.sleep(0.5)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        output = out.read() + (err.read()[-2000:] if process.returncode else "")
+    return elapsed, usage.ru_maxrss, output, process.returncode, [s for s in samples if s]
+
+
+def rss_profile(samples: list[int]) -> str:
+    """RSS at each tenth of the run: flat memory shows as the same figure from the second tenth on."""
+    if not samples:
+        return "no samples"
+    tenths = [samples[min(len(samples) - 1, len(samples) * k // 10)] // 1024 for k in range(1, 11)]
+    return " ".join(f"{mib}" for mib in tenths) + " MiB"
 
 
 def one_run(args: argparse.Namespace) -> dict[str, float]:
@@ -151,11 +176,12 @@ def one_run(args: argparse.Namespace) -> dict[str, float]:
             f"{args.orders + args.orders // 2:,} items in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        full, peak_kib, output, code = run_import(env, "--source", source)
+        full, peak_kib, output, code, samples = run_import(env, "--source", source)
         print(output, flush=True)
         print(f"full import: {full:.1f} s, peak RSS {peak_kib / 1024:.0f} MiB, exit {code}", flush=True)
+        print(f"import's RSS at each tenth of the run: {rss_profile(samples)}", flush=True)
         cutoff = change_rows(source, 1000)
-        delta, _peak, output, delta_code = run_import(env, "--source", source, "--since", cutoff.isoformat())
+        delta, _peak, output, delta_code, _samples = run_import(env, "--source", source, "--since", cutoff.isoformat())
         print(output, flush=True)
         print(f"delta of 1,000 changed rows: {delta:.1f} s, exit {delta_code}", flush=True)
     return {"full_s": full, "peak_mib": peak_kib / 1024, "delta_s": delta, "exit": max(code, delta_code)}

@@ -5,7 +5,7 @@ import datetime
 import logging
 from collections.abc import Callable, Sequence
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from v3import.models import ImportException, ImportRun, RunStatus
@@ -71,16 +71,21 @@ def import_v3(
                         before = context.written.get(table, 0)
                         with transaction.atomic():
                             TABLES[table](rows, context)
-                            found.extend(
-                                _record(
-                                    run,
-                                    context,
-                                    table,
-                                    written=context.written.get(table, 0) - before,
-                                    last_id=rows[-1]["id"],
-                                )
+                            recorded = _record(
+                                run,
+                                context,
+                                table,
+                                written=context.written.get(table, 0) - before,
+                                last_id=rows[-1]["id"],
                             )
+                            if dry_run:
+                                # Kept only to be written again after the rollback; a real run's are
+                                # committed with their batch (keeping them here grew memory with v3's size).
+                                found.extend(recorded)
                         batches += 1
+                        # With DEBUG on, Django keeps every query's SQL (up to 9,000, each a whole bulk
+                        # statement here): hundreds of MB over a million rows. A request clears it; so does a batch.
+                        reset_queries()
                         progress(f"{table}: {run.counts.get(table, 0):,} written, up to v3 id {rows[-1]['id']}")
                         if stop_after_batches is not None and batches >= stop_after_batches:
                             return run
