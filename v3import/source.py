@@ -35,6 +35,10 @@ CHANGED = {
 
 # Columns a table's rows carry from another v3 table.
 JOINED = {
+    # v3 records the empties a delivery brought back on the order's lines (`order_items.empty_received`).
+    "route_deliveries": (
+        ", (SELECT sum(i.empty_received) FROM order_items i WHERE i.order_id = t.order_id) AS empties_received"
+    ),
     "payment_transactions": ", (SELECT b.bank_code FROM payment_batches b WHERE b.id = t.batch_id) AS bank_code",
 }
 

@@ -147,16 +147,17 @@ def fill_awkward(url: str) -> dict[str, int]:
                 row,
             )
         items = [
-            (1, 1, 1, 2, 950.0),
-            (2, 2, 1, 1, 950.0),
-            (3, 4, 3, 2, 820.5),
-            (4, 5, 2, 1, 2300.0),
-            (5, 5, 1, 0, 950.0),  # quantity 0
+            # id, order, product, quantity, price, empties received
+            (1, 1, 1, 2, 950.0, 2),
+            (2, 2, 1, 1, 950.0, 0),
+            (3, 4, 3, 2, 820.5, None),
+            (4, 5, 2, 1, 2300.0, 1),  # order 5's stop failed, yet an empty came back
+            (5, 5, 1, 0, 950.0, 0),  # quantity 0
         ]
         for row in items:
             connection.execute(
-                "INSERT INTO order_items (id, order_id, gas_product_id, quantity, unit_price, subtotal, final_amount)"
-                " VALUES (%s, %s, %s, %s, %s, 0, 0)",
+                "INSERT INTO order_items (id, order_id, gas_product_id, quantity, unit_price, subtotal, final_amount,"
+                " empty_received) VALUES (%s, %s, %s, %s, %s, 0, 0, %s)",
                 row,
             )
         # Orphans, as a database without enforced keys (or with them disabled in a restore) holds.
@@ -298,6 +299,7 @@ def fill_awkward(url: str) -> dict[str, int]:
             (4, 3, 1, 2, "DELIVERED", "2026-11-03 03:00+00", None, None),  # order 1 is a stop of route 1
             (5, 3, 3, -1, "PENDING", None, None, None),  # not a stop number
             (6, 2, 2, 1, "DELIVERED", "2026-11-02 05:00+00", None, None),  # route 2 is not imported
+            (8, 3, 2, 1, "DELIVERED", "2026-11-03 04:00+00", None, None),  # stop number 1 twice on route 3
         ]
         for row in stops:
             connection.execute(

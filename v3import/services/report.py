@@ -23,6 +23,7 @@ def reconciliation_text(run: ImportRun) -> str:
         lines.append(
             f"{entry['name']}: v3 {entry['v3']:,} · ours {entry['ours']:,}  {'yes' if entry['holds'] else 'NO'}"
         )
+    lines.extend(f"not compared, {note}" for note in result.get("not_comparable", []))
     sample = result.get("customer_sample", {})
     if sample:
         lines.append(

@@ -17,6 +17,7 @@ from v3import.services.upsert import upsert
 ROUTE_STATUSES = {"completed": RouteStatus.COMPLETED, "in_progress": RouteStatus.IN_PROGRESS}
 STOP_STATUSES = {"pending": StopStatus.PENDING, "delivered": StopStatus.DELIVERED, "failed": StopStatus.FAILED}
 MAX_SEQUENCE = 32767
+MAX_EMPTIES = 32767
 
 
 def routes(rows: list[dict[str, Any]], context: Context) -> None:
@@ -109,6 +110,13 @@ def route_deliveries(rows: list[dict[str, Any]], context: Context) -> None:
     )
     # An order has one stop here: a stop of it that is not this v3 row keeps the order.
     stopped = dict(RouteStop.objects.filter(order_id__in=list(order_ids.values())).values_list("order_id", "legacy_id"))
+    # Stop numbers already held on these routes, by which v3 stop: a second stop with one number is reported.
+    numbered = {
+        (route_id, sequence): legacy_id
+        for route_id, sequence, legacy_id in RouteStop.objects.filter(route_id__in=list(route_ids.values()))
+        .order_by("pk")
+        .values_list("route_id", "sequence", "legacy_id")
+    }
     batch = []
     for row in rows:
         legacy_id = row["id"]
@@ -136,6 +144,16 @@ def route_deliveries(rows: list[dict[str, Any]], context: Context) -> None:
             issues.add("route_deliveries", legacy_id, "sequence", sequence, "not a stop number", imported=False)
             continue
         stopped[order_id] = legacy_id
+        holder = numbered.setdefault((route_id, sequence), legacy_id)
+        if holder != legacy_id:
+            # Imported as v3 holds it, never renumbered; on our side the stop with the lower v3 id comes first.
+            issues.add(
+                "route_deliveries",
+                legacy_id,
+                "sequence",
+                sequence,
+                f"duplicate stop number on v3 route {row['route_id']} (v3 stop {holder} has it too)",
+            )
         raw_status = mapping.clean_text(row["status"]).lower()
         status = STOP_STATUSES.get(raw_status)
         if status is None:
@@ -149,8 +167,30 @@ def route_deliveries(rows: list[dict[str, Any]], context: Context) -> None:
         completed_at = mapping.aware(row["delivered_at"]) if status == StopStatus.DELIVERED else None
         if status == StopStatus.FAILED:
             completed_at = mapping.aware(row["arrived_at"] or row["updated_at"])
-        batch.append((legacy_id, route_id, order_id, sequence, status, completed_at, note[:200]))
+        batch.append(
+            (legacy_id, route_id, order_id, sequence, status, completed_at, note[:200], _empties(row, status, issues))
+        )
     written = upsert(
-        RouteStop, ["legacy_id", "route", "order", "sequence", "status", "completed_at", "outcome_note"], batch
+        RouteStop,
+        ["legacy_id", "route", "order", "sequence", "status", "completed_at", "outcome_note", "empties_collected"],
+        batch,
     )
     context.count("route_deliveries", len(written))
+
+
+def _empties(row: dict[str, Any], status: str, issues: mapping.Issues) -> int:
+    """The empties the stop brought back, as v3's order lines recorded them; what we cannot hold is reported."""
+    empties = row.get("empties_received") or 0
+    if empties < 0:
+        issues.add("route_deliveries", row["id"], "empty_received", empties, "negative empties; imported as 0")
+        return 0
+    if empties > MAX_EMPTIES:
+        issues.add(
+            "route_deliveries", row["id"], "empty_received", empties, "too many empties for a stop; imported as 0"
+        )
+        return 0
+    if empties and status != StopStatus.DELIVERED:
+        issues.add(
+            "route_deliveries", row["id"], "empty_received", empties, "empties received on a stop not delivered; kept"
+        )
+    return int(empties)

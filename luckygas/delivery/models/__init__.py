@@ -436,7 +436,8 @@ class RouteStop(models.Model):
     class Meta:
         verbose_name = _("route stop")
         verbose_name_plural = _("route stops")
-        ordering = ["route", "sequence"]
+        # The id breaks a tie: two stops imported from v3 with one number keep v3's order (reported on import).
+        ordering = ["route", "sequence", "pk"]
         indexes = [models.Index(fields=["route", "sequence"])]
 
     def __str__(self) -> str:
