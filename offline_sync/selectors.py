@@ -4,7 +4,8 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from luckygas.delivery.models import Driver, OrderLine, PaymentMethod, Route, RouteStop
@@ -126,12 +127,16 @@ def driver_positions() -> list[dict[str, Any]]:
     """The last GPS point of each driver today (Asia/Taipei), newest first (contract)."""
     today = timezone.localdate()
     start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    points = (
-        LocationPoint.objects.filter(recorded_at__gte=start)
-        .select_related("driver")
-        .order_by("driver_id", "-recorded_at", "-point_seq")
-        .distinct("driver_id")
-    )
+    today_points = LocationPoint.objects.filter(recorded_at__gte=start)
+    if connection.features.can_distinct_on_fields:  # PostgreSQL: one pass
+        points = (
+            today_points.select_related("driver")
+            .order_by("driver_id", "-recorded_at", "-point_seq")
+            .distinct("driver_id")
+        )
+    else:  # the embedded SQLite of `make run`: each driver's newest point by a subquery
+        newest = today_points.filter(driver_id=OuterRef("driver_id")).order_by("-recorded_at", "-point_seq")
+        points = today_points.filter(pk=Subquery(newest.values("pk")[:1])).select_related("driver")
     positions = [
         {
             "driver_id": point.driver_id,

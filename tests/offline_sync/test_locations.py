@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from offline_sync.models import LocationPoint
 from offline_sync.selectors import driver_positions
+from tests.offline_sync.factories import started_route
 
 
 def points(stop_id, *seqs, minutes_ago=0):
@@ -49,3 +50,25 @@ def test_points_on_another_drivers_stop_or_malformed_are_400(route_a, phone_b):
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["points.0.latitude"]
     assert not LocationPoint.objects.exists()
+
+
+def test_positions_are_the_same_without_distinct_on_as_the_embedded_sqlite_computes_them(
+    route_a, phone_a, driver_a, phone_b, driver_b, monkeypatch
+):
+    """`make run` serves SQLite, which has no DISTINCT ON: the dashboard's map used to fail there."""
+    route_b = started_route(driver_b, stops=1)
+    phone_a.client.post(
+        "/api/v1/driver/locations", {"points": points(route_a.stops.first().pk, 1, 2, 3)}, format="json"
+    )
+    phone_b.client.post(
+        "/api/v1/driver/locations", {"points": points(route_b.stops.first().pk, 7, 8, minutes_ago=5)}, format="json"
+    )
+    with_distinct_on = driver_positions()
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "can_distinct_on_fields", False)
+    assert driver_positions() == with_distinct_on
+    assert [(p["driver_id"], p["longitude"]) for p in with_distinct_on] == [
+        (driver_a.pk, 121.50003),
+        (driver_b.pk, 121.50008),
+    ]
