@@ -11,16 +11,20 @@ from typing import TextIO
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from banking import codec, services
+from banking import calendar, codec, services
 from banking import secrets as bank_secrets
-from banking.models import Bank, Mandate, MandateStatus
-from luckygas.delivery.models import Customer, PaymentMethod
+from banking.models import Bank, CollectionBatch, Mandate, MandateStatus
+from luckygas.delivery import roles
+from luckygas.delivery.models import Customer, Invoice, InvoiceStatus, PaymentMethod
 from luckygas.delivery.validators import is_valid_national_id
 
 NATIONAL_ID_LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
+# How many due invoices the demo's draft batch takes: the rest stay for the office to prepare a batch.
+DEMO_BATCH_INVOICES = 5
 # Bank and branch codes of customers' accounts (bank code + 4-digit branch).
 CUSTOMER_BRANCHES = ["0040037", "0050018", "0060012", "0070015", "0080026", "0120013", "8120012", "8220901"]
 
@@ -123,6 +127,38 @@ def seed_demo_data(*, password: str, stdout: TextIO) -> None:
             services.mandate_record_reply(mandate=mandate, reply_code="0", actor="seed_demo")
             count += 1
     demo_bank_keys_ensure(bank=bank, stdout=stdout)
+    demo_draft_batch_ensure(bank=bank, stdout=stdout)
     verified = Mandate.objects.filter(bank=bank, status=MandateStatus.VERIFIED).count()
     state = "created" if created else "exists"
     stdout.write(f"  banking: bank {bank} {state}; {count} new verified mandates ({verified} in all)\n")
+
+
+def demo_draft_batch_ensure(*, bank: Bank, stdout: TextIO) -> None:
+    """Once, for a demo without batches: a draft batch the office prepared from a few due direct-debit
+    invoices, so a manager or an admin can follow the approval step of the finance guide (maker-checker)."""
+    User = get_user_model()
+    office = User.objects.filter(groups__name=roles.OFFICE, is_active=True).order_by("pk").first()
+    if office is None or CollectionBatch.objects.filter(bank=bank).exists():
+        return
+    due = (
+        Invoice.objects.filter(
+            status=InvoiceStatus.OPEN,
+            customer__payment_method=PaymentMethod.DIRECT_DEBIT,
+            customer__mandates__bank=bank,
+            customer__mandates__status=MandateStatus.VERIFIED,
+        )
+        .order_by("due_date", "pk")
+        .values_list("pk", "due_date")
+    )
+    if not due:
+        return
+    collection_date = calendar.next_business_day(max(timezone.localdate(), due[0][1]), include_today=True)
+    invoice_ids = [pk for pk, due_date in due if due_date <= collection_date][:DEMO_BATCH_INVOICES]
+    result = services.batch_prepare(
+        bank=bank, collection_date=collection_date, prepared_by=office, invoice_ids=invoice_ids
+    )
+    if result.batch is not None:
+        stdout.write(
+            f"  banking: draft batch #{result.batch.pk} of {result.batch.item_count} invoices, prepared by "
+            f"{office.get_username()} for {collection_date.isoformat()}, waiting for a manager's or admin's approval\n"
+        )

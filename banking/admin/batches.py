@@ -107,7 +107,8 @@ class CollectionBatchAdmin(CalendarWarningMixin, FormPageMixin, admin.ModelAdmin
         return request.user.has_perm("banking.approve_collectionbatch")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CollectionBatch]:
-        return super().get_queryset(request).select_related("bank", "prepared_by", "approved_by")
+        # The reconciliation too: the files column links its reports (one query per row otherwise).
+        return super().get_queryset(request).select_related("bank", "prepared_by", "approved_by", "reconciliation")
 
     @admin.display(description=_("return file overdue"), boolean=True)
     def returns_overdue(self, obj: CollectionBatch) -> bool:

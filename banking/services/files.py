@@ -332,7 +332,19 @@ def batch_download_file(*, batch: CollectionBatch, actor: AbstractBaseUser) -> t
     transfer = batch.files.filter(direction=Direction.OUTGOING).first()
     if transfer is None:
         raise ValidationError({"status": _("This batch has no file yet.")})
-    plain = transfer_file_plain(transfer=transfer)
+    try:
+        plain = transfer_file_plain(transfer=transfer)
+    except crypto.EnvelopeError as error:
+        # The app keeps only the current keys: a file sealed before a rotation no longer opens.
+        raise ValidationError(
+            {
+                "file": _(
+                    "The stored file %(name)s can't be opened with bank %(bank)s's current keys (%(error)s); "
+                    "a file made before the keys were rotated can't be downloaded any more."
+                )
+                % {"name": transfer.file_name, "bank": batch.bank.code, "error": error}
+            }
+        ) from error
     audit_record_append(
         action="file.downloaded",
         actor=actor,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import os
 
 import pytest
+from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from banking import codec, services
+from banking import secrets as bank_secrets
 from banking.models import AuditRecord, BatchStatus, CollectionBatch, Direction, ItemStatus
 from tests.banking.factories import make_batch, make_debtor
 
@@ -234,3 +238,34 @@ def test_recording_a_verified_reply_applies_only_to_a_sent_new_mandate(client, b
     assert "此授權的申請尚未送交銀行，銀行不可能已回覆。" in errors[1]
     assert ("success", "已核印 1 筆授權。") in shown
     assert AuditRecord.objects.filter(action="mandate.reply").count() == 2  # the debtor's own, and sent_new's
+
+
+def test_downloading_a_file_sealed_with_a_rotated_key_is_an_error_message_not_a_500(
+    client, bank, office_clerk, manager, monkeypatch
+) -> None:
+    # given a batch whose file was sealed with the bank's file key
+    make_debtor(bank=bank, index=1, amount=1200)
+    client.force_login(office_clerk)
+    client.post(f"{BASE}prepare/", {"bank": bank.pk, "collection_date": timezone.localdate().isoformat()})
+    batch = CollectionBatch.objects.get()
+    client.force_login(manager)
+    client.post(BASE, {"action": "approve", "_selected_action": [batch.pk]})
+    client.post(BASE, {"action": "generate_file", "_selected_action": [batch.pk]})
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.GENERATED
+    # when the file key is rotated and the old file is downloaded
+    monkeypatch.setenv(
+        bank_secrets.bank_secret_name(bank.key_reference, bank_secrets.FILE_KEY),
+        base64.b64encode(os.urandom(32)).decode(),
+    )
+    bank_secrets.secrets.clear()
+    client.force_login(office_clerk)
+    response = client.get(f"{BASE}{batch.pk}/download/", follow=True)
+    # then the list says why, and no download is recorded
+    assert response.redirect_chain == [(BASE, 302)]
+    errors = [str(message) for message in response.context["messages"] if message.level == messages.ERROR]
+    assert errors == [
+        f"file: 已保存的檔案 {batch.files.get().file_name} 無法以銀行 822 目前的金鑰開啟"
+        "（decryption failed: wrong key, wrong file name or altered file）；金鑰輪替前產生的檔案已無法再下載。"
+    ]
+    assert not AuditRecord.objects.filter(action="file.downloaded").exists()

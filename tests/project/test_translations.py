@@ -1,3 +1,5 @@
+import gettext
+import re
 import subprocess
 from pathlib import Path
 
@@ -27,3 +29,20 @@ def test_catalog_is_complete_and_declares_utf8(catalog: Path):
     assert result.returncode == 0, result.stderr
     assert "untranslated" not in result.stderr, result.stderr
     assert "fuzzy" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_translations_name_the_same_bank_file_kinds_as_the_english(catalog: Path, tmp_path: Path):
+    """A message about an ACHP02 reply file must not tell the user it is about an ACHR01 return file."""
+    compiled = tmp_path / "django.mo"
+    subprocess.run(["msgfmt", "-o", str(compiled), str(catalog)], check=True)
+    with compiled.open("rb") as handle:
+        messages = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+    wrong = {
+        msgid: msgstr
+        for msgid, msgstr in messages.items()
+        if isinstance(msgid, str)
+        and msgid
+        and sorted(set(re.findall(r"ACH[PR]0\d", msgid))) != sorted(set(re.findall(r"ACH[PR]0\d", msgstr)))
+    }
+    assert wrong == {}
