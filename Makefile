@@ -19,7 +19,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/luc
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key-0123456789abcdefghijklmnop} \
 	DJANGO_SECURE_SSL_REDIRECT=0
 
-.PHONY: docs soak help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools config-docs
+.PHONY: docs docs-screenshots soak help run test lint pytest static format requirements system-packages assets messages install install-dev check-services clean deploy-tools config-docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,7 +47,11 @@ $(VENV)/.installed-docs: $(VENV)/.installed requirements-docs.txt
 	touch $@
 
 docs: $(VENV)/.installed-docs ## build the user guides (docs/, MkDocs Material) strictly into build/docs, served at /docs/
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+docs-screenshots: install-dev messages assets $(VENV)/.installed-docs ## remake the guides' pictures from a throwaway make-run demo (docs_tools/steps/*.yaml)
+	$(PY) -m docs_tools.screenshots --demo
+	$(MAKE) --no-print-directory docs
 
 deploy-tools: $(CHECKOV_VENV)/.installed ## install checkov (for the deployment checks) into its own venv
 
@@ -75,7 +79,7 @@ requirements: $(VENV)/.created ## regenerate the pinned requirements from requir
 	$(UV) pip compile --quiet --python-version 3.11 requirements-docs.in -o requirements-docs.txt
 	$(UV) pip compile --quiet --python-version 3.11 deploy/requirements-checkov.in -o deploy/requirements-checkov.txt
 
-run: install assets messages ## set up and serve the app with demo data on http://127.0.0.1:8000
+run: install assets messages docs ## set up and serve the app with demo data on http://127.0.0.1:8000
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input -v0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo
 	@echo
@@ -125,10 +129,10 @@ config-docs: $(VENV)/.installed ## regenerate README.md's configuration table fr
 static: install assets ## collect static files for production-like serving (whitenoise)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only-key-0123456789abcdefghijklmnop $(PY) manage.py collectstatic --no-input -v0
 
-pytest: install-dev deploy-tools assets messages static ## run pytest only (ARGS="tests/sms -x" to narrow)
+pytest: install-dev deploy-tools assets messages static docs ## run pytest only (ARGS="tests/sms -x" to narrow)
 	$(TEST_ENV) $(VENV)/bin/pytest $(ARGS)
 
-test: system-packages install-dev deploy-tools assets messages static check-services lint ## lint and the whole suite on PostgreSQL and Redis
+test: system-packages install-dev deploy-tools assets messages static docs check-services lint ## lint and the whole suite on PostgreSQL and Redis
 	$(TEST_ENV) $(VENV)/bin/pytest $(ARGS)
 
 clean: ## remove the virtualenv, node_modules and build output
