@@ -46,7 +46,7 @@ $(VENV)/.installed-docs: $(VENV)/.installed requirements-docs.txt
 	$(UV) pip install --quiet --python $(PY) -r requirements-docs.txt
 	touch $@
 
-docs: $(VENV)/.installed-docs ## build the user guides (docs/, MkDocs Material) strictly into build/docs, served at /docs/
+docs: $(VENV)/.installed-docs ## build the user guides (docs/, MkDocs Material) strictly into build/root/docs, served at /docs/
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 docs-screenshots: install-dev messages assets $(VENV)/.installed-docs ## remake the guides' pictures from a throwaway make-run demo (docs_tools/steps/*.yaml)

@@ -186,6 +186,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# The user guides: `make docs` builds them into build/root/docs, served at /docs/ (public: a driver reads
+# how to install the app before logging in). index.html answers for /docs/ and /docs/en/.
+WHITENOISE_ROOT = BASE_DIR / "build" / "root"
+WHITENOISE_INDEX_FILE = True
 MEDIA_ROOT = read("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 

@@ -93,7 +93,7 @@ def test_the_site_builds_strictly_and_a_missing_picture_fails_the_build(tmp_path
     config = (
         (ROOT / "mkdocs.yml")
         .read_text(encoding="utf-8")
-        .replace("site_dir: build/docs", f"site_dir: {tmp_path / 'out'}")
+        .replace("site_dir: build/root/docs", f"site_dir: {tmp_path / 'out'}")
     )
     for language in LANGUAGES:
         (broken / "docs" / language).symlink_to(DOCS / language)

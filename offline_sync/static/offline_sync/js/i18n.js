@@ -10,6 +10,7 @@ export const MESSAGES = {
     loginFailed: "登入失敗：{detail}",
     loginNeedsNetwork: "第一次登入需要網路。",
     logout: "登出",
+    guide: "使用說明",
     logoutConfirm: "登出會刪除這支手機上的所有資料。還有 {count} 筆未同步，確定要登出嗎？",
     online: "連線中",
     offline: "離線",
@@ -105,6 +106,7 @@ export const MESSAGES = {
     loginFailed: "Login failed: {detail}",
     loginNeedsNetwork: "The first login needs a network connection.",
     logout: "Log out",
+    guide: "Guide",
     logoutConfirm: "Logging out deletes everything on this phone. {count} actions are not synced yet. Log out?",
     online: "Online",
     offline: "Offline",
@@ -205,6 +207,11 @@ export function setLanguage(language) {
 
 export function language() {
   return current;
+}
+
+// The driver guide on the docs site (served by the app at /docs/), in the app's language.
+export function guideUrl() {
+  return current === "en" ? "/docs/en/driver.html" : "/docs/driver.html";
 }
 
 export function t(key, values = {}) {

@@ -1,7 +1,7 @@
 // The stop list: notices, sync problems, the storage warning, today's stops in order, logout.
 
 import { h, icon } from "./dom.js";
-import { t } from "./i18n.js";
+import { guideUrl, t } from "./i18n.js";
 import { openStop, render } from "./screen.js";
 import { logout } from "./session.js";
 import { state } from "./state.js";
@@ -131,6 +131,7 @@ export function listView() {
         budget: storage.budgetBytes / 1024 / 1024,
       }),
     ),
+    h("a", { class: "link guide", href: guideUrl() }, t("guide")),
     h("button", { type: "button", class: "link", onclick: logout }, t("logout")),
   );
   return h("div", { class: "list" }, ...children);

@@ -1,7 +1,7 @@
 // Which screen shows (login, the stop list, one stop), moving between them, and the login form.
 
 import { h } from "./dom.js";
-import { t } from "./i18n.js";
+import { guideUrl, t } from "./i18n.js";
 import { listView } from "./list-view.js";
 import { login } from "./session.js";
 import { state } from "./state.js";
@@ -56,6 +56,7 @@ function loginView() {
     ),
     error,
     h("button", { type: "submit", class: "primary" }, t("login")),
+    h("a", { class: "link guide", href: guideUrl() }, t("guide")),
   );
   return form;
 }
