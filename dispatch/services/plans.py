@@ -91,9 +91,9 @@ def _store(plan: PlanDraft, day: Day, routes: list[PlannedRoute], unplanned: dic
 
 
 def plan_run(*, plan: PlanDraft, seconds: float | None = None, not_before: float = 0.0) -> PlanDraft:
-    """Solve the draft's day, keeping its locked stops first on their vehicles; stores routes and unplanned."""
+    """Solve the draft's day, keeping its locked stops on their routes in their places; stores routes and unplanned."""
     PlanDraft.objects.filter(pk=plan.pk).update(status=PlanStatus.RUNNING, progress=5)
-    day = day_build(date=plan.date, depot=plan.depot, fixed=_locked(plan), not_before=not_before)
+    day = day_build(date=plan.date, depot=plan.depot, locked=_locked(plan), not_before=not_before)
     PlanDraft.objects.filter(pk=plan.pk).update(progress=10)
     result = problem_solve(problem=day.problem, seconds=seconds or plan.time_limit_seconds)
     _store(plan, day, result.routes, result.unplanned)
@@ -185,7 +185,8 @@ def plan_stop_move(*, plan: PlanDraft, order_id: int, shift_id: int, position: i
 
 
 def plan_stop_lock(*, plan: PlanDraft, order_id: int, is_locked: bool) -> PlanDraft:
-    """Lock or unlock a planned stop: re-optimizing keeps locked stops first on their route, in order."""
+    """Lock or unlock a planned stop: re-optimizing keeps a locked stop on its route, in its place among the
+    route's other locked stops, and plans the free stops before, between and after them."""
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError({"plan": _("Only a draft can be changed.")})
     for route in plan.routes:
@@ -198,7 +199,7 @@ def plan_stop_lock(*, plan: PlanDraft, order_id: int, is_locked: bool) -> PlanDr
 
 
 def plan_reoptimize(*, plan_id: int, time_limit_seconds: int | None = None) -> PlanDraft:
-    """Queue a draft to be solved again: its locked stops stay first on their routes, in order, the rest is re-planned.
+    """Queue a draft to be solved again: its locked stops stay in their places on their routes, the rest is re-planned.
 
     Claimed by a conditional UPDATE (draft → queued), so two clicks queue it once; the task runs after commit.
     """

@@ -97,13 +97,13 @@ def test_a_dispatcher_plans_drags_locks_replans_and_publishes(
     expect(page.locator("#publish-button")).to_be_disabled()
     expect(status).to_have_attribute("data-status", "draft", timeout=60_000)
 
-    # then the locked stop kept its place and the plan is feasible
+    # then the locked stop stayed on its route, still locked, and the plan is feasible
     plan.refresh_from_db()
     replanned = routes_of(plan)
-    assert replanned[target.pk][0] == moved
+    assert moved in replanned[target.pk]
     problem = day_build(date=plan_date, depot=depot).problem
-    assert check_plan(problem=problem, routes=replanned, unplanned={}, fixed={target.pk: [moved]}) == []
-    expect(target_list.locator("li.stop").first).to_have_attribute("data-order", str(moved))
+    assert check_plan(problem=problem, routes=replanned, unplanned={}, locked={target.pk: [moved]}) == []
+    expect(target_list.locator(f'[data-testid="lock-{moved}"]')).to_have_attribute("aria-pressed", "true")
 
     # when it is published, confirmed in the dialog
     page.once("dialog", lambda dialog: dialog.accept())
