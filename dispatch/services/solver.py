@@ -117,8 +117,22 @@ def _peak_load(jobs: dict[int, Job], keys: list[int], dims: int) -> list[int]:
     return peak
 
 
+def _day_end(problem: Problem, vehicle: VehicleSpec, free_at: float) -> float:
+    """The end of the vehicle's shift or, without one (VRPLIB without windows), a horizon no route can need
+    more than, so locked stops get finite times and the segments finite deadlines and spare times."""
+    if not math.isinf(vehicle.shift_end):
+        return vehicle.shift_end
+    durations = problem.durations
+    starts = [job.window_start for job in problem.jobs if not math.isinf(job.window_start)]
+    return (
+        max([free_at, *starts])
+        + sum(job.service_seconds + max(durations[job.location]) for job in problem.jobs)
+        + max(durations[vehicle.depot_location])
+    )
+
+
 def _locked_times(
-    problem: Problem, vehicle: VehicleSpec, locked: list[Job], here: int, free_at: float
+    problem: Problem, locked: list[Job], here: int, free_at: float, day_end: float, depot: int
 ) -> list[float] | None:
     """When each locked stop is served in the plan: midway between its earliest and its latest start.
 
@@ -135,7 +149,7 @@ def _locked_times(
         clock += job.service_seconds
         location = job.location
     latest = [0.0] * len(locked)
-    deadline, location = vehicle.shift_end, vehicle.depot_location
+    deadline, location = day_end, depot
     for index in range(len(locked) - 1, -1, -1):
         job = locked[index]
         latest[index] = min(job.window_end, deadline - durations[job.location][location] - job.service_seconds)
@@ -167,7 +181,8 @@ def _segments(problem: Problem, vehicle: VehicleSpec, fixed: FixedRoute | None) 
     dims = len(vehicle.capacity)
     peak = _peak_load(jobs, prefix + [job.key for job in locked], dims)
     left = [max(0, c - p) for c, p in zip(vehicle.capacity, peak, strict=True)]
-    times = _locked_times(problem, vehicle, locked, here, free_at)
+    day_end = _day_end(problem, vehicle, free_at) if locked else vehicle.shift_end
+    times = _locked_times(problem, locked, here, free_at, day_end, vehicle.depot_location)
     if times is None:
         return []  # the locked stops alone break a window or the shift: the vehicle takes nothing more
     starts = [(here, free_at)] + [(job.location, t + job.service_seconds) for job, t in zip(locked, times, strict=True)]
@@ -175,13 +190,16 @@ def _segments(problem: Problem, vehicle: VehicleSpec, fixed: FixedRoute | None) 
         (vehicle.depot_location, vehicle.shift_end)
     ]
     spare = [
-        max(0.0, end_time - start_time - problem.durations[start][end])
+        max(0.0, min(end_time, day_end) - start_time - problem.durations[start][end])
         for (start, start_time), (end, end_time) in zip(starts, ends, strict=True)
     ]
     total = sum(spare)
     if total <= 0:
         return []
-    shares = [[math.floor(amount * part / total) for amount in left] for part in spare]
+    # (one segment, no lock: it may have no end, and takes everything)
+    shares = (
+        [list(left)] if len(spare) == 1 else [[math.floor(amount * part / total) for amount in left] for part in spare]
+    )
     widest = spare.index(max(spare))
     shares[widest] = [
         share + amount - sum(s[dim] for s in shares)

@@ -209,3 +209,19 @@ def test_the_load_of_the_whole_route_holds_when_free_stops_go_around_a_lock():
     assert check_plan(problem=problem, routes=routes, unplanned=plan.unplanned, locked={0: [100]}) == []
     assert 100 in routes[0]
     assert len(plan.unplanned) == 1
+
+
+def test_a_lock_on_a_day_without_an_end_splits_the_capacity_and_plans_around_it():
+    # given a vehicle without a shift end (a VRPLIB instance without windows) and a locked stop
+    problem = _problem(
+        _ring(6),
+        [(10, 1, 0, 0, 0, math.inf)] * 6,
+        [((100, 10), 0.0, math.inf)],
+        [FixedRoute(vehicle_key=0, locked_keys=(103,))],
+    )
+    # when
+    plan = problem_solve(problem=problem, seconds=0.2)
+    # then every stop is planned around the lock, within the capacity
+    routes = plan.route_keys()
+    assert check_plan(problem=problem, routes=routes, unplanned=plan.unplanned, locked={0: [103]}) == []
+    assert plan.unplanned == {}
