@@ -24,6 +24,7 @@ REASON_LABELS = {
     UnplannedReason.OVER_CAPACITY: _("Over every vehicle's capacity"),
     UnplannedReason.CLOSED_DAY: _("The customer is closed that day"),
     UnplannedReason.NOT_ROUTED: _("Not placed on a route"),
+    UnplannedReason.REMOVED_BY_DISPATCHER: _("Removed by the dispatcher"),
 }
 
 

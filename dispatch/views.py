@@ -49,6 +49,7 @@ def _page_strings() -> dict[str, object]:
         "publishedResult": _("Published: %s routes, %s stops."),
         "alreadyPublished": _("This plan is already published."),
         "moved": _("Moved. %s"),
+        "unplannedResult": _("Taken off the route. %s"),
         "noViolations": _("No constraint broken."),
         "violationCount": _("%s constraints broken"),
         "error": _("Error: %s"),

@@ -16,6 +16,7 @@ class UnplannedReason(StrEnum):
     OVER_CAPACITY = "over_capacity"
     CLOSED_DAY = "closed_day"
     NOT_ROUTED = "not_routed"
+    REMOVED_BY_DISPATCHER = "removed_by_dispatcher"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dispatch.models import PlanDraft, PlanStatus
-from dispatch.services import day_build, plan_publish, plan_run, plan_stop_lock, plan_stop_move
+from dispatch.services import day_build, plan_publish, plan_run, plan_stop_lock, plan_stop_move, plan_stop_unplan
 from luckygas.delivery.models import DeliverySlot, OrderStatus, RouteStop
 from tests.dispatch.checker import check_plan
 from tests.dispatch.conftest import confirmed_order, shift_for
@@ -173,3 +173,24 @@ def test_publish_with_sms_but_no_template_names_the_field_and_changes_nothing(da
         plan_publish(plan=plan, send_arrival_sms=True)
     assert "send_arrival_sms" in error.value.message_dict
     assert not RouteStop.objects.exists()
+
+
+def test_an_order_already_on_a_drivers_route_cannot_be_unplanned_only_moved(
+    office_clerk, driver_a, driver_b, depot, plan_date
+):
+    # given an order the office put on driver A's route before planning
+    from luckygas.delivery.services import route_assign_orders
+
+    shifts = [shift_for(driver_a, depot, plan_date), shift_for(driver_b, depot, plan_date)]
+    order = confirmed_order(office_clerk, plan_date, east_m=400)
+    route_assign_orders(driver=driver_a, date=plan_date, orders=[order], actor=office_clerk)
+    plan = plan_run(plan=_draft(depot, plan_date))
+    before = (plan.routes, plan.unplanned)
+    # when the dispatcher tries to take it off the routes
+    with pytest.raises(ValidationError) as error:
+        plan_stop_unplan(plan=plan, order_id=order.pk)
+    # then it is refused naming the order (publishing could not take it off the phone's route), nothing changed
+    assert list(error.value.message_dict) == ["order"]
+    plan.refresh_from_db()
+    assert (plan.routes, plan.unplanned) == before
+    assert plan_stop_move(plan=plan, order_id=order.pk, shift_id=shifts[1].pk, position=0) == []
