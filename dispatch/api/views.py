@@ -30,7 +30,7 @@ from luckygas.api import error_response
 
 
 class IsPlanner(BasePermission):
-    message = _("Planning is for office staff and admins.")
+    message = _("You need the permission to plan routes.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return user_may_plan(request.user)

@@ -436,3 +436,26 @@ def test_the_page_is_linked_from_the_admin_for_planners_only(clerk_client, manag
     assert b"planning-config" in page.content
     assert b'href="/dispatch/"' in admin_index.content
     assert b'href="/dispatch/"' not in boss.get("/admin/").content
+
+
+def test_planning_is_a_permission_an_admin_can_grant_to_a_manager(manager, day, depot, plan_date):
+    # given a manager, who may not plan by default
+    from django.contrib.auth.models import Permission
+
+    client = Client()
+    client.force_login(manager)
+    query = {"date": plan_date.isoformat(), "depot": depot.pk}
+    refused = client.get(f"{API}/day/", query)
+    # when an admin grants the manager the permission to plan routes
+    manager.user_permissions.add(Permission.objects.get(content_type__app_label="dispatch", codename="plan_routes"))
+    # then the manager may use the planning page and its API
+    assert refused.status_code == 403
+    assert client.get(f"{API}/day/", query).status_code == 200
+    assert client.get("/dispatch/").status_code == 200
+
+
+def test_the_office_and_admin_groups_hold_the_permission_to_plan(office_clerk, admin_user, manager, driver_a):
+    assert office_clerk.has_perm("dispatch.plan_routes")
+    assert admin_user.has_perm("dispatch.plan_routes")
+    assert not manager.has_perm("dispatch.plan_routes")
+    assert not driver_a.user.has_perm("dispatch.plan_routes")
