@@ -27,6 +27,7 @@ REASONS = {
     UnplannedReason.OVER_CAPACITY: _("over capacity"),
     UnplannedReason.CLOSED_DAY: _("customer closed that day"),
     UnplannedReason.NOT_ROUTED: _("not routed by the solver"),
+    UnplannedReason.REMOVED_BY_DISPATCHER: _("removed by the dispatcher"),
 }
 
 

@@ -108,6 +108,9 @@ class PlanDraft(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("route plan")
         verbose_name_plural = _("route plans")
+        # Who may use the planning page: office staff and admins by their groups (a data migration), anyone
+        # else an admin grants it to.
+        permissions = [("plan_routes", _("Can plan routes on the planning page"))]
 
     def __str__(self) -> str:
         return f"{self.date} {self.depot}"

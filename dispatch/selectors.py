@@ -15,7 +15,6 @@ from dispatch.models import Depot, PlanDraft, PlanStatus, VehicleShift
 from dispatch.services.days import Day, day_build
 from dispatch.services.plans import plan_check
 from dispatch.services.problem import UnplannedReason
-from luckygas.delivery import roles
 from luckygas.delivery.models import Order
 
 REASON_LABELS = {
@@ -24,14 +23,16 @@ REASON_LABELS = {
     UnplannedReason.OVER_CAPACITY: _("Over every vehicle's capacity"),
     UnplannedReason.CLOSED_DAY: _("The customer is closed that day"),
     UnplannedReason.NOT_ROUTED: _("Not placed on a route"),
+    UnplannedReason.REMOVED_BY_DISPATCHER: _("Removed by the dispatcher"),
 }
 
 
 def user_may_plan(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Office staff and admins plan; managers look at plans in admin, drivers never see them."""
+    """Staff with the `dispatch.plan_routes` permission: the office and admin groups hold it, an admin can grant
+    it to anyone else; managers look at plans in admin, drivers never see them."""
     if not user.is_authenticated or not user.is_active or not user.is_staff:
         return False
-    return user.is_superuser or roles.user_has_role(user, roles.OFFICE, roles.ADMIN)
+    return user.has_perm("dispatch.plan_routes")
 
 
 def reason_label(reason: str) -> str:

@@ -49,6 +49,7 @@ def _page_strings() -> dict[str, object]:
         "publishedResult": _("Published: %s routes, %s stops."),
         "alreadyPublished": _("This plan is already published."),
         "moved": _("Moved. %s"),
+        "unplannedResult": _("Taken off the route. %s"),
         "noViolations": _("No constraint broken."),
         "violationCount": _("%s constraints broken"),
         "error": _("Error: %s"),
@@ -61,7 +62,7 @@ def _page_strings() -> dict[str, object]:
 @require_GET
 def planning_page(request: HttpRequest) -> HttpResponse:
     if not user_may_plan(request.user):
-        raise PermissionDenied(_("Planning is for office staff and admins."))
+        raise PermissionDenied(_("You need the permission to plan routes."))
     depots = list(Depot.objects.filter(is_active=True).order_by("name"))
     date = timezone.localdate() + datetime.timedelta(days=1)
     depot = depots[0] if depots else None

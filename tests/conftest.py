@@ -22,7 +22,7 @@ def _rerun_data_migrations() -> None:
     them. Every data migration here is idempotent (get_or_create), so running them again is safe.
     """
     loader = MigrationLoader(connection)
-    project_apps = {"delivery", "offline_sync", "sms", "banking", "dashboard", "v3import"}
+    project_apps = {"delivery", "offline_sync", "sms", "banking", "dashboard", "v3import", "dispatch"}
     plan = []
     for leaf in loader.graph.leaf_nodes():
         plan.extend(key for key in loader.graph.forwards_plan(leaf) if key not in plan)

@@ -40,6 +40,10 @@ class StopMoveInputSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=0, max_value=10_000)
 
 
+class StopUnplanInputSerializer(serializers.Serializer):
+    order = serializers.IntegerField(min_value=1)
+
+
 class StopLockInputSerializer(serializers.Serializer):
     order = serializers.IntegerField(min_value=1)
     is_locked = serializers.BooleanField()

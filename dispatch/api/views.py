@@ -20,16 +20,17 @@ from dispatch.api.serializers import (
     PlanReoptimizeInputSerializer,
     StopLockInputSerializer,
     StopMoveInputSerializer,
+    StopUnplanInputSerializer,
 )
 from dispatch.models import PlanDraft, PlanStatus
 from dispatch.selectors import plan_detail, planning_day, user_may_plan
-from dispatch.services import plan_create, plan_publish, plan_stop_lock, plan_stop_move
+from dispatch.services import plan_create, plan_publish, plan_stop_lock, plan_stop_move, plan_stop_unplan
 from dispatch.services.plans import plan_reoptimize
 from luckygas.api import error_response
 
 
 class IsPlanner(BasePermission):
-    message = _("Planning is for office staff and admins.")
+    message = _("You need the permission to plan routes.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return user_may_plan(request.user)
@@ -100,6 +101,20 @@ class PlanStopMoveApi(PlanningApi):
             violations = plan_stop_move(
                 plan=plan, order_id=data["order"], shift_id=data["shift"], position=data["position"]
             )
+        return Response({"violations": violations, "plan": plan_detail(plan=plan)})
+
+
+class PlanStopUnplanApi(PlanningApi):
+    """Take a stop off its route back to the unplanned orders (removed by the dispatcher); the draft is checked."""
+
+    @extend_schema(
+        request=StopUnplanInputSerializer, operation_id="dispatch_plan_stop_unplan", responses=OpenApiTypes.OBJECT
+    )
+    def post(self, request: Request, plan_id: int) -> Response:
+        data = _valid(StopUnplanInputSerializer, request.data)
+        with transaction.atomic():
+            plan = _locked_plan(plan_id)
+            violations = plan_stop_unplan(plan=plan, order_id=data["order"])
         return Response({"violations": violations, "plan": plan_detail(plan=plan)})
 
 

@@ -8,6 +8,7 @@ from dispatch.services.plans import (
     plan_run,
     plan_stop_lock,
     plan_stop_move,
+    plan_stop_unplan,
 )
 from dispatch.services.publish import plan_publish
 
@@ -20,5 +21,6 @@ __all__ = [
     "plan_run",
     "plan_stop_lock",
     "plan_stop_move",
+    "plan_stop_unplan",
     "slot_windows",
 ]

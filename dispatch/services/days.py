@@ -54,9 +54,15 @@ def day_orders(*, date: datetime.date, depot: Depot) -> list[Order]:
 
 
 def day_build(
-    *, date: datetime.date, depot: Depot, fixed: dict[int, list[int]] | None = None, not_before: float = 0.0
+    *,
+    date: datetime.date,
+    depot: Depot,
+    fixed: dict[int, list[int]] | None = None,
+    locked: dict[int, list[int]] | None = None,
+    not_before: float = 0.0,
 ) -> Day:
-    """The planning problem of a depot's day; `fixed` maps shift id → order ids kept first, in that order."""
+    """The planning problem of a depot's day; `fixed` maps shift id → order ids kept first, in that order
+    (done or in progress), `locked` shift id → order ids the dispatcher locked, kept in their places after them."""
     shifts = {s.pk: s for s in VehicleShift.objects.filter(date=date, depot=depot).select_related("driver", "vehicle")}
     windows = slot_windows()
     excluded: dict[int, UnplannedReason] = {}
@@ -102,9 +108,14 @@ def day_build(
         for shift in shifts.values()
     ]
     planned_keys = {job.key for job in jobs}
+    fixed, locked = fixed or {}, locked or {}
     fixed_routes = [
-        FixedRoute(vehicle_key=shift_id, job_keys=tuple(k for k in keys if k in planned_keys))
-        for shift_id, keys in (fixed or {}).items()
+        FixedRoute(
+            vehicle_key=shift_id,
+            job_keys=tuple(k for k in fixed.get(shift_id, []) if k in planned_keys),
+            locked_keys=tuple(k for k in locked.get(shift_id, []) if k in planned_keys),
+        )
+        for shift_id in sorted(set(fixed) | set(locked))
         if shift_id in shifts
     ]
     problem = Problem(
@@ -112,7 +123,7 @@ def day_build(
         vehicles=vehicles,
         distances=matrices.distances,
         durations=matrices.durations,
-        fixed=[f for f in fixed_routes if f.job_keys],
+        fixed=[f for f in fixed_routes if f.job_keys or f.locked_keys],
         not_before=not_before,
     )
     return Day(problem=problem, orders=orders, shifts=shifts, excluded=excluded)

@@ -16,6 +16,7 @@ from dispatch.models import Depot, PlanDraft, PlanStatus
 from dispatch.services.days import Day, day_build
 from dispatch.services.problem import PlannedRoute, UnplannedReason
 from dispatch.services.solver import problem_solve, route_schedule
+from luckygas.delivery.models import RouteStop
 
 ARRIVAL_WINDOW_SECONDS = 3600
 ARRIVAL_ROUNDING_SECONDS = 900
@@ -60,6 +61,10 @@ def _locked(plan: PlanDraft) -> dict[int, list[int]]:
     }
 
 
+def _removed(plan: PlanDraft) -> set[int]:
+    return {int(entry["order"]) for entry in plan.unplanned if entry["reason"] == UnplannedReason.REMOVED_BY_DISPATCHER}
+
+
 def _store(plan: PlanDraft, day: Day, routes: list[PlannedRoute], unplanned: dict[int, UnplannedReason]) -> None:
     locked = {order for keys in _locked(plan).values() for order in keys}
     plan.routes = []
@@ -91,9 +96,14 @@ def _store(plan: PlanDraft, day: Day, routes: list[PlannedRoute], unplanned: dic
 
 
 def plan_run(*, plan: PlanDraft, seconds: float | None = None, not_before: float = 0.0) -> PlanDraft:
-    """Solve the draft's day, keeping its locked stops first on their vehicles; stores routes and unplanned."""
+    """Solve the draft's day, keeping its locked stops on their routes in their places and the orders the dispatcher
+    removed off the routes; stores routes and unplanned."""
     PlanDraft.objects.filter(pk=plan.pk).update(status=PlanStatus.RUNNING, progress=5)
-    day = day_build(date=plan.date, depot=plan.depot, fixed=_locked(plan), not_before=not_before)
+    day = day_build(date=plan.date, depot=plan.depot, locked=_locked(plan), not_before=not_before)
+    # Orders the dispatcher took off the routes stay off until dragged back onto one.
+    removed = _removed(plan) & {job.key for job in day.problem.jobs}
+    day.problem.jobs = [job for job in day.problem.jobs if job.key not in removed]
+    day.excluded.update(dict.fromkeys(removed, UnplannedReason.REMOVED_BY_DISPATCHER))
     PlanDraft.objects.filter(pk=plan.pk).update(progress=10)
     result = problem_solve(problem=day.problem, seconds=seconds or plan.time_limit_seconds)
     _store(plan, day, result.routes, result.unplanned)
@@ -170,22 +180,55 @@ def plan_stop_move(*, plan: PlanDraft, order_id: int, shift_id: int, position: i
             keys.remove(order_id)
     target = routes.setdefault(shift_id, [])
     target.insert(max(0, min(position, len(target))), order_id)
+    unplanned = {
+        int(entry["order"]): UnplannedReason(entry["reason"]) for entry in plan.unplanned if entry["order"] != order_id
+    }
+    return _save_edit(plan, day, routes, unplanned)
+
+
+def _save_edit(
+    plan: PlanDraft, day: Day, routes: dict[int, list[int]], unplanned: dict[int, UnplannedReason]
+) -> list[dict]:
+    """Store the dispatcher's routes with their times recomputed; the violations as dicts."""
     vehicles = {vehicle.key: vehicle for vehicle in day.problem.vehicles}
     schedules = [
         route_schedule(problem=day.problem, vehicle=vehicles[shift], job_keys=keys)
         for shift, keys in routes.items()
         if keys
     ]
-    unplanned = {
-        int(entry["order"]): UnplannedReason(entry["reason"]) for entry in plan.unplanned if entry["order"] != order_id
-    }
     _store(plan, day, schedules, {k: v for k, v in unplanned.items() if k not in day.excluded})
     plan.save(update_fields=["routes", "unplanned", "distance_m", "updated_at"])
     return [asdict(v) for v in plan_check(plan=plan, day=day)]
 
 
+def plan_stop_unplan(*, plan: PlanDraft, order_id: int) -> list[dict]:
+    """Take a stop off its route: the order becomes unplanned, removed by the dispatcher, and re-optimizing leaves
+    it out until it is dragged back onto a route. A locked stop must be unlocked first, and an order already on a
+    driver's route can only be moved (publishing adds and moves stops, it never removes one). Returns the violations."""
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError({"plan": _("Only a draft can be changed.")})
+    routes = {route["shift"]: [s["order"] for s in route["stops"]] for route in plan.routes}
+    if not any(order_id in keys for keys in routes.values()):
+        raise ValidationError({"order": _("This order is not on a route of the plan.")})
+    if order_id in {o for keys in _locked(plan).values() for o in keys}:
+        raise ValidationError({"order": _("Unlock the stop before removing it from its route.")})
+    if RouteStop.objects.filter(order_id=order_id).exists():
+        # Publishing never takes a stop off a driver's route, so the draft would say unplanned while the phone has it.
+        raise ValidationError(
+            {"order": _("This order is already on a driver's route: move it to another route instead.")}
+        )
+    day = day_build(date=plan.date, depot=plan.depot)
+    for keys in routes.values():
+        if order_id in keys:
+            keys.remove(order_id)
+    unplanned = {int(entry["order"]): UnplannedReason(entry["reason"]) for entry in plan.unplanned}
+    unplanned[order_id] = UnplannedReason.REMOVED_BY_DISPATCHER
+    return _save_edit(plan, day, routes, unplanned)
+
+
 def plan_stop_lock(*, plan: PlanDraft, order_id: int, is_locked: bool) -> PlanDraft:
-    """Lock or unlock a planned stop: re-optimizing keeps locked stops first on their route, in order."""
+    """Lock or unlock a planned stop: re-optimizing keeps a locked stop on its route, in its place among the
+    route's other locked stops, and plans the free stops before, between and after them."""
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError({"plan": _("Only a draft can be changed.")})
     for route in plan.routes:
@@ -198,7 +241,7 @@ def plan_stop_lock(*, plan: PlanDraft, order_id: int, is_locked: bool) -> PlanDr
 
 
 def plan_reoptimize(*, plan_id: int, time_limit_seconds: int | None = None) -> PlanDraft:
-    """Queue a draft to be solved again: its locked stops stay first on their routes, in order, the rest is re-planned.
+    """Queue a draft to be solved again: its locked stops stay in their places on their routes, the rest is re-planned.
 
     Claimed by a conditional UPDATE (draft → queued), so two clicks queue it once; the task runs after commit.
     """

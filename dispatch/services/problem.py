@@ -16,6 +16,7 @@ class UnplannedReason(StrEnum):
     OVER_CAPACITY = "over_capacity"
     CLOSED_DAY = "closed_day"
     NOT_ROUTED = "not_routed"
+    REMOVED_BY_DISPATCHER = "removed_by_dispatcher"
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,16 @@ class VehicleSpec:
 
 @dataclass(frozen=True)
 class FixedRoute:
-    """Stops already done, in progress or locked stay first on their vehicle, in this order."""
+    """A vehicle's stops that must not move.
+
+    `job_keys` (done or in progress) stay first on the vehicle, in this order, with nothing before them.
+    `locked_keys` (locked by the dispatcher) follow them in this order, each keeping its place among them;
+    new stops may go before, between and after locked stops.
+    """
 
     vehicle_key: int
-    job_keys: tuple[int, ...]
+    job_keys: tuple[int, ...] = ()
+    locked_keys: tuple[int, ...] = ()
 
 
 @dataclass

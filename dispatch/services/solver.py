@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
-from dispatch.services.problem import Job, Plan, PlannedRoute, PlannedStop, Problem, UnplannedReason, VehicleSpec
+from dispatch.services.problem import (
+    FixedRoute,
+    Job,
+    Plan,
+    PlannedRoute,
+    PlannedStop,
+    Problem,
+    UnplannedReason,
+    VehicleSpec,
+)
 
 _INFINITY = 2**40
 _SCHEDULING_MARGIN_SECONDS = 0.5
@@ -78,17 +88,25 @@ def route_schedule(
     return PlannedRoute(vehicle_key=vehicle.key, stops=stops, distance=distance, start=vehicle.shift_start, end=clock)
 
 
-def _fixed_prefix_state(problem: Problem, vehicle: VehicleSpec, keys: tuple[int, ...]) -> tuple[int, float, list[int]]:
-    """Where and when a vehicle is free after its fixed stops, and the capacity left for new work.
+@dataclass(frozen=True)
+class _Segment:
+    """Part of one vehicle's day the solver fills: from a place and time to a place, by a deadline.
 
-    Capacity left is conservative: the peak load of the fixed part (its deliveries still aboard plus the
-    empties already collected) is kept free along the whole route.
+    `after` numbers the segment on its vehicle: 0 starts after the fixed prefix (or at the depot), i starts
+    at the i-th locked stop. The last segment ends at the depot by the end of the shift.
     """
-    jobs = {job.key: job for job in problem.jobs}
-    schedule = route_schedule(problem=problem, vehicle=vehicle, job_keys=list(keys))
-    last = jobs[keys[-1]]
-    free_at = schedule.stops[-1].service_start + last.service_seconds
-    dims = len(vehicle.capacity)
+
+    vehicle: VehicleSpec
+    after: int
+    start_location: int
+    end_location: int
+    earliest: float
+    latest: float
+    capacity: tuple[int, ...]
+
+
+def _peak_load(jobs: dict[int, Job], keys: list[int], dims: int) -> list[int]:
+    """The most a vehicle carries along `keys`: it leaves with every delivery and brings back every pickup."""
     peak = [0] * dims
     for dim in range(dims):
         aboard = sum(jobs[k].delivery[dim] for k in keys)
@@ -96,12 +114,108 @@ def _fixed_prefix_state(problem: Problem, vehicle: VehicleSpec, keys: tuple[int,
         for k in keys:
             aboard += jobs[k].pickup[dim] - jobs[k].delivery[dim]
             peak[dim] = max(peak[dim], aboard)
+    return peak
+
+
+def _day_end(problem: Problem, vehicle: VehicleSpec, free_at: float) -> float:
+    """The end of the vehicle's shift or, without one (VRPLIB without windows), a horizon no route can need
+    more than, so locked stops get finite times and the segments finite deadlines and spare times."""
+    if not math.isinf(vehicle.shift_end):
+        return vehicle.shift_end
+    durations = problem.durations
+    starts = [job.window_start for job in problem.jobs if not math.isinf(job.window_start)]
+    return (
+        max([free_at, *starts])
+        + sum(job.service_seconds + max(durations[job.location]) for job in problem.jobs)
+        + max(durations[vehicle.depot_location])
+    )
+
+
+def _locked_times(
+    problem: Problem, locked: list[Job], here: int, free_at: float, day_end: float, depot: int
+) -> list[float] | None:
+    """When each locked stop is served in the plan: midway between its earliest and its latest start.
+
+    Earliest: the locked stops alone, one after the other from `here` at `free_at`. Latest: backwards from
+    the end of the shift and each stop's window end. The same weight for every stop keeps each gap at least
+    the service and travel between them, so the times are a feasible schedule; None when none exists.
+    """
+    durations = problem.durations
+    earliest = []
+    clock, location = free_at, here
+    for job in locked:
+        clock = max(clock + durations[location][job.location], job.window_start)
+        earliest.append(clock)
+        clock += job.service_seconds
+        location = job.location
+    latest = [0.0] * len(locked)
+    deadline, location = day_end, depot
+    for index in range(len(locked) - 1, -1, -1):
+        job = locked[index]
+        latest[index] = min(job.window_end, deadline - durations[job.location][location] - job.service_seconds)
+        deadline, location = latest[index], job.location
+    if any(first > last for first, last in zip(earliest, latest, strict=True)):
+        return None
+    return [(first + last) / 2 for first, last in zip(earliest, latest, strict=True)]
+
+
+def _segments(problem: Problem, vehicle: VehicleSpec, fixed: FixedRoute | None) -> list[_Segment]:
+    """A vehicle's day cut at its locked stops into segments the solver fills independently.
+
+    Times: each locked stop gets a service time (`_locked_times`); the segment before it must arrive by then
+    and the segment after it leaves once it is served. Arriving earlier only makes every later stop earlier,
+    so the joined route keeps every window. Capacity: the load of the fixed and locked stops' peak is kept
+    free, and what is left is split among the segments in proportion to their spare time. A stop's load is
+    aboard from the depot (deliveries) or back to it (pickups), so the whole route holds when each segment
+    stays within its share: conservative, but feasible under every combination the solver picks.
+    """
+    jobs = {job.key: job for job in problem.jobs}
+    prefix = list(fixed.job_keys) if fixed else []
+    locked = [jobs[key] for key in fixed.locked_keys] if fixed else []
+    here, free_at = vehicle.depot_location, vehicle.shift_start
+    if prefix:
+        schedule = route_schedule(problem=problem, vehicle=vehicle, job_keys=prefix)
+        here = jobs[prefix[-1]].location
+        free_at = schedule.stops[-1].service_start + jobs[prefix[-1]].service_seconds
+    free_at = max(free_at, problem.not_before)
+    dims = len(vehicle.capacity)
+    peak = _peak_load(jobs, prefix + [job.key for job in locked], dims)
     left = [max(0, c - p) for c, p in zip(vehicle.capacity, peak, strict=True)]
-    return last.location, max(free_at, problem.not_before), left
+    day_end = _day_end(problem, vehicle, free_at) if locked else vehicle.shift_end
+    times = _locked_times(problem, locked, here, free_at, day_end, vehicle.depot_location)
+    if times is None:
+        return []  # the locked stops alone break a window or the shift: the vehicle takes nothing more
+    starts = [(here, free_at)] + [(job.location, t + job.service_seconds) for job, t in zip(locked, times, strict=True)]
+    ends = [(job.location, t) for job, t in zip(locked, times, strict=True)] + [
+        (vehicle.depot_location, vehicle.shift_end)
+    ]
+    spare = [
+        max(0.0, min(end_time, day_end) - start_time - problem.durations[start][end])
+        for (start, start_time), (end, end_time) in zip(starts, ends, strict=True)
+    ]
+    total = sum(spare)
+    if total <= 0:
+        return []
+    # (one segment, no lock: it may have no end, and takes everything)
+    shares = (
+        [list(left)] if len(spare) == 1 else [[math.floor(amount * part / total) for amount in left] for part in spare]
+    )
+    widest = spare.index(max(spare))
+    shares[widest] = [
+        share + amount - sum(s[dim] for s in shares)
+        for dim, (share, amount) in enumerate(zip(shares[widest], left, strict=True))
+    ]
+    return [
+        _Segment(vehicle, after, start, end, start_time, end_time, tuple(share))
+        for after, ((start, start_time), (end, end_time), share, part) in enumerate(
+            zip(starts, ends, shares, spare, strict=True)
+        )
+        if part > 0
+    ]
 
 
 def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed: int = 1) -> Plan:
-    """Plan every job that fits; fixed prefixes stay first on their vehicles, the rest is optimized."""
+    """Plan every job that fits; fixed prefixes stay first and locked stops in their places, the rest is optimized."""
     began = time.perf_counter()
     unplanned = problem_precheck(problem=problem)
     for job in problem.jobs:
@@ -109,14 +223,17 @@ def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed:
         # no plan can start the job inside it at this scale.
         if job.key not in unplanned and _up(job.window_start, scale) > _down(job.window_end, scale):
             unplanned[job.key] = UnplannedReason.OUTSIDE_SHIFTS
-    fixed_keys = {key for fixed in problem.fixed for key in fixed.job_keys}
+    fixed_by_vehicle = {fixed.vehicle_key: fixed for fixed in problem.fixed}
+    fixed_keys = {key for fixed in problem.fixed for key in (*fixed.job_keys, *fixed.locked_keys)}
+    for key in fixed_keys:  # they stay where they are, even when they break a constraint (the check shows it)
+        unplanned.pop(key, None)
     free_jobs = [job for job in problem.jobs if job.key not in unplanned and job.key not in fixed_keys]
-    fixed_by_vehicle = {fixed.vehicle_key: fixed.job_keys for fixed in problem.fixed if fixed.job_keys}
 
-    # PyVRP locations: one per vehicle start (its depot, or its last fixed stop), the shared depots, then jobs.
+    # PyVRP locations: the places segments start and end (depots, last fixed stops, locked stops), then jobs.
     location_ids: list[int] = []
     depots: list[pyvrp.Depot] = []
     vehicle_types: list[pyvrp.VehicleType] = []
+    segments: list[_Segment] = []
     depot_index: dict[int, int] = {}
 
     def depot_for(location: int) -> int:
@@ -127,27 +244,22 @@ def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed:
         return depot_index[location]
 
     for vehicle in problem.vehicles:
-        end = depot_for(vehicle.depot_location)
-        start_location, free_at, capacity = vehicle.depot_location, vehicle.shift_start, list(vehicle.capacity)
-        if vehicle.key in fixed_by_vehicle:
-            start_location, free_at, capacity = _fixed_prefix_state(problem, vehicle, fixed_by_vehicle[vehicle.key])
-        else:
-            free_at = max(free_at, problem.not_before)
-        start = depot_for(start_location) if start_location != vehicle.depot_location else end
-        if _up(free_at, scale) > _down(vehicle.shift_end, scale):
-            capacity = [0] * len(capacity)  # no time left in its shift: it takes nothing more
-        vehicle_types.append(
-            pyvrp.VehicleType(
-                1,
-                capacity=capacity,
-                start_depot=start,
-                end_depot=end,
-                tw_early=_up(free_at, scale),
-                # (with no time left, an empty window at its free time: the solver refuses an inverted one)
-                tw_late=max(_up(free_at, scale), _down(vehicle.shift_end, scale)),
-                name=str(vehicle.key),
+        for segment in _segments(problem, vehicle, fixed_by_vehicle.get(vehicle.key)):
+            earliest, latest = _up(segment.earliest, scale), _down(segment.latest, scale)
+            if earliest > latest:
+                continue  # rounding to the solver's unit left no time in it
+            segments.append(segment)
+            vehicle_types.append(
+                pyvrp.VehicleType(
+                    1,
+                    capacity=list(segment.capacity),
+                    start_depot=depot_for(segment.start_location),
+                    end_depot=depot_for(segment.end_location),
+                    tw_early=earliest,
+                    tw_late=latest,
+                    name=f"{vehicle.key}:{segment.after}",
+                )
             )
-        )
     base = len(location_ids)
     location_ids.extend(job.location for job in free_jobs)
 
@@ -170,7 +282,7 @@ def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed:
         for index, job in enumerate(free_jobs)
     ]
     locations = [pyvrp.Location(0, 0) for _ in location_ids]
-    routes_by_vehicle: dict[int, list[int]] = {v.key: list(fixed_by_vehicle.get(v.key, ())) for v in problem.vehicles}
+    filled: dict[tuple[int, int], list[int]] = {}
     if clients and vehicle_types:
         data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [int_distance], [int_duration], [], [])
         # The limit is the dispatcher's for the whole plan: building the matrices and scheduling come out of it.
@@ -179,10 +291,20 @@ def problem_solve(*, problem: Problem, seconds: float, scale: float = 1.0, seed:
         best = result.best
         if best.is_feasible():
             for route in best.routes():
-                vehicle = problem.vehicles[route.vehicle_type()]
-                routes_by_vehicle[vehicle.key].extend(
+                segment = segments[route.vehicle_type()]
+                filled[segment.vehicle.key, segment.after] = [
                     free_jobs[activity.idx].key for activity in route if activity.is_client()
-                )
+                ]
+    routes_by_vehicle: dict[int, list[int]] = {}
+    for vehicle in problem.vehicles:
+        fixed = fixed_by_vehicle.get(vehicle.key)
+        keys = list(fixed.job_keys) if fixed else []
+        locked = list(fixed.locked_keys) if fixed else []
+        for after in range(len(locked) + 1):
+            keys.extend(filled.get((vehicle.key, after), []))
+            if after < len(locked):
+                keys.append(locked[after])
+        routes_by_vehicle[vehicle.key] = keys
     planned = {key for keys in routes_by_vehicle.values() for key in keys}
     for job in free_jobs:
         if job.key not in planned:

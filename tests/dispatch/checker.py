@@ -8,8 +8,21 @@ import math
 EPSILON = 1e-6
 
 
-def check_plan(*, problem, routes: dict[int, list[int]], unplanned: dict, fixed: dict[int, list[int]] | None = None):
-    """Violations of `routes` (vehicle key → job keys in order) as readable strings; [] means feasible."""
+def check_plan(
+    *,
+    problem,
+    routes: dict[int, list[int]],
+    unplanned: dict,
+    fixed: dict[int, list[int]] | None = None,
+    locked: dict[int, list[int]] | None = None,
+):
+    """Violations of `routes` (vehicle key → job keys in order) as readable strings; [] means feasible.
+
+    `fixed`: per vehicle, the stops that must open its route in this order (done, in progress).
+    `locked`: per vehicle, the stops the dispatcher locked, in their order: each must be on that vehicle's
+    route, and the route's fixed and locked stops, read in visiting order, must be exactly fixed + locked
+    (so each locked stop keeps its place among them; other stops may come before, between and after).
+    """
     jobs = {job.key: job for job in problem.jobs}
     vehicles = {vehicle.key: vehicle for vehicle in problem.vehicles}
     problems = []
@@ -44,6 +57,18 @@ def check_plan(*, problem, routes: dict[int, list[int]], unplanned: dict, fixed:
         prefix = (fixed or {}).get(vehicle_key, [])
         if keys[: len(prefix)] != prefix:
             problems.append(f"vehicle {vehicle_key} moved its fixed stops {prefix}")
+    held = {vehicle_key: [*(fixed or {}).get(vehicle_key, []), *keys] for vehicle_key, keys in (locked or {}).items()}
+    for vehicle_key, expected in held.items():
+        route = routes.get(vehicle_key, [])
+        kept = [key for key in route if key in set(expected)]
+        if kept != expected:
+            problems.append(f"vehicle {vehicle_key} has its fixed and locked stops as {kept}, not {expected}")
+        for other_key, other_route in routes.items():
+            moved = set(other_route) & set(expected) if other_key != vehicle_key else set()
+            if moved:
+                problems.append(f"locked stops {sorted(moved)} of vehicle {vehicle_key} moved to vehicle {other_key}")
+    for key in {key for keys in (locked or {}).values() for key in keys} & set(unplanned):
+        problems.append(f"locked stop {key} was dropped from its route")
     return problems
 
 

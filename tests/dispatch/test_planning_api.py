@@ -48,7 +48,9 @@ def routes_of(plan: PlanDraft) -> dict[int, list[int]]:
     return {route["shift"]: [stop["order"] for stop in route["stops"]] for route in plan.routes}
 
 
-def assert_feasible(plan: PlanDraft, *, fixed: dict[int, list[int]] | None = None) -> None:
+def assert_feasible(
+    plan: PlanDraft, *, fixed: dict[int, list[int]] | None = None, locked: dict[int, list[int]] | None = None
+) -> None:
     """The independent checker agrees: every plannable order once, capacities, windows, shifts, locked stops."""
     problem = day_build(date=plan.date, depot=plan.depot).problem
     unplanned = {entry["order"]: entry["reason"] for entry in plan.unplanned}
@@ -59,6 +61,7 @@ def assert_feasible(plan: PlanDraft, *, fixed: dict[int, list[int]] | None = Non
             routes=routes_of(plan),
             unplanned={k: v for k, v in unplanned.items() if k in plannable},
             fixed=fixed,
+            locked=locked,
         )
         == []
     )
@@ -189,6 +192,89 @@ def test_moving_a_stop_is_checked_at_once_and_the_violation_is_returned(clerk_cl
     assert "capacity_slots" in [v["code"] for v in route["violations"]]
 
 
+def test_a_stop_dragged_back_is_unplanned_with_the_reason_stays_out_of_a_replan_and_can_be_planned_again(
+    clerk_client, office_clerk, day, draft, eager_celery, django_capture_on_commit_callbacks
+):
+    plan = draft
+    shift, keys = next((shift, keys) for shift, keys in routes_of(plan).items() if keys)
+    order = keys[0]
+
+    # when the dispatcher drags it back to the unplanned orders
+    response = clerk_client.post(f"{API}/plans/{plan.pk}/unplan/", {"order": order}, content_type="application/json")
+
+    # then it is off its route, unplanned with the reason, the route's times recomputed, the plan feasible
+    assert response.status_code == 200
+    body = response.json()
+    assert body["violations"] == []
+    unplanned = {entry["id"]: entry for entry in body["plan"]["unplanned"]}
+    assert unplanned[order]["reason"] == "removed_by_dispatcher"
+    assert unplanned[order]["reason_label"] == "Removed by the dispatcher"
+    plan.refresh_from_db()
+    assert routes_of(plan)[shift] == keys[1:]
+    assert {"order": order, "reason": "removed_by_dispatcher"} in plan.unplanned
+    assert_feasible(plan)
+    zh = Client()
+    zh.cookies["django_language"] = "zh-hant"
+    zh.force_login(office_clerk)
+    labels = {entry["id"]: entry["reason_label"] for entry in zh.get(f"{API}/plans/{plan.pk}/").json()["unplanned"]}
+    assert labels[order] == "調度員移出"
+
+    # when the rest is re-optimized, it stays out
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = clerk_client.post(f"{API}/plans/{plan.pk}/reoptimize/", {}, content_type="application/json")
+    assert queued.status_code == 202
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+    assert order not in {o for keys in routes_of(plan).values() for o in keys}
+    assert {"order": order, "reason": "removed_by_dispatcher"} in plan.unplanned
+    assert_feasible(plan)
+
+    # when it is dragged from the unplanned orders onto a route, it is planned there again
+    back = clerk_client.post(
+        f"{API}/plans/{plan.pk}/move/", {"order": order, "shift": shift, "position": 0}, content_type="application/json"
+    )
+    assert back.status_code == 200
+    plan.refresh_from_db()
+    assert routes_of(plan)[shift][0] == order
+    assert order not in {entry["order"] for entry in plan.unplanned}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "order"), ({"order": "x"}, "order"), ({"order": 0}, "order"), ({"order": "NO_PIN"}, "order")],
+)
+def test_a_bad_unplan_names_the_field_and_changes_nothing(clerk_client, day, draft, body, field):
+    plan = draft
+    before = (plan.routes, plan.unplanned)
+    if body.get("order") == "NO_PIN":
+        body = {"order": day["no_pin"].pk}
+
+    response = clerk_client.post(f"{API}/plans/{plan.pk}/unplan/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["errors"]) == [field]
+    plan.refresh_from_db()
+    assert (plan.routes, plan.unplanned) == before
+
+
+def test_a_locked_stop_must_be_unlocked_before_it_is_unplanned(clerk_client, draft):
+    plan = draft
+    order = next(keys[0] for keys in routes_of(plan).values() if keys)
+    clerk_client.post(
+        f"{API}/plans/{plan.pk}/lock/", {"order": order, "is_locked": True}, content_type="application/json"
+    )
+    plan.refresh_from_db()
+    before = (plan.routes, plan.unplanned)
+
+    response = clerk_client.post(f"{API}/plans/{plan.pk}/unplan/", {"order": order}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"order": ["Unlock the stop before removing it from its route."]}
+    plan.refresh_from_db()
+    assert (plan.routes, plan.unplanned) == before
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -243,9 +329,10 @@ def test_a_locked_stop_stays_first_when_the_rest_is_re_optimized(
     assert queued.status_code == 202
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
-    assert routes_of(plan)[target.pk][0] == order
-    assert plan.routes[[r["shift"] for r in plan.routes].index(target.pk)]["stops"][0]["is_locked"] is True
-    assert_feasible(plan, fixed={target.pk: [order]})
+    assert order in routes_of(plan)[target.pk]
+    stops = plan.routes[[r["shift"] for r in plan.routes].index(target.pk)]["stops"]
+    assert [stop["order"] for stop in stops if stop["is_locked"]] == [order]
+    assert_feasible(plan, locked={target.pk: [order]})
     unlocked = clerk_client.post(
         f"{API}/plans/{plan.pk}/lock/", {"order": order, "is_locked": False}, content_type="application/json"
     )
@@ -326,13 +413,14 @@ def test_drivers_managers_and_strangers_may_not_plan(user_in_role, role, day, de
         ),
         client.get(f"{API}/plans/{plan.pk}/"),
         client.post(f"{API}/plans/{plan.pk}/move/", {}, content_type="application/json"),
+        client.post(f"{API}/plans/{plan.pk}/unplan/", {}, content_type="application/json"),
         client.post(f"{API}/plans/{plan.pk}/lock/", {}, content_type="application/json"),
         client.post(f"{API}/plans/{plan.pk}/reoptimize/", {}, content_type="application/json"),
         client.post(f"{API}/plans/{plan.pk}/publish/", {}, content_type="application/json"),
         client.get("/dispatch/"),
     ]
 
-    assert [r.status_code in (401, 403) or "/login" in r.get("Location", "") for r in responses] == [True] * 8
+    assert [r.status_code in (401, 403) or "/login" in r.get("Location", "") for r in responses] == [True] * 9
     assert PlanDraft.objects.count() == 1
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
@@ -348,3 +436,26 @@ def test_the_page_is_linked_from_the_admin_for_planners_only(clerk_client, manag
     assert b"planning-config" in page.content
     assert b'href="/dispatch/"' in admin_index.content
     assert b'href="/dispatch/"' not in boss.get("/admin/").content
+
+
+def test_planning_is_a_permission_an_admin_can_grant_to_a_manager(manager, day, depot, plan_date):
+    # given a manager, who may not plan by default
+    from django.contrib.auth.models import Permission
+
+    client = Client()
+    client.force_login(manager)
+    query = {"date": plan_date.isoformat(), "depot": depot.pk}
+    refused = client.get(f"{API}/day/", query)
+    # when an admin grants the manager the permission to plan routes
+    manager.user_permissions.add(Permission.objects.get(content_type__app_label="dispatch", codename="plan_routes"))
+    # then the manager may use the planning page and its API
+    assert refused.status_code == 403
+    assert client.get(f"{API}/day/", query).status_code == 200
+    assert client.get("/dispatch/").status_code == 200
+
+
+def test_the_office_and_admin_groups_hold_the_permission_to_plan(office_clerk, admin_user, manager, driver_a):
+    assert office_clerk.has_perm("dispatch.plan_routes")
+    assert admin_user.has_perm("dispatch.plan_routes")
+    assert not manager.has_perm("dispatch.plan_routes")
+    assert not driver_a.user.has_perm("dispatch.plan_routes")

@@ -1,5 +1,6 @@
 """The planning page in a real Chromium against uvicorn and a real Celery worker: plan, drag a stop to another
-route, lock it, re-plan the rest, publish; the driver's phone then sees the published order. Tiles are blocked."""
+route, lock it, re-plan the rest, drag a stop back to the unplanned orders, publish; the driver's phone then sees
+the published order. Tiles are blocked."""
 
 import re
 
@@ -97,13 +98,26 @@ def test_a_dispatcher_plans_drags_locks_replans_and_publishes(
     expect(page.locator("#publish-button")).to_be_disabled()
     expect(status).to_have_attribute("data-status", "draft", timeout=60_000)
 
-    # then the locked stop kept its place and the plan is feasible
+    # then the locked stop stayed on its route, still locked, and the plan is feasible
     plan.refresh_from_db()
     replanned = routes_of(plan)
-    assert replanned[target.pk][0] == moved
+    assert moved in replanned[target.pk]
     problem = day_build(date=plan_date, depot=depot).problem
-    assert check_plan(problem=problem, routes=replanned, unplanned={}, fixed={target.pk: [moved]}) == []
-    expect(target_list.locator("li.stop").first).to_have_attribute("data-order", str(moved))
+    assert check_plan(problem=problem, routes=replanned, unplanned={}, locked={target.pk: [moved]}) == []
+    expect(target_list.locator(f'[data-testid="lock-{moved}"]')).to_have_attribute("aria-pressed", "true")
+
+    # when another stop is dragged back to the unplanned orders
+    removed = next(order for keys in replanned.values() for order in keys if order != moved)
+    page.locator(f'[data-testid="stop-{removed}"]').drag_to(page.locator("#unplanned-list"))
+
+    # then it is off its route, listed as unplanned with the reason, in the draft too
+    expect(page.locator(f'[data-testid="unplanned-{removed}"]')).to_contain_text("調度員移出")
+    expect(page.locator("#plan-message")).to_contain_text("已移出路線")
+    expect(page.locator(f'[data-testid="stop-{removed}"]')).to_have_count(0)
+    plan.refresh_from_db()
+    replanned = routes_of(plan)
+    assert removed not in {order for keys in replanned.values() for order in keys}
+    assert {"order": removed, "reason": "removed_by_dispatcher"} in plan.unplanned
 
     # when it is published, confirmed in the dialog
     page.once("dialog", lambda dialog: dialog.accept())
@@ -122,6 +136,7 @@ def test_a_dispatcher_plans_drags_locks_replans_and_publishes(
     body = feed_phone.client.get("/api/v1/driver/changes", {"cursor": cursor if feed_phone is phone else 0}).json()
     route_changes = [c for c in body["changes"] if c["kind"] == "route_changed"]
     assert [row[0] for row in route_changes[-1]["data"]["stops"]] == [stop.pk for stop in stops]
+    assert not RouteStop.objects.filter(order_id=removed).exists()
     save_screenshot(page, "planning-page-published")
     assert blocked, "the map asked for tiles (and every one was blocked)"
     assert all("tile.openstreetmap.org" in url for url in blocked)

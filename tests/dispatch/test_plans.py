@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dispatch.models import PlanDraft, PlanStatus
-from dispatch.services import day_build, plan_publish, plan_run, plan_stop_lock, plan_stop_move
+from dispatch.services import day_build, plan_publish, plan_run, plan_stop_lock, plan_stop_move, plan_stop_unplan
 from luckygas.delivery.models import DeliverySlot, OrderStatus, RouteStop
 from tests.dispatch.checker import check_plan
 from tests.dispatch.conftest import confirmed_order, shift_for
@@ -58,7 +58,7 @@ def test_moving_a_stop_onto_a_full_truck_shows_the_violation_and_a_locked_stop_c
     assert "order" in error.value.message_dict
 
 
-def test_replanning_keeps_locked_stops_first_in_their_order(day, depot, plan_date):
+def test_replanning_keeps_locked_stops_on_their_route_in_their_order(day, depot, plan_date):
     plan = plan_run(plan=_draft(depot, plan_date))
     route = plan.routes[0]
     first, second = route["stops"][-1]["order"], route["stops"][0]["order"]
@@ -68,8 +68,35 @@ def test_replanning_keeps_locked_stops_first_in_their_order(day, depot, plan_dat
     plan_stop_lock(plan=plan, order_id=second, is_locked=True)
     plan = plan_run(plan=plan, seconds=1)
     replanned = next(r for r in plan.routes if r["shift"] == route["shift"])
-    assert [s["order"] for s in replanned["stops"][:2]] == [first, second]
-    assert all(s["is_locked"] for s in replanned["stops"][:2])
+    assert [s["order"] for s in replanned["stops"] if s["is_locked"]] == [first, second]
+    built = day_build(date=plan_date, depot=depot)
+    routes = {r["shift"]: [s["order"] for s in r["stops"]] for r in plan.routes}
+    assert (
+        check_plan(problem=built.problem, routes=routes, unplanned={}, locked={route["shift"]: [first, second]}) == []
+    )
+
+
+def test_a_stop_locked_fifth_of_eight_behind_four_locked_stops_stays_fifth_among_them(
+    office_clerk, driver_a, depot, plan_date
+):
+    # given one truck and eight orders, all on its route, the first five locked where they are
+    shift = shift_for(driver_a, depot, plan_date, kg=1000, slots=40)
+    orders = [confirmed_order(office_clerk, plan_date, east_m=250 * i, north_m=150 * (i % 2)) for i in range(1, 9)]
+    plan = plan_run(plan=_draft(depot, plan_date))
+    for position, order in enumerate(reversed(orders)):  # an order the solver would never choose: far ones first
+        plan_stop_move(plan=plan, order_id=order.pk, shift_id=shift.pk, position=position)
+    locked = [stop["order"] for stop in plan.routes[0]["stops"][:5]]
+    for order_id in locked:
+        plan_stop_lock(plan=plan, order_id=order_id, is_locked=True)
+    # when the rest is re-optimized
+    plan = plan_run(plan=plan, seconds=1)
+    # then the fifth locked stop still comes after the four locked before it, every lock kept and flagged
+    route = [stop["order"] for stop in plan.routes[0]["stops"]]
+    assert [order_id for order_id in route if order_id in locked] == locked
+    assert [stop["order"] for stop in plan.routes[0]["stops"] if stop["is_locked"]] == locked
+    assert sorted(route) == sorted(order.pk for order in orders)
+    built = day_build(date=plan_date, depot=depot)
+    assert check_plan(problem=built.problem, routes={shift.pk: route}, unplanned={}, locked={shift.pk: locked}) == []
 
 
 def test_publish_puts_the_stops_on_the_drivers_phones_in_planned_order_with_arrival_windows(
@@ -146,3 +173,24 @@ def test_publish_with_sms_but_no_template_names_the_field_and_changes_nothing(da
         plan_publish(plan=plan, send_arrival_sms=True)
     assert "send_arrival_sms" in error.value.message_dict
     assert not RouteStop.objects.exists()
+
+
+def test_an_order_already_on_a_drivers_route_cannot_be_unplanned_only_moved(
+    office_clerk, driver_a, driver_b, depot, plan_date
+):
+    # given an order the office put on driver A's route before planning
+    from luckygas.delivery.services import route_assign_orders
+
+    shifts = [shift_for(driver_a, depot, plan_date), shift_for(driver_b, depot, plan_date)]
+    order = confirmed_order(office_clerk, plan_date, east_m=400)
+    route_assign_orders(driver=driver_a, date=plan_date, orders=[order], actor=office_clerk)
+    plan = plan_run(plan=_draft(depot, plan_date))
+    before = (plan.routes, plan.unplanned)
+    # when the dispatcher tries to take it off the routes
+    with pytest.raises(ValidationError) as error:
+        plan_stop_unplan(plan=plan, order_id=order.pk)
+    # then it is refused naming the order (publishing could not take it off the phone's route), nothing changed
+    assert list(error.value.message_dict) == ["order"]
+    plan.refresh_from_db()
+    assert (plan.routes, plan.unplanned) == before
+    assert plan_stop_move(plan=plan, order_id=order.pk, shift_id=shifts[1].pk, position=0) == []

@@ -74,6 +74,7 @@ URLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "planning-api-plan-create": (roles("OS"), roles("OS")),
     "planning-api-plan": (roles("OS"), roles("OS")),
     "planning-api-stop-move": (roles("OS"), roles("OS")),
+    "planning-api-stop-unplan": (roles("OS"), roles("OS")),
     "planning-api-stop-lock": (roles("OS"), roles("OS")),
     "planning-api-reoptimize": (roles("OS"), roles("OS")),
     "planning-api-publish": (roles("OS"), roles("OS")),

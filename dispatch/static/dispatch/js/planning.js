@@ -1,5 +1,6 @@
 // The dispatcher's planning page: choose a day and depot, plan it (a Celery task, polled), drag stops between
-// routes (each move checked at once by the server), lock stops, re-optimize the rest, publish.
+// routes (each move checked at once by the server), drag stops back to the unplanned orders and unplanned
+// orders onto a route, lock stops, re-optimize the rest, publish.
 // Leaflet is loaded as a classic script before this module (window.L).
 
 const L = window.L;
@@ -21,7 +22,16 @@ const COLOURS = [
 ];
 const RUNNING = new Set(["queued", "running"]);
 
-const state = { day: null, plan: null, planId: config.plan, pollTimer: null, busy: false, dragged: null, fitted: "" };
+const state = {
+  day: null,
+  plan: null,
+  planId: config.plan,
+  pollTimer: null,
+  busy: false,
+  dragged: null,
+  draggedIsPlanned: false,
+  fitted: "",
+};
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, text) => {
@@ -165,7 +175,7 @@ function stopItem(stop, position) {
   for (const violation of stop.violations || []) {
     item.append(el("span", { class: "violation", "data-code": violation.code }, `⚠ ${violation.message}`));
   }
-  wireDrag(item, stop.id);
+  wireDrag(item, stop.id, { isPlanned: true });
   return item;
 }
 
@@ -232,16 +242,17 @@ function drawLists() {
     item.append(el("span", { class: "meta" }, orderLine(order)));
     if (order.reason_label)
       item.append(el("span", { class: "violation reason", "data-reason": order.reason }, order.reason_label));
-    wireDrag(item, order.id);
+    wireDrag(item, order.id, { isPlanned: false });
     unplannedList.append(item);
   }
 }
 
 // --- drag and drop -----------------------------------------------------------------------------
-function wireDrag(item, orderId) {
+function wireDrag(item, orderId, { isPlanned }) {
   item.addEventListener("dragstart", (event) => {
     if (item.getAttribute("draggable") !== "true") return event.preventDefault();
     state.dragged = orderId;
+    state.draggedIsPlanned = isPlanned;
     event.dataTransfer.setData("text/plain", String(orderId));
     event.dataTransfer.effectAllowed = "move";
     item.classList.add("dragging");
@@ -281,6 +292,25 @@ function wireDrop(list, shiftId) {
     const { position } = dropPosition(list, event, orderId);
     state.dragged = null;
     moveStop(orderId, shiftId, position);
+  });
+}
+
+// The unplanned list takes back a stop dragged off a route (an unplanned order dropped there stays as it is).
+function wireUnplanDrop(list) {
+  list.addEventListener("dragover", (event) => {
+    if (state.dragged == null || !state.draggedIsPlanned) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    list.classList.add("drop-target");
+  });
+  list.addEventListener("dragleave", () => list.classList.remove("drop-target"));
+  list.addEventListener("drop", (event) => {
+    event.preventDefault();
+    list.classList.remove("drop-target");
+    const orderId = Number(event.dataTransfer.getData("text/plain") || state.dragged);
+    const isPlanned = state.draggedIsPlanned;
+    state.dragged = null;
+    if (isPlanned) unplanStop(orderId);
   });
 }
 
@@ -399,6 +429,14 @@ const moveStop = (orderId, shiftId, position) =>
     say(format(t.moved, count ? format(t.violationCount, count) : t.noViolations), { ok: !count });
   });
 
+const unplanStop = (orderId) =>
+  withBusy(async () => {
+    const result = await api(planUrl(state.planId, "unplan"), { method: "POST", body: { order: orderId } });
+    state.plan = result.plan;
+    const count = result.violations.length;
+    say(format(t.unplannedResult, count ? format(t.violationCount, count) : t.noViolations), { ok: !count });
+  });
+
 const toggleLock = (stop) =>
   withBusy(async () => {
     await api(planUrl(state.planId, "lock"), { method: "POST", body: { order: stop.id, is_locked: !stop.is_locked } });
@@ -421,6 +459,7 @@ $("day-form").addEventListener("submit", (event) => {
   withBusy(() => loadDay());
 });
 $("plan-button").addEventListener("click", startPlan);
+wireUnplanDrop($("unplanned-list"));
 $("reoptimize-button").addEventListener("click", reoptimize);
 $("publish-button").addEventListener("click", publish);
 
