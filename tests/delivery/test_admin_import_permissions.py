@@ -91,3 +91,20 @@ def test_driver_is_refused_export(client, driver_a, url):
     client.force_login(driver_a.user)
 
     assert client.get(url).status_code == 403
+
+
+def test_the_import_screens_speak_traditional_chinese_to_the_office(client, office_clerk):
+    """django-import-export has no Traditional Chinese of its own: our catalog gives its screens theirs."""
+    client.force_login(office_clerk)
+    page = client.get("/admin/delivery/customer/import/").content.decode()
+    assert "要匯入的檔案" in page
+    assert "格式" in page
+    assert "送出" in page
+    assert "File to import" not in page
+    assert "Submit" not in page
+    bad = "code,customer_type,short_name,phone\nC900002,household,林小姐,12345\n"
+    preview = client.post("/admin/delivery/customer/import/", _upload("customers.csv", bad)).content.decode()
+    assert "有些列的資料不正確" in preview
+    assert "請在檔案中修正這些錯誤" in preview
+    assert "請輸入有效的臺灣電話號碼" in preview  # the row error names the field (phone)
+    assert not Customer.objects.filter(code="C900002").exists()
