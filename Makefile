@@ -46,8 +46,9 @@ $(VENV)/.installed-docs: $(VENV)/.installed requirements-docs.txt
 	$(UV) pip install --quiet --python $(PY) -r requirements-docs.txt
 	touch $@
 
-docs: $(VENV)/.installed-docs ## build the user guides (docs/, MkDocs Material) strictly into build/root/docs, served at /docs/
+docs: $(VENV)/.installed-docs ## build the user guides (docs/, MkDocs Material) strictly into build/root/docs, served at /docs/, and the quick cards' PDFs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+	$(PY) -m docs_tools.quick_cards
 
 docs-screenshots: install-dev messages assets $(VENV)/.installed-docs ## remake the guides' pictures from a throwaway make-run demo (docs_tools/steps/*.yaml)
 	$(PY) -m docs_tools.screenshots --demo
