@@ -28,16 +28,8 @@ def payment_transactions(rows: list[dict[str, Any]], context: Context) -> None:
     batch = []
     for row in rows:
         legacy_id = row["id"]
-        customer_id = context.customers.get(row["customer_id"])
+        customer_id = context.customer_or_report("payment_transactions", row)
         if customer_id is None:
-            issues.add(
-                "payment_transactions",
-                legacy_id,
-                "customer_id",
-                row["customer_id"],
-                "customer not imported",
-                imported=False,
-            )
             continue
         problems = []
         bank_code = unicodedata.normalize("NFKC", mapping.clean_text(row["bank_code"]))

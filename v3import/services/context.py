@@ -25,5 +25,14 @@ class Context:
         self.users = dict(LegacyUser.objects.values_list("legacy_id", "user_id"))
         self.vehicles = dict(Vehicle.objects.filter(legacy_id__isnull=False).values_list("legacy_id", "pk"))
 
+    def customer_or_report(self, table: str, row: dict) -> int | None:
+        """Our id of the row's customer; None, with the row reported as not imported, when v3's customer is not here."""
+        customer_id = self.customers.get(row["customer_id"])
+        if customer_id is None:
+            self.issues.add(
+                table, row["id"], "customer_id", row["customer_id"], "customer not imported", imported=False
+            )
+        return customer_id
+
     def count(self, table: str, n: int) -> None:
         self.written[table] = self.written.get(table, 0) + n

@@ -43,16 +43,8 @@ def delivery_history(rows: list[dict[str, Any]], context: Context) -> None:
     batch = []
     for row in rows:
         legacy_id = row["id"]
-        customer_id = context.customers.get(row["customer_id"])
+        customer_id = context.customer_or_report("delivery_history", row)
         if customer_id is None:
-            issues.add(
-                "delivery_history",
-                legacy_id,
-                "customer_id",
-                row["customer_id"],
-                "customer not imported",
-                imported=False,
-            )
             continue
         if row["transaction_date"] is None:
             issues.add("delivery_history", legacy_id, "transaction_date", None, "no delivery date", imported=False)

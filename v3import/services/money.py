@@ -31,12 +31,9 @@ def invoices(rows: list[dict[str, Any]], context: Context) -> None:
     batch, orders = [], {}
     for row in rows:
         legacy_id = row["id"]
-        customer_id = context.customers.get(row["customer_id"])
+        customer_id = context.customer_or_report("invoices", row)
         number = mapping.clean_text(row["invoice_number"])
         if customer_id is None:
-            issues.add(
-                "invoices", legacy_id, "customer_id", row["customer_id"], "customer not imported", imported=False
-            )
             continue
         if number in taken or len(number) > 20:
             issues.add("invoices", legacy_id, "invoice_number", number, "number already used here", imported=False)

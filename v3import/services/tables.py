@@ -179,16 +179,8 @@ def customer_inventory(rows: list[dict[str, Any]], context: Context) -> None:
     to the customer's legacy fields (`inventory`), where the reconciliation adds them up."""
     by_customer: dict[int, dict[str, Any]] = {}
     for row in rows:
-        customer_id = context.customers.get(row["customer_id"])
+        customer_id = context.customer_or_report("customer_inventory", row)
         if customer_id is None:
-            context.issues.add(
-                "customer_inventory",
-                row["id"],
-                "customer_id",
-                row["customer_id"],
-                "customer not imported",
-                imported=False,
-            )
             continue
         entry = mapping.jsonable(
             row,
@@ -225,12 +217,11 @@ def orders(rows: list[dict[str, Any]], context: Context) -> None:
     now = timezone.now()
     for row in rows:
         legacy_id = row["id"]
-        customer_id = context.customers.get(row["customer_id"])
         final_amount = mapping.whole_twd(
             row["final_amount"], table="orders", legacy_id=legacy_id, field_name="final_amount", issues=issues
         )
+        customer_id = context.customer_or_report("orders", row)
         if customer_id is None:
-            issues.add("orders", legacy_id, "customer_id", row["customer_id"], "customer not imported", imported=False)
             context.skipped_amount += final_amount
             continue
         status = mapping.ORDER_STATUSES.get(mapping.clean_text(row["status"]).lower())
@@ -363,11 +354,8 @@ def order_templates(rows: list[dict[str, Any]], context: Context) -> None:
     templates, lines_by_template = [], {}
     for row in rows:
         legacy_id = row["id"]
-        customer_id = context.customers.get(row["customer_id"])
+        customer_id = context.customer_or_report("order_templates", row)
         if customer_id is None:
-            issues.add(
-                "order_templates", legacy_id, "customer_id", row["customer_id"], "customer not imported", imported=False
-            )
             continue
         pattern = mapping.clean_text(row["recurrence_pattern"]).lower()
         recurrence = RECURRENCES.get(pattern)

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from dispatch.geocoding import geocoder
 from dispatch.services.geocoding import GeocodeOutcome, customer_geocode
@@ -20,6 +20,44 @@ from luckygas.delivery.models import (
 from luckygas.delivery.resources import CustomerResource
 from luckygas.delivery.validators import format_taiwan_phone
 from training.admin_filters import CustomerPracticeFilter
+
+# What the geocode action tells the clerk, one message per outcome that happened (names listed).
+GEOCODE_MESSAGES = (
+    (
+        GeocodeOutcome.FOUND,
+        messages.SUCCESS,
+        ngettext_lazy(
+            "Pin placed for %(count)d customer: %(names)s", "Pins placed for %(count)d customers: %(names)s", "count"
+        ),
+    ),
+    (
+        GeocodeOutcome.KEPT,
+        messages.INFO,
+        ngettext_lazy(
+            "Pin kept (already placed) for %(count)d customer: %(names)s",
+            "Pins kept (already placed) for %(count)d customers: %(names)s",
+            "count",
+        ),
+    ),
+    (
+        GeocodeOutcome.NOT_FOUND,
+        messages.WARNING,
+        ngettext_lazy(
+            "Address not found for %(count)d customer: %(names)s",
+            "Addresses not found for %(count)d customers: %(names)s",
+            "count",
+        ),
+    ),
+    (
+        GeocodeOutcome.ERROR,
+        messages.ERROR,
+        ngettext_lazy(
+            "The geocoder failed for %(count)d customer: %(names)s",
+            "The geocoder failed for %(count)d customers: %(names)s",
+            "count",
+        ),
+    ),
+)
 
 
 class CylinderAtCustomerInline(admin.TabularInline):
@@ -100,33 +138,6 @@ class CustomerAdmin(GuardedImportExportAdmin):
             result = customer_geocode(customer=customer, geocoder=provider, replace_pin=replace_pin)
             label = str(customer) if result.outcome != GeocodeOutcome.ERROR else f"{customer} ({result.detail})"
             by_outcome[result.outcome].append(label)
-        found, kept = by_outcome[GeocodeOutcome.FOUND], by_outcome[GeocodeOutcome.KEPT]
-        not_found, failed = by_outcome[GeocodeOutcome.NOT_FOUND], by_outcome[GeocodeOutcome.ERROR]
-        if found:
-            text = ngettext(
-                "Pin placed for %(count)d customer: %(names)s",
-                "Pins placed for %(count)d customers: %(names)s",
-                len(found),
-            )
-            messages.success(request, text % {"count": len(found), "names": "、".join(found)})
-        if kept:
-            text = ngettext(
-                "Pin kept (already placed) for %(count)d customer: %(names)s",
-                "Pins kept (already placed) for %(count)d customers: %(names)s",
-                len(kept),
-            )
-            messages.info(request, text % {"count": len(kept), "names": "、".join(kept)})
-        if not_found:
-            text = ngettext(
-                "Address not found for %(count)d customer: %(names)s",
-                "Addresses not found for %(count)d customers: %(names)s",
-                len(not_found),
-            )
-            messages.warning(request, text % {"count": len(not_found), "names": "、".join(not_found)})
-        if failed:
-            text = ngettext(
-                "The geocoder failed for %(count)d customer: %(names)s",
-                "The geocoder failed for %(count)d customers: %(names)s",
-                len(failed),
-            )
-            messages.error(request, text % {"count": len(failed), "names": "、".join(failed)})
+        for outcome, level, text in GEOCODE_MESSAGES:
+            if names := by_outcome[outcome]:
+                messages.add_message(request, level, text % {"count": len(names), "names": "、".join(names)})
