@@ -2,5 +2,7 @@
 
 processes: the production shape on loopback (private PostgreSQL and Redis, web, Celery workers, beat);
 faults: a jittered schedule of kill -9s and restarts; drivers: Locust users (phones with their own
-action logs); report: invariants from the database and the phones' logs, availability, latency, chart.
+action logs); sms: fake Mitake and Every8d with their own delivery logs (slow, 429s, down, cut off) and the
+day's extra notices; report: invariants from the database, the phones' and the providers' logs, availability,
+latency, chart.
 """

@@ -59,6 +59,20 @@ def pause_postgres(stack: Stack) -> str:
     return "postgres SIGSTOPped 20 s"
 
 
+def sms_provider_down(stack: Stack) -> str:
+    stack.sms.set_mode("mitake", "down")
+    time.sleep(stack.fault_window)
+    stack.sms.set_mode("mitake", "ok")
+    return f"Mitake answered 503 for {stack.fault_window:.0f} s"
+
+
+def sms_network_cut(stack: Stack) -> str:
+    stack.sms.set_mode("mitake", "cut")
+    time.sleep(stack.fault_window)
+    stack.sms.set_mode("mitake", "ok")
+    return f"network to Mitake cut for {stack.fault_window:.0f} s (connections never answered)"
+
+
 ACTIONS: dict[str, Callable[[Stack], str]] = {
     "kill_web": kill_web_worker,
     "kill_worker": kill_celery_worker,
@@ -67,6 +81,8 @@ ACTIONS: dict[str, Callable[[Stack], str]] = {
     "flush_redis": flush_redis,
     "restart_postgres": restart_postgres,
     "pause_postgres": pause_postgres,
+    "sms_provider_down": sms_provider_down,
+    "sms_network_cut": sms_network_cut,
 }
 ONCE = {"flush_redis", "pause_postgres"}  # the issue: Redis flushed once, PostgreSQL paused once
 

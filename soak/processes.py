@@ -208,6 +208,9 @@ class Stack:
         self.web_port = free_port()
         self.web_workers = web_workers
         self.processes: dict[str, Supervised] = {}
+        self.extra_env: dict[str, str] = {}  # what the day's other parts add (the SMS providers' addresses)
+        self.sms = None  # soak.sms.Providers once started
+        self.fault_window = 20.0  # seconds a provider stays down or cut off
 
     @property
     def web_url(self) -> str:
@@ -229,6 +232,7 @@ class Stack:
             "GUNICORN_WORKERS": str(self.web_workers),
             "GUNICORN_LOG_LEVEL": "warning",
             "PROMETHEUS_MULTIPROC_DIR": str(self.base / "prometheus"),
+            **self.extra_env,
         }
 
     def start_data(self) -> None:
@@ -301,6 +305,8 @@ class Stack:
     def stop(self, *, keep: bool = False) -> None:
         for process in self.processes.values():
             process.stop()
+        if self.sms is not None:
+            self.sms.stop()
         self.redis.stop()
         self.postgres.stop("fast")
         if not keep:

@@ -13,11 +13,12 @@ import time
 from pathlib import Path
 
 import gevent
+from cryptography.fernet import Fernet
 from locust import events
 from locust.env import Environment
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
-from soak import drivers, faults, report
+from soak import drivers, faults, report, sms
 from soak.processes import ROOT, Stack
 
 SEED = """
@@ -42,18 +43,39 @@ def seed(stack: Stack, drivers_count: int, stops: int) -> list[dict]:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def run(*, minutes: float, drivers_count: int, stops: int, out: Path, repeat: int = 2, keep: bool = False) -> bool:
+def run(
+    *,
+    minutes: float,
+    drivers_count: int,
+    stops: int,
+    out: Path,
+    repeat: int = 2,
+    keep: bool = False,
+    notices: int = 2000,
+    sms_limit: int = 300,
+) -> bool:
     out.mkdir(parents=True, exist_ok=True)
     stack = Stack()
+    duration = minutes * 60
+    stack.fault_window = max(5.0, min(20.0, duration / 10))
     print(f"[soak] private cluster in {stack.base}", flush=True)
+    producer = None
     try:
         stack.start_data()
+        stack.sms = sms.Providers(stack.base)
+        stack.sms.start()
+        stack.extra_env.update(sms.environment(stack.sms.urls, Fernet.generate_key().decode()))
+        stack.extra_env["SMS_SYSTEM_LIMIT_PER_MINUTE"] = str(sms_limit)
+        django_env = {**stack.env(), "DJANGO_SETTINGS_MODULE": "luckygas.settings"}
+        sms.prepare(django_env, notices)
         shared = drivers.Shared(devices=seed(stack, drivers_count, stops))
         shared.offline_spell_seconds = max(5.0, minutes * 60 / 30)
         shared.pace = max(1.0, minutes * 60 * 0.85 / max(1, stops / (drivers.BATCH // 2)))
         drivers.SHARED = shared
         stack.start_services()
-        duration = minutes * 60
+        notice_log = out / "sms-notices.jsonl"
+        notice_log.unlink(missing_ok=True)
+        producer = sms.start_producer(django_env, count=notices, seconds=duration * 0.8, log=notice_log)
         plan = faults.schedule(duration, repeat=repeat, settle=min(15.0, duration / 8))
         environment = Environment(user_classes=[drivers.DriverPhone], events=events, host=stack.web_url)
         runner = environment.create_local_runner()
@@ -70,13 +92,27 @@ def run(*, minutes: float, drivers_count: int, stops: int, out: Path, repeat: in
         stack.supervise()
         csv_greenlet.kill()
         writer.close_files()
-        return print_report(stack, shared, plan, started, out)
+        producer.wait(timeout=120)
+        stack.sms.set_mode("mitake", "ok")
+        sms.wait_until_settled(stack.postgres.url, notices, timeout=max(sms.SETTLE_SECONDS, duration / 5))
+        committed = sms.committed_numbers(notice_log)
+        sms_invariants = sms.check_invariants(stack.postgres.url, stack.sms, committed, sms_limit)
+        return print_report(stack, shared, plan, started, out, sms_invariants)
     finally:
+        if producer is not None and producer.poll() is None:
+            producer.kill()
         stack.stop(keep=keep)
 
 
-def print_report(stack: Stack, shared: drivers.Shared, plan: list[faults.Fault], started: float, out: Path) -> bool:
-    invariants = report.check_invariants(stack.postgres.url, shared)
+def print_report(
+    stack: Stack,
+    shared: drivers.Shared,
+    plan: list[faults.Fault],
+    started: float,
+    out: Path,
+    sms_invariants: list[tuple[str, bool, str]],
+) -> bool:
+    invariants = report.check_invariants(stack.postgres.url, shared) + sms_invariants
     share, ok, total = report.availability(shared)
     print("\n== invariants ==")
     for name, holds, detail in invariants:
@@ -114,6 +150,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="times each fault kind is injected")
     parser.add_argument("--out", type=Path, default=ROOT / "soak-results")
     parser.add_argument("--keep", action="store_true", help="keep the private cluster's folder (logs)")
+    parser.add_argument("--notices", type=int, default=2000, help="extra SMS notices over the day")
+    parser.add_argument("--sms-limit", type=int, default=300, help="SMS_SYSTEM_LIMIT_PER_MINUTE of the day")
     args = parser.parse_args()
     passed = run(
         minutes=args.minutes,
@@ -122,5 +160,7 @@ def main() -> None:
         out=args.out,
         repeat=args.repeat,
         keep=args.keep,
+        notices=args.notices,
+        sms_limit=args.sms_limit,
     )
     sys.exit(0 if passed else 1)
