@@ -22,6 +22,7 @@ from tests.offline_sync_pwa.pages import (
     draw_signature,
     go_offline,
     go_online,
+    open_app,
     open_app_and_log_in,
     stop_button,
     wait_until_synced,
@@ -282,3 +283,14 @@ def test_data_older_than_seven_days_is_purged_key_first(driver_app_server, brows
         })"""
     )
     assert "session" not in [item["name"] for item in json.loads(remaining_meta)]
+
+
+def test_the_login_screen_tells_the_queue_instead_of_checking_forever(driver_app_server, browser_context):
+    page = browser_context.new_page()
+
+    open_app(page, driver_app_server)
+    page.wait_for_function("document.body.dataset.ready === 'true'")
+
+    assert page.get_by_role("button", name="登入").is_visible()
+    assert page.locator("#connection").text_content() == "連線中"
+    assert page.locator("#queue").text_content() == "已全部同步"
