@@ -43,7 +43,25 @@ VIEWPORTS = {
         "device_scale_factor": 2,
     },
 }
-STEP_KINDS = ("goto", "expect", "fill", "select", "check", "click", "wait_for", "screenshot")
+STEP_KINDS = (
+    "goto",
+    "expect",
+    "fill",
+    "select",
+    "check",
+    "click",
+    "wait_for",
+    "scroll",
+    "upload",
+    "sign",
+    "offline",
+    "screenshot",
+)
+# A signature as a driver's finger draws it on a canvas: strokes of points in fractions of its width and height.
+SIGNATURE_STROKES = (
+    ((0.08, 0.70), (0.14, 0.30), (0.20, 0.72), (0.27, 0.35), (0.33, 0.70), (0.40, 0.55)),
+    ((0.45, 0.40), (0.52, 0.68), (0.58, 0.32), (0.66, 0.66), (0.74, 0.38), (0.82, 0.62), (0.92, 0.45)),
+)
 TIMEOUT_MS = 10_000
 
 
@@ -105,7 +123,33 @@ def _locator(page, target: Any):
     raise StepFailed(f"{target!r} names no role, label or text")
 
 
-def _do(page, base_url: str, kind: str, value: Any, out_dir: Path) -> Path | None:
+def _sign(page, canvas) -> None:
+    """Draw SIGNATURE_STROKES on a canvas with the mouse (pointer events, as a finger's)."""
+    canvas.scroll_into_view_if_needed(timeout=TIMEOUT_MS)
+    box = canvas.bounding_box()
+    if box is None:
+        raise StepFailed("the canvas has no size")
+    for stroke in SIGNATURE_STROKES:
+        points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=4)
+        page.mouse.up()
+
+
+def _do(
+    page, base_url: str, kind: str, value: Any, out_dir: Path, signal: dict[str, bool] | None = None
+) -> Path | None:
+    if kind == "offline":
+        # The phone loses (True) or finds (False) its signal: the page hears `offline` / `online`, and
+        # run_guide's route also refuses the service worker's requests, which set_offline lets through.
+        if signal is not None:
+            signal["offline"] = bool(value)
+        page.context.set_offline(bool(value))
+        page.wait_for_function("wanted => navigator.onLine === wanted", arg=not value)
+        page.wait_for_timeout(300)  # the app's own `online` / `offline` handlers
+        return None
     if kind == "goto":
         response = page.goto(base_url + value, wait_until="networkidle")
         if response is not None and response.status >= 400:
@@ -115,7 +159,7 @@ def _do(page, base_url: str, kind: str, value: Any, out_dir: Path) -> Path | Non
         path = out_dir / f"{value}.png"
         page.screenshot(path=str(path), full_page=False, animations="disabled", caret="hide")
         return path
-    target = value if kind in ("expect", "wait_for", "click", "check") else {"label": value["label"]}
+    target = value if kind in ("expect", "wait_for", "click", "check", "scroll", "sign") else {"label": value["label"]}
     locator, described = _locator(page, target)
     try:
         if kind in ("expect", "wait_for"):
@@ -125,6 +169,13 @@ def _do(page, base_url: str, kind: str, value: Any, out_dir: Path) -> Path | Non
             page.wait_for_load_state("networkidle")
         elif kind == "check":
             locator.check(timeout=TIMEOUT_MS)
+        elif kind == "scroll":
+            locator.scroll_into_view_if_needed(timeout=TIMEOUT_MS)
+        elif kind == "sign":
+            _sign(page, locator)
+        elif kind == "upload":
+            locator.set_input_files(_upload_path(value["file"]), timeout=TIMEOUT_MS)
+            page.wait_for_load_state("networkidle")
         elif kind == "fill":
             locator.fill(str(value["value"]), timeout=TIMEOUT_MS)
         elif kind == "select":
@@ -135,6 +186,14 @@ def _do(page, base_url: str, kind: str, value: Any, out_dir: Path) -> Path | Non
         detail = f" with the option 「{value['option']}」" if kind == "select" else ""
         raise StepFailed(f"{kind}: {described}{detail} is not on {page.url}") from None
     return None
+
+
+def _upload_path(name: str) -> Path:
+    """A file a step uploads: a path from the repository's root (docs_tools/delivery-photo.jpg)."""
+    path = (ROOT / name).resolve()
+    if not path.is_file() or ROOT not in path.parents:
+        raise StepFailed(f"no file {name} in the repository to upload")
+    return path
 
 
 def _log_in(page, base_url: str, user: str) -> None:
@@ -152,10 +211,16 @@ def run_guide(browser, base_url: str, guide: Guide, out_dir: Path) -> list[Path]
     out_dir.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(locale="zh-TW", timezone_id="Asia/Taipei", **VIEWPORTS[guide.viewport])
     host = urlsplit(base_url).netloc
-    # The guides are made offline: map tiles and anything not this server are refused, never fetched.
+    # The guides are made offline: map tiles and anything not this server are refused, never fetched;
+    # after an `offline: true` step, this server too.
+    signal = {"offline": False}
     context.route(
         re.compile(r"^https?://"),
-        lambda route: route.continue_() if urlsplit(route.request.url).netloc == host else route.abort(),
+        lambda route: (
+            route.continue_()
+            if urlsplit(route.request.url).netloc == host and not signal["offline"]
+            else route.abort("internetdisconnected")
+        ),
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -166,7 +231,7 @@ def run_guide(browser, base_url: str, guide: Guide, out_dir: Path) -> list[Path]
         for number, step in enumerate(guide.steps, start=1):
             kind, value = next(iter(step.items()))
             try:
-                path = _do(page, base_url, kind, value, out_dir)
+                path = _do(page, base_url, kind, value, out_dir, signal)
             except StepFailed as failure:
                 raise StepFailed(f"guide {guide.name}, step {number} ({kind}): {failure}") from None
             if path is not None:

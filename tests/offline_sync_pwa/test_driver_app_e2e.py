@@ -22,6 +22,7 @@ from tests.offline_sync_pwa.pages import (
     draw_signature,
     go_offline,
     go_online,
+    open_app,
     open_app_and_log_in,
     stop_button,
     wait_until_synced,
@@ -282,3 +283,37 @@ def test_data_older_than_seven_days_is_purged_key_first(driver_app_server, brows
         })"""
     )
     assert "session" not in [item["name"] for item in json.loads(remaining_meta)]
+
+
+def test_the_login_screen_tells_the_queue_instead_of_checking_forever(driver_app_server, browser_context):
+    page = browser_context.new_page()
+
+    open_app(page, driver_app_server)
+    page.wait_for_function("document.body.dataset.ready === 'true'")
+
+    assert page.get_by_role("button", name="登入").is_visible()
+    assert page.locator("#connection").text_content() == "連線中"
+    assert page.locator("#queue").text_content() == "已全部同步"
+
+
+def test_the_saved_offline_notice_stops_promising_a_sync_once_everything_is_sent(
+    driver_app_server, browser_context, route, driver_a
+):
+    # given: a stop completed offline
+    page = browser_context.new_page()
+    open_app_and_log_in(page, driver_app_server, driver_a.user.username)
+    name = RouteStop.objects.filter(route=route).order_by("sequence").first().order.customer.short_name
+    go_offline(browser_context)
+    page.wait_for_function("document.querySelector('#connection').textContent === '離線'")
+    stop_button(page, 0).click()
+    page.get_by_role("button", name="完成").click()
+    page.wait_for_selector("li.stop")
+    assert page.locator("p.notice").text_content() == f"{name}：已完成。已儲存，連線後會自動同步。"
+
+    # when: the signal is back and the phone sends it
+    go_online(browser_context)
+    wait_until_synced(page)
+
+    # then
+    page.wait_for_function("document.querySelector('p.notice').textContent.endsWith('已完成。')")
+    assert page.locator("p.notice").text_content() == f"{name}：已完成。"

@@ -10,7 +10,7 @@ import { registerServiceWorker, runSync, startLiveUpdates, stopLiveUpdates } fro
 import { render } from "./screen.js";
 import { pullChanges, startSession } from "./session.js";
 import { DEFAULT_POLICY, state } from "./state.js";
-import { renderStatus } from "./status-bar.js";
+import { refreshSummary, renderStatus } from "./status-bar.js";
 import { openStore } from "./storage.js";
 import { SyncManager } from "./sync.js";
 
@@ -51,6 +51,8 @@ async function main() {
   }, TIMER_MS);
   if (state.session) await startSession();
   else {
+    // Read the queue before the login screen shows, or its status bar says "讀取中…" forever.
+    await refreshSummary();
     state.view = "login";
     render();
   }

@@ -76,7 +76,9 @@ export async function recordOutcome(stop, type, form, photo, pad) {
   await state.store.enqueueActions(day, actions, { media });
   stop.local_status = OUTCOME_STATUS[type];
   await state.store.saveRoute(day, state.route);
-  state.notice = `${stop.customer_name}：${t(`status_${OUTCOME_STATUS[type]}`)}。${navigator.onLine ? "" : t("saved")}`;
+  const done = `${stop.customer_name}：${t(`status_${OUTCOME_STATUS[type]}`)}。`;
+  state.notice = navigator.onLine ? done : `${done}${t("saved")}`;
+  state.savedNotice = navigator.onLine ? null : { text: state.notice, synced: done };
   await refreshSummary();
   showList({ scrollTo: "next" });
   requestBackgroundSync();

@@ -27,6 +27,8 @@ export const state = {
   storage: storageStatus(),
   syncing: false,
   notice: null,
+  // The notice "… saved; it syncs when online" and what it says once the queue is empty.
+  savedNotice: null,
   updateReady: false,
   socket: null,
   socketAttempt: 0,

@@ -13,6 +13,11 @@ export async function refreshSummary() {
   state.summary = await state.store.outboxSummary();
   state.pending = await state.store.pendingActions();
   state.summaryLoaded = true;
+  // "Saved; it syncs when online" stops being true once everything is sent.
+  if (!state.summary.waiting && state.savedNotice) {
+    if (state.notice === state.savedNotice.text) state.notice = state.savedNotice.synced;
+    state.savedNotice = null;
+  }
   state.problems = await state.store.listProblems();
   state.storage = await measureStorage(state.store, state.day, { budgetMb: state.policy.storage_budget_mb || 50 });
   renderStatus();
