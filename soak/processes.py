@@ -25,8 +25,8 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 AS_PG_USER = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 SECRET = "soak-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 
-# One place for the web's shape (deploy/docker-entrypoint.sh `web`): gunicorn with threaded WSGI
-# workers for HTTP. (The soak's phones use no websockets yet; `luckygas websocket` would serve them.)
+# One place for the web's shape (deploy/docker-entrypoint.sh `web` and `websocket`): gunicorn with threaded
+# WSGI workers for HTTP, and gunicorn with uvicorn workers serving the ASGI application for /ws/ only.
 WEB_COMMANDS = {
     "http": [
         sys.executable,
@@ -35,6 +35,16 @@ WEB_COMMANDS = {
         "--config",
         "python:luckygas.gunicorn_conf",
         "luckygas.wsgi:application",
+    ],
+    "websocket": [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:luckygas.gunicorn_conf",
+        "--worker-class",
+        "uvicorn_worker.UvicornWorker",
+        "luckygas.asgi:application",
     ],
 }
 # Queues as deploy/base/workers.yaml runs them: one worker Deployment per group.
@@ -206,6 +216,7 @@ class Stack:
         self.postgres = Postgres(self.base)
         self.redis = Redis(self.base)
         self.web_port = free_port()
+        self.ws_port = free_port()
         self.web_workers = web_workers
         self.processes: dict[str, Supervised] = {}
         self.extra_env: dict[str, str] = {}  # what the day's other parts add (the SMS providers' addresses)
@@ -215,6 +226,10 @@ class Stack:
     @property
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}"
 
     def env(self) -> dict[str, str]:
         return {
@@ -245,6 +260,18 @@ class Stack:
         env = self.env()
         (self.base / "prometheus").mkdir(exist_ok=True)
         self.processes["web"] = Supervised("web", WEB_COMMANDS["http"], env, self.base / "web.log")
+        self.processes["websocket"] = Supervised(
+            "websocket",
+            WEB_COMMANDS["websocket"],
+            {**env, "PORT": str(self.ws_port), "GUNICORN_WORKERS": "1"},
+            self.base / "websocket.log",
+        )
+        self.processes["ticker"] = Supervised(
+            "ticker",
+            [sys.executable, "manage.py", "run_dashboard_ticker"],
+            {**env, "DASHBOARD_TICK_SECONDS": "2"},
+            self.base / "ticker.log",
+        )
         for queues in WORKER_QUEUES:
             name = f"worker-{queues.split(',')[0]}"
             command = [

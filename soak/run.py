@@ -18,7 +18,7 @@ from locust import events
 from locust.env import Environment
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
-from soak import drivers, faults, report, sms
+from soak import dashboard, drivers, faults, report, sms
 from soak.processes import ROOT, Stack
 
 SEED = """
@@ -53,6 +53,7 @@ def run(
     keep: bool = False,
     notices: int = 2000,
     sms_limit: int = 300,
+    managers: int = 20,
 ) -> bool:
     out.mkdir(parents=True, exist_ok=True)
     stack = Stack()
@@ -76,6 +77,11 @@ def run(
         notice_log = out / "sms-notices.jsonl"
         notice_log.unlink(missing_ok=True)
         producer = sms.start_producer(django_env, count=notices, seconds=duration * 0.8, log=notice_log)
+        subprocess.run([sys.executable, "-c", dashboard.CREATE_MANAGER], cwd=ROOT, env=django_env, check=True)
+        session = dashboard.log_in(stack.web_url)
+        watchers = [dashboard.Watcher(n, stack.web_url, stack.ws_url, session) for n in range(managers)]
+        watching = []
+        watcher_greenlets = [gevent.spawn(watcher.run, lambda: bool(watching)) for watcher in watchers]
         plan = faults.schedule(duration, repeat=repeat, settle=min(15.0, duration / 8))
         environment = Environment(user_classes=[drivers.DriverPhone], events=events, host=stack.web_url)
         runner = environment.create_local_runner()
@@ -95,9 +101,13 @@ def run(
         producer.wait(timeout=120)
         stack.sms.set_mode("mitake", "ok")
         sms.wait_until_settled(stack.postgres.url, notices, timeout=max(sms.SETTLE_SECONDS, duration / 5))
+        gevent.sleep(10)  # the ticker's last pushes (every 2 s) reach the sockets
+        dashboard_invariant = dashboard.check(watchers)
+        watching.append(True)
+        gevent.joinall(watcher_greenlets, timeout=10)
         committed = sms.committed_numbers(notice_log)
         sms_invariants = sms.check_invariants(stack.postgres.url, stack.sms, committed, sms_limit)
-        return print_report(stack, shared, plan, started, out, sms_invariants)
+        return print_report(stack, shared, plan, started, out, [*sms_invariants, dashboard_invariant])
     finally:
         if producer is not None and producer.poll() is None:
             producer.kill()
@@ -152,6 +162,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the private cluster's folder (logs)")
     parser.add_argument("--notices", type=int, default=2000, help="extra SMS notices over the day")
     parser.add_argument("--sms-limit", type=int, default=300, help="SMS_SYSTEM_LIMIT_PER_MINUTE of the day")
+    parser.add_argument("--managers", type=int, default=20, help="dashboard websockets open all day")
     args = parser.parse_args()
     passed = run(
         minutes=args.minutes,
@@ -162,5 +173,6 @@ def main() -> None:
         keep=args.keep,
         notices=args.notices,
         sms_limit=args.sms_limit,
+        managers=args.managers,
     )
     sys.exit(0 if passed else 1)

@@ -40,6 +40,8 @@ def test_a_one_minute_day_with_one_fault_of_each_kind_keeps_every_invariant(tmp_
             "120",
             "--sms-limit",
             "60",  # under the notices' pace (120 in 48 s): the limiter must hold some back
+            "--managers",
+            "3",
             "--out",
             str(tmp_path),
         ],
@@ -51,7 +53,7 @@ def test_a_one_minute_day_with_one_fault_of_each_kind_keeps_every_invariant(tmp_
 
     report = result.stdout
     assert "FAILS" not in report, report
-    assert report.count("holds:") == 6, report + result.stderr[-3000:]
+    assert report.count("holds:") == 7, report + result.stderr[-3000:]
     for kind in faults.ACTIONS:
         assert f" {kind}" in report.split("== faults ==")[1], f"{kind} was not injected:\n{report}"
     assert result.returncode == 0, report + result.stderr[-3000:]
