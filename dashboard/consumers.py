@@ -7,12 +7,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from dashboard.live import group_name
 from dashboard.selectors import dashboard_audience_for_user
+from luckygas.realtime import TRY_AGAIN_LATER, ChannelLayerOutage, join_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-class DashboardConsumer(AsyncJsonWebsocketConsumer):
+class DashboardConsumer(ChannelLayerOutage, AsyncJsonWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
@@ -27,8 +28,11 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if not await join_group(self, group_name(audience)):
+            await self.accept()
+            await self.close(code=TRY_AGAIN_LATER)
+            return
         self.group = group_name(audience)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "audience": audience})
 

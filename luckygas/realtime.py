@@ -11,6 +11,7 @@ and of tests) keep `async_to_sync`: their queues belong to the loop that reads t
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
 import threading
@@ -19,6 +20,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +68,37 @@ def group_send_many(messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
     except concurrent.futures.TimeoutError:
         future.cancel()
         raise
+
+
+# --- Websockets joining their group --------------------------------------------------------------
+
+# RFC 6455's "Try Again Later": the server cannot take this socket now. Both apps' pages reconnect with backoff
+# on any close code but their own 44xx ones.
+TRY_AGAIN_LATER = 1013
+
+
+class ChannelLayerOutage:
+    """A websocket consumer that, when the channel layer (Redis) fails under it, closes its socket with
+    TRY_AGAIN_LATER (a socket not yet accepted is refused: HTTP 403) instead of dying with a traceback and,
+    during the handshake, an HTTP 500. Channels reads each consumer's own channel from the layer beside the
+    socket, so an unreachable Redis fails every consumer, not only those that send."""
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except (OSError, TimeoutError, RedisError) as error:
+            logger.warning("websocket closed: channel layer unreachable (%s)", error.__class__.__name__)
+            with contextlib.suppress(Exception):  # the socket may already be gone
+                await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
+
+
+async def join_group(consumer: Any, group: str) -> bool:
+    """Add a consumer's socket to its group. When the channel layer (Redis) cannot be reached (restarting, a
+    failover) the socket cannot be told anything: False, logged as a warning, so the consumer closes it with
+    TRY_AGAIN_LATER instead of failing the handshake with a 500."""
+    try:
+        await consumer.channel_layer.group_add(group, consumer.channel_name)
+    except (TimeoutError, OSError, RedisError) as error:
+        logger.warning("websocket not joined to its group: channel layer unreachable (%s)", error.__class__.__name__)
+        return False
+    return True

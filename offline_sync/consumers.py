@@ -13,6 +13,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from rest_framework.exceptions import AuthenticationFailed
 
+from luckygas.realtime import TRY_AGAIN_LATER, ChannelLayerOutage, join_group
 from offline_sync.api.authentication import DeviceTokenAuthentication
 
 AUTH_FAILED = 4401
@@ -31,7 +32,7 @@ def _authenticate(token: str) -> tuple[int, int] | None:
     return device.pk, device.driver_id
 
 
-class DriverChangesConsumer(AsyncWebsocketConsumer):
+class DriverChangesConsumer(ChannelLayerOutage, AsyncWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
@@ -58,8 +59,10 @@ class DriverChangesConsumer(AsyncWebsocketConsumer):
             await self.close(code=AUTH_FAILED)
             return
         _device_pk, driver_id = found
+        if not await join_group(self, driver_group(driver_id)):
+            await self.close(code=TRY_AGAIN_LATER)
+            return
         self.group = driver_group(driver_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send(json.dumps({"type": "ready"}))
 
     async def disconnect(self, code: int) -> None:
