@@ -52,7 +52,9 @@ class CollectionItemInline(admin.TabularInline):
 
 class PrepareForm(forms.Form):
     bank = forms.ModelChoiceField(label=_("bank"), queryset=Bank.objects.filter(is_active=True))
-    collection_date = forms.DateField(label=_("collection date"), widget=forms.DateInput(attrs={"type": "date"}))
+    collection_date = forms.DateField(
+        label=_("collection date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class CaseNumberForm(forms.Form):
@@ -65,8 +67,8 @@ class ReturnFileForm(forms.Form):
 
 
 class JournalForm(forms.Form):
-    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     batch = forms.IntegerField(label=_("batch number (optional)"), required=False, min_value=1)
     file_format = forms.ChoiceField(label=_("format"), choices=[("csv", "CSV"), ("xlsx", "Excel")])
     report = forms.ChoiceField(

@@ -269,3 +269,10 @@ def test_downloading_a_file_sealed_with_a_rotated_key_is_an_error_message_not_a_
         "（decryption failed: wrong key, wrong file name or altered file）；金鑰輪替前產生的檔案已無法再下載。"
     ]
     assert not AuditRecord.objects.filter(action="file.downloaded").exists()
+
+
+def test_prepare_form_proposes_today_in_a_date_the_browser_shows(client, bank, office_clerk) -> None:
+    client.force_login(office_clerk)
+    page = client.get(f"{BASE}prepare/").content.decode()
+    # a localized 2026/12/05 in an <input type="date"> is shown empty and posted empty ("此為必需欄位。")
+    assert f'name="collection_date" value="{timezone.localdate().isoformat()}"' in page

@@ -150,3 +150,13 @@ def test_reordering_stops_in_admin_renumbers_them_and_raises_their_versions(clie
         (third.pk, 2),
         (first.pk, 2),
     ]
+
+
+def test_assign_to_route_form_shows_the_orders_date_in_its_date_picker(client, office_clerk):
+    # given orders for one day, the form proposes that day
+    order = OrderFactory(status=OrderStatus.CONFIRMED)
+    client.force_login(office_clerk)
+    # when the clerk chooses the action (in Chinese, whose date format is 2026/12/05)
+    form = _changelist_action(client, "order", "assign_to_route", [order.pk]).content.decode()
+    # then the browser's date picker gets the ISO date it understands (a slashed date showed an empty field)
+    assert f'type="date" name="date" value="{order.delivery_date.isoformat()}"' in form

@@ -69,7 +69,7 @@ class OrderStatusChangeInline(HistoryInline):
 
 class AssignToRouteForm(forms.Form):
     driver = forms.ModelChoiceField(queryset=Driver.objects.filter(is_active=True), label=_("driver"))
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 @admin.register(Order)
