@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,9 +21,11 @@ from django.views.decorators.http import require_POST
 from luckygas.admin_tools import ReadOnlyAdmin
 from offline_sync import selectors, services
 from offline_sync.models import (
+    ActionType,
     CashCollection,
     CashStatus,
     ChangeLogEntry,
+    ConflictReason,
     ConflictResolution,
     ConflictStatus,
     DriverDevice,
@@ -136,6 +139,22 @@ def _duration(seconds: int | None, *, signed: bool = False) -> str:
     return f"{sign}{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    """A stored code in the reader's language; a code the choices do not know (yet) as it is."""
+    return str(choices(value).label) if value in choices.values else value
+
+
+class ConflictReasonFilter(admin.SimpleListFilter):
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(ConflictReason.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[SyncConflict]) -> QuerySet[SyncConflict]:
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
 def _state_table(office: dict[str, Any], driver: dict[str, Any]) -> Any:
     keys = list(dict.fromkeys([*office, *driver]))
 
@@ -161,13 +180,22 @@ def _state_table(office: dict[str, Any], driver: dict[str, Any]) -> Any:
 class SyncConflictAdmin(admin.ModelAdmin):
     """The manual-resolution queue: both sides side by side, resolved with one click."""
 
-    list_display = ("created_at", "stop", "driver", "reason", "action_type", "status", "resolution", "resolved_by")
-    list_filter = ("status", "reason", "resolution")
+    list_display = (
+        "created_at",
+        "stop",
+        "driver",
+        "reason_label",
+        "action_type",
+        "status",
+        "resolution",
+        "resolved_by",
+    )
+    list_filter = ("status", ConflictReasonFilter, "resolution")
     search_fields = ("stop__order__customer__short_name", "action__device__driver__name")
     list_select_related = ("stop__route__driver", "action__device__driver", "resolved_by")
     fields = (
         "status",
-        "reason",
+        "reason_label",
         "stop",
         "driver",
         "both_sides",
@@ -196,9 +224,13 @@ class SyncConflictAdmin(admin.ModelAdmin):
     def driver(self, conflict: SyncConflict) -> str:
         return str(conflict.action.device.driver)
 
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_label(self, conflict: SyncConflict) -> str:
+        return _label(ConflictReason, conflict.reason)
+
     @admin.display(description=_("action"))
     def action_type(self, conflict: SyncConflict) -> str:
-        return conflict.action.action_type
+        return _label(ActionType, conflict.action.action_type)
 
     @admin.display(description=_("both sides"))
     def both_sides(self, conflict: SyncConflict) -> Any:
