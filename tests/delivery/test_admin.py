@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from luckygas.delivery import events
@@ -160,3 +163,12 @@ def test_assign_to_route_form_shows_the_orders_date_in_its_date_picker(client, o
     form = _changelist_action(client, "order", "assign_to_route", [order.pk]).content.decode()
     # then the browser's date picker gets the ISO date it understands (a slashed date showed an empty field)
     assert f'type="date" name="date" value="{order.delivery_date.isoformat()}"' in form
+
+
+def test_an_order_line_s_boxes_are_named_after_their_column(client, office_clerk):
+    client.force_login(office_clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
+    page = client.get("/admin/delivery/order/add/").content.decode()
+    # a table row has no <label>: without these a screen reader reads two unnamed boxes
+    assert re.search(r'<select name="lines-0-product" [^>]*aria-label="產品"', page)
+    assert re.search(r'<input type="number" name="lines-0-quantity" [^>]*aria-label="數量"', page)

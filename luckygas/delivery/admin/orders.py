@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -54,6 +55,15 @@ class OrderLineInline(admin.TabularInline):
     min_num = 1
     fields = ("product", "quantity", "unit_price")
     readonly_fields = ("unit_price",)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A table row's boxes have no <label>: name them after their column, so a screen reader (and a
+        # guide's steps) can tell the product box from the quantity box.
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            widget = getattr(formfield.widget, "widget", formfield.widget)  # inside the related-object wrapper
+            widget.attrs["aria-label"] = capfirst(db_field.verbose_name)
+        return formfield
 
     def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return obj is None or obj.status == OrderStatus.PENDING
