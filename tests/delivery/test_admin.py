@@ -172,3 +172,23 @@ def test_an_order_line_s_boxes_are_named_after_their_column(client, office_clerk
     # a table row has no <label>: without these a screen reader reads two unnamed boxes
     assert re.search(r'<select name="lines-0-product" [^>]*aria-label="產品"', page)
     assert re.search(r'<input type="number" name="lines-0-quantity" [^>]*aria-label="數量"', page)
+
+
+@pytest.mark.parametrize("typed", ["0919 781 790", "0919-781-790", "0919781", "+886919781790"])
+def test_a_caller_is_found_by_the_phone_number_as_people_say_it(client, office_clerk, typed):
+    # given a customer whose phone is stored as +886919781790, and one other
+    caller = CustomerFactory(phone="+886919781790", mobile="")
+    CustomerFactory(phone="+886912000001", mobile="")
+    order = OrderFactory(customer=caller)
+    client.force_login(office_clerk)
+    # when the clerk types the number into the customer list, the order form's customer box and the order list
+    customers = client.get("/admin/delivery/customer/", {"q": typed})
+    autocomplete = client.get(
+        "/admin/autocomplete/",
+        {"term": typed, "app_label": "delivery", "model_name": "order", "field_name": "customer"},
+    ).json()
+    orders = client.get("/admin/delivery/order/", {"q": typed})
+    # then each finds the caller and only the caller (a plain 0919… search found nothing)
+    assert [customer.pk for customer in customers.context["cl"].result_list] == [caller.pk]
+    assert [result["id"] for result in autocomplete["results"]] == [str(caller.pk)]
+    assert [found.pk for found in orders.context["cl"].result_list] == [order.pk]

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from dispatch.geocoding import geocoder
 from dispatch.services.geocoding import GeocodeOutcome, customer_geocode
 from luckygas.admin_tools import GuardedImportExportAdmin
+from luckygas.delivery.admin.common import PhoneSearchMixin
 from luckygas.delivery.admin.widgets import MapPinWidget
 from luckygas.delivery.models import (
     Customer,
@@ -36,7 +37,8 @@ class CylinderAtCustomerInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(GuardedImportExportAdmin):
+class CustomerAdmin(PhoneSearchMixin, GuardedImportExportAdmin):
+    phone_search_fields = ("phone", "mobile")
     resource_classes = [CustomerResource]
     list_display = (
         "code",

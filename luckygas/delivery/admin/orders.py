@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from luckygas.admin_tools import GuardedImportExportAdmin, TolerantAutocompleteMixin, apply_to_each
 from luckygas.delivery import selectors, services
-from luckygas.delivery.admin.common import HistoryInline, _report_errors
+from luckygas.delivery.admin.common import HistoryInline, PhoneSearchMixin, _report_errors
 from luckygas.delivery.models import (
     Driver,
     Order,
@@ -83,7 +83,8 @@ class AssignToRouteForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(TolerantAutocompleteMixin, GuardedImportExportAdmin):
+class OrderAdmin(PhoneSearchMixin, TolerantAutocompleteMixin, GuardedImportExportAdmin):
+    phone_search_fields = ("customer__phone", "customer__mobile")
     resource_classes = [OrderResource]
     list_display = (
         "__str__",
