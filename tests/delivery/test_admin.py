@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from luckygas.delivery import events
-from luckygas.delivery.models import Invoice, Order, OrderStatus, RouteStop
+from luckygas.delivery.models import Customer, Invoice, Order, OrderStatus, RouteStop
 from tests.delivery.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +192,34 @@ def test_a_caller_is_found_by_the_phone_number_as_people_say_it(client, office_c
     assert [customer.pk for customer in customers.context["cl"].result_list] == [caller.pk]
     assert [result["id"] for result in autocomplete["results"]] == [str(caller.pk)]
     assert [found.pk for found in orders.context["cl"].result_list] == [order.pk]
+
+
+def test_closed_days_are_ticked_weekdays_not_json(client, office_clerk):
+    # given a clerk adding a customer closed on Saturdays and Sundays
+    client.force_login(office_clerk)
+    form = client.get("/admin/delivery/customer/add/").content.decode()
+    assert 'type="checkbox" name="closed_days" value="5"' in form
+    assert "星期六" in form
+    # when the form is sent with those two boxes ticked
+    response = client.post(
+        "/admin/delivery/customer/add/",
+        {
+            "code": "C009001",
+            "customer_type": "household",
+            "short_name": "林美華",
+            "is_active": "on",
+            "payment_method": "cash",
+            "credit_limit": "0",
+            "phone": "0912 345 678",
+            "city": "臺北市",
+            "district": "大安區",
+            "address": "復興南路一段100號5樓",
+            "preferred_slot": "all_day",
+            "closed_days": ["5", "6"],
+            "cylinders-TOTAL_FORMS": "0",
+            "cylinders-INITIAL_FORMS": "0",
+        },
+    )
+    # then the customer is saved with those weekdays (typing 5,6 was refused as 輸入有效的 JSON。)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Customer.objects.get(code="C009001").closed_days == [5, 6]

@@ -2,10 +2,12 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -15,6 +17,7 @@ from luckygas.admin_tools import GuardedImportExportAdmin
 from luckygas.delivery.admin.common import PhoneSearchMixin
 from luckygas.delivery.admin.widgets import MapPinWidget
 from luckygas.delivery.models import (
+    WEEKDAY_CHOICES,
     Customer,
     Cylinder,
 )
@@ -82,6 +85,16 @@ class CustomerAdmin(PhoneSearchMixin, GuardedImportExportAdmin):
     def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "latitude":
             kwargs["widget"] = MapPinWidget()
+        if db_field.name == "closed_days":
+            # Tick boxes, not the JSON text box a list field gets ("[]", where 5,6 was refused as 輸入有效的 JSON。).
+            return forms.TypedMultipleChoiceField(
+                label=capfirst(db_field.verbose_name),
+                choices=WEEKDAY_CHOICES,
+                coerce=int,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("Weekdays the customer cannot receive deliveries."),
+            )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.action(description=_("Geocode selected customers (keep pins already placed)"), permissions=["change"])
