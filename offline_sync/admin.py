@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from luckygas.admin_tools import ReadOnlyAdmin
+from luckygas.delivery.models import StopStatus
 from offline_sync import selectors, services
 from offline_sync.models import (
     ActionType,
@@ -155,18 +156,44 @@ class ConflictReasonFilter(admin.SimpleListFilter):
         return queryset.filter(reason=self.value()) if self.value() else queryset
 
 
+# The keys of a conflict's two sides (`stop_state` on the office's, the action as the phone sent it on the
+# driver's), in the reader's language; a key not listed here is shown as it is.
+STATE_LABELS = {
+    "id": _("ID"),
+    "status": _("status"),
+    "version": _("version"),
+    "sequence": _("stop number"),
+    "cash_collected": _("cash collected"),
+    "empties_collected": _("empties collected"),
+    "completed_at": _("completed at"),
+    "assigned_to_you": _("on this driver's route"),
+    "notes": _("notes"),
+    "seq": _("phone's action number"),
+    "type": _("action"),
+    "stop": _("stop"),
+    "base_version": _("version the phone had"),
+    "occurred_at": _("done on the phone at"),
+    "payload": _("details"),
+}
+STATE_CHOICES: dict[str, type[models.TextChoices]] = {"status": StopStatus, "type": ActionType}
+
+
 def _state_table(office: dict[str, Any], driver: dict[str, Any]) -> Any:
     keys = list(dict.fromkeys([*office, *driver]))
 
-    def show(value: Any) -> str:
+    def show(key: str, value: Any) -> str:
         if value is None:
             return "—"
+        if isinstance(value, bool):
+            return str(_("Yes") if value else _("No"))
+        if key in STATE_CHOICES and isinstance(value, str):
+            return _label(STATE_CHOICES[key], value)
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
     rows = format_html_join(
         "",
         "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
-        ((key, show(office.get(key)), show(driver.get(key))) for key in keys),
+        ((STATE_LABELS.get(key, key), show(key, office.get(key)), show(key, driver.get(key))) for key in keys),
     )
     return format_html(
         "<table><thead><tr><th></th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",

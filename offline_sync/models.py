@@ -240,7 +240,8 @@ class SyncConflict(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.stop}: {self.reason}"
+        reason = ConflictReason(self.reason).label if self.reason in ConflictReason.values else self.reason
+        return f"{self.stop}: {reason}"
 
 
 class StopAssignment(models.Model):

@@ -156,6 +156,11 @@ def test_conflict_queue_speaks_chinese_open_is_pending_not_unpaid(client, office
         assert "待處理" in page
         assert "辦公室已取消這一站" in page
         assert "未付款" not in page
+        assert ": cancelled" not in page  # the conflict's name says its reason in words too
+    # and both sides are read in words: the stop's status, the driver's action, the cash
+    assert "<tr><th>狀態</th><td>已取消</td><td>—</td></tr>" in detail
+    assert "<tr><th>動作</th><td>—</td><td>已送達</td></tr>" in detail
+    assert "<tr><th>在這位司機的路線上</th><td>是</td><td>—</td></tr>" in detail
     assert '<td class="field-action_type">已送達</td>' in listing
     filtered = client.get(reverse("admin:offline_sync_syncconflict_changelist"), {"reason": "cancelled"})
     assert filtered.context["cl"].result_count == 1
