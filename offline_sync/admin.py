@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,11 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from luckygas.admin_tools import ReadOnlyAdmin
+from luckygas.delivery.models import StopStatus
 from offline_sync import selectors, services
 from offline_sync.models import (
+    ActionType,
     CashCollection,
     CashStatus,
     ChangeLogEntry,
+    ConflictReason,
     ConflictResolution,
     ConflictStatus,
     DriverDevice,
@@ -136,18 +140,60 @@ def _duration(seconds: int | None, *, signed: bool = False) -> str:
     return f"{sign}{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    """A stored code in the reader's language; a code the choices do not know (yet) as it is."""
+    return str(choices(value).label) if value in choices.values else value
+
+
+class ConflictReasonFilter(admin.SimpleListFilter):
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(ConflictReason.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[SyncConflict]) -> QuerySet[SyncConflict]:
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
+# The keys of a conflict's two sides (`stop_state` on the office's, the action as the phone sent it on the
+# driver's), in the reader's language; a key not listed here is shown as it is.
+STATE_LABELS = {
+    "id": _("ID"),
+    "status": _("status"),
+    "version": _("version"),
+    "sequence": _("stop number"),
+    "cash_collected": _("cash collected"),
+    "empties_collected": _("empties collected"),
+    "completed_at": _("completed at"),
+    "assigned_to_you": _("on this driver's route"),
+    "notes": _("notes"),
+    "seq": _("phone's action number"),
+    "type": _("action"),
+    "stop": _("stop"),
+    "base_version": _("version the phone had"),
+    "occurred_at": _("done on the phone at"),
+    "payload": _("details"),
+}
+STATE_CHOICES: dict[str, type[models.TextChoices]] = {"status": StopStatus, "type": ActionType}
+
+
 def _state_table(office: dict[str, Any], driver: dict[str, Any]) -> Any:
     keys = list(dict.fromkeys([*office, *driver]))
 
-    def show(value: Any) -> str:
+    def show(key: str, value: Any) -> str:
         if value is None:
             return "—"
+        if isinstance(value, bool):
+            return str(_("Yes") if value else _("No"))
+        if key in STATE_CHOICES and isinstance(value, str):
+            return _label(STATE_CHOICES[key], value)
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
     rows = format_html_join(
         "",
         "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
-        ((key, show(office.get(key)), show(driver.get(key))) for key in keys),
+        ((STATE_LABELS.get(key, key), show(key, office.get(key)), show(key, driver.get(key))) for key in keys),
     )
     return format_html(
         "<table><thead><tr><th></th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
@@ -161,13 +207,22 @@ def _state_table(office: dict[str, Any], driver: dict[str, Any]) -> Any:
 class SyncConflictAdmin(admin.ModelAdmin):
     """The manual-resolution queue: both sides side by side, resolved with one click."""
 
-    list_display = ("created_at", "stop", "driver", "reason", "action_type", "status", "resolution", "resolved_by")
-    list_filter = ("status", "reason", "resolution")
+    list_display = (
+        "created_at",
+        "stop",
+        "driver",
+        "reason_label",
+        "action_type",
+        "status",
+        "resolution",
+        "resolved_by",
+    )
+    list_filter = ("status", ConflictReasonFilter, "resolution")
     search_fields = ("stop__order__customer__short_name", "action__device__driver__name")
     list_select_related = ("stop__route__driver", "action__device__driver", "resolved_by")
     fields = (
         "status",
-        "reason",
+        "reason_label",
         "stop",
         "driver",
         "both_sides",
@@ -196,9 +251,13 @@ class SyncConflictAdmin(admin.ModelAdmin):
     def driver(self, conflict: SyncConflict) -> str:
         return str(conflict.action.device.driver)
 
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_label(self, conflict: SyncConflict) -> str:
+        return _label(ConflictReason, conflict.reason)
+
     @admin.display(description=_("action"))
     def action_type(self, conflict: SyncConflict) -> str:
-        return conflict.action.action_type
+        return _label(ActionType, conflict.action.action_type)
 
     @admin.display(description=_("both sides"))
     def both_sides(self, conflict: SyncConflict) -> Any:

@@ -8,6 +8,7 @@ the office changed on their routes, ordered by a server sequence number.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from luckygas.delivery.models import Driver, Route, RouteStop
 
@@ -188,8 +189,18 @@ class MediaUpload(models.Model):
 
 
 class ConflictStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    # A context of its own: the project's catalogue translates a bare "Open" as an invoice's 未付款.
+    OPEN = "open", pgettext_lazy("sync conflict status", "Open")
     RESOLVED = "resolved", _("Resolved")
+
+
+class ConflictReason(models.TextChoices):
+    """Why a driver's action became a conflict (`SyncConflict.reason`), in words the office reads."""
+
+    CANCELLED = "cancelled", _("The office cancelled the stop")
+    REASSIGNED = "reassigned", _("The stop was moved to another driver")
+    ALREADY_FINAL = "already_final", _("The stop already had a final outcome")
+    CONCURRENT_NOTE = "concurrent_note", _("Another note was added meanwhile")
 
 
 class ConflictResolution(models.TextChoices):
@@ -229,7 +240,8 @@ class SyncConflict(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.stop}: {self.reason}"
+        reason = ConflictReason(self.reason).label if self.reason in ConflictReason.values else self.reason
+        return f"{self.stop}: {reason}"
 
 
 class StopAssignment(models.Model):

@@ -7,16 +7,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from banking import codec, reports, services
+from banking import calendar, codec, reports, services
 from banking.admin.common import CalendarWarningMixin, FormPageMixin, apply_to_each, error_text, queue_per_bank
 from banking.models import (
     Bank,
@@ -52,7 +53,9 @@ class CollectionItemInline(admin.TabularInline):
 
 class PrepareForm(forms.Form):
     bank = forms.ModelChoiceField(label=_("bank"), queryset=Bank.objects.filter(is_active=True))
-    collection_date = forms.DateField(label=_("collection date"), widget=forms.DateInput(attrs={"type": "date"}))
+    collection_date = forms.DateField(
+        label=_("collection date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class CaseNumberForm(forms.Form):
@@ -65,8 +68,8 @@ class ReturnFileForm(forms.Form):
 
 
 class JournalForm(forms.Form):
-    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     batch = forms.IntegerField(label=_("batch number (optional)"), required=False, min_value=1)
     file_format = forms.ChoiceField(label=_("format"), choices=[("csv", "CSV"), ("xlsx", "Excel")])
     report = forms.ChoiceField(
@@ -207,7 +210,9 @@ class CollectionBatchAdmin(CalendarWarningMixin, FormPageMixin, admin.ModelAdmin
     def prepare_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request) or not request.user.has_perm("banking.add_collectionbatch"):
             raise PermissionDenied
-        form = PrepareForm(request.POST or None, initial={"collection_date": timezone.localdate()})
+        # The first day a bank takes (today only on a business day): today on a weekend was always refused.
+        first_day = calendar.next_business_day(timezone.localdate(), include_today=True)
+        form = PrepareForm(request.POST or None, initial={"collection_date": first_day})
         if request.method == "POST" and form.is_valid():
             try:
                 result = services.batch_prepare(
@@ -216,10 +221,12 @@ class CollectionBatchAdmin(CalendarWarningMixin, FormPageMixin, admin.ModelAdmin
                     prepared_by=request.user,
                 )
             except ValidationError as error:
-                form.add_error(None, error_text(error))
+                # Under the field it is about (a refused date), not prefixed by its code name ("collection_date: …").
+                for field, texts in getattr(error, "message_dict", {NON_FIELD_ERRORS: error.messages}).items():
+                    form.add_error(field if field in form.fields else None, texts)
             else:
                 for number, reason in result.skipped:
-                    self.message_user(request, f"{number}: {reason}", messages.WARNING)
+                    self.message_user(request, f"{number}: {gettext(reason)}", messages.WARNING)
                 if result.batch is None:
                     form.add_error(None, _("No due direct-debit invoice with a verified mandate."))
                 else:

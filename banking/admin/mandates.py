@@ -109,7 +109,9 @@ class MandateCreateForm(forms.ModelForm):
 
 class MandateChangeRequestForm(forms.Form):
     limit_amount = forms.IntegerField(label=_("new debit limit (TWD)"), required=False, min_value=1)
-    end_date = forms.DateField(label=_("new end date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("new end date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class MandateReplyFileForm(forms.Form):

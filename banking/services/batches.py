@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from banking import calendar, events
 from banking.audit import audit_record_append
@@ -103,18 +104,18 @@ def batch_prepare(
         chosen: list[tuple[Invoice, Mandate]] = []
         for invoice in invoices:
             if invoice.pk in taken:
-                result.skipped.append((invoice.number, "already in an open batch"))
+                result.skipped.append((invoice.number, gettext_noop("already in an open batch")))
                 continue
             mandate = mandates.get(invoice.customer_id)
             if mandate is None:
-                result.skipped.append((invoice.number, "no verified mandate"))
+                result.skipped.append((invoice.number, gettext_noop("no verified mandate")))
                 continue
             balance = invoice.amount - sum(invoice.payments.values_list("amount", flat=True))
             if balance <= 0:
-                result.skipped.append((invoice.number, "nothing left to pay"))
+                result.skipped.append((invoice.number, gettext_noop("nothing left to pay")))
                 continue
             if not mandate.covers(amount=balance, on=collection_date):
-                result.skipped.append((invoice.number, "outside the mandate's limit or dates"))
+                result.skipped.append((invoice.number, gettext_noop("outside the mandate's limit or dates")))
                 continue
             chosen.append((invoice, mandate))
         if not chosen:

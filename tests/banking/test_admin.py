@@ -13,9 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from banking import codec, services
+from banking import calendar, codec, services
 from banking import secrets as bank_secrets
-from banking.models import AuditRecord, BatchStatus, CollectionBatch, Direction, ItemStatus
+from banking.models import AuditRecord, BatchStatus, BusinessDayOverride, CollectionBatch, Direction, ItemStatus
 from tests.banking.factories import make_batch, make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -269,3 +269,36 @@ def test_downloading_a_file_sealed_with_a_rotated_key_is_an_error_message_not_a_
         "（decryption failed: wrong key, wrong file name or altered file）；金鑰輪替前產生的檔案已無法再下載。"
     ]
     assert not AuditRecord.objects.filter(action="file.downloaded").exists()
+
+
+def test_prepare_form_proposes_today_in_a_date_the_browser_shows(client, bank, office_clerk) -> None:
+    client.force_login(office_clerk)
+    page = client.get(f"{BASE}prepare/").content.decode()
+    # a localized 2026/12/05 in an <input type="date"> is shown empty and posted empty ("此為必需欄位。")
+    assert f'name="collection_date" value="{timezone.localdate().isoformat()}"' in page
+
+
+def test_prepare_form_on_a_holiday_proposes_the_next_business_day_and_speaks_chinese(
+    client, bank, office_clerk
+) -> None:
+    # given today is a holiday, and one due invoice its mandate does not cover
+    today = timezone.localdate()
+    BusinessDayOverride.objects.update_or_create(date=today, defaults={"is_business_day": False, "reason": "颱風假"})
+    over_limit, _mandate = make_debtor(bank=bank, index=1, amount=5000, limit_amount=1000)
+    client.force_login(office_clerk)
+    # when the clerk opens the form, then sends it with today anyway
+    page = client.get(f"{BASE}prepare/").content.decode()
+    refused = client.post(f"{BASE}prepare/", {"bank": bank.pk, "collection_date": today.isoformat()})
+    # then the form proposed the next business day (today was always refused on a holiday) ...
+    next_day = calendar.next_business_day(today)
+    assert f'name="collection_date" value="{next_day.isoformat()}"' in page
+    # ... the refusal sits under the date, without the field's code name
+    assert refused.context["form"].errors["collection_date"] == [
+        f"{today.isoformat()} 不是銀行 {bank.code} 的營業日（週末、假日或已過的日期）；"
+        f"下一個可用的扣款日是 {next_day.isoformat()}。"
+    ]
+    assert "collection_date:" not in refused.content.decode()
+    # and a skipped invoice's reason is in Chinese
+    skipped = client.post(f"{BASE}prepare/", {"bank": bank.pk, "collection_date": next_day.isoformat()})
+    warnings = [str(message) for message in skipped.context["messages"]]
+    assert f"{over_limit.number}: 超出扣款授權的金額上限或期間" in warnings

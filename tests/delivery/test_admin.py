@@ -1,8 +1,11 @@
+import re
+
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from luckygas.delivery import events
-from luckygas.delivery.models import Invoice, Order, OrderStatus, RouteStop
+from luckygas.delivery.models import Customer, Invoice, Order, OrderStatus, RouteStop
 from tests.delivery.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +153,73 @@ def test_reordering_stops_in_admin_renumbers_them_and_raises_their_versions(clie
         (third.pk, 2),
         (first.pk, 2),
     ]
+
+
+def test_assign_to_route_form_shows_the_orders_date_in_its_date_picker(client, office_clerk):
+    # given orders for one day, the form proposes that day
+    order = OrderFactory(status=OrderStatus.CONFIRMED)
+    client.force_login(office_clerk)
+    # when the clerk chooses the action (in Chinese, whose date format is 2026/12/05)
+    form = _changelist_action(client, "order", "assign_to_route", [order.pk]).content.decode()
+    # then the browser's date picker gets the ISO date it understands (a slashed date showed an empty field)
+    assert f'type="date" name="date" value="{order.delivery_date.isoformat()}"' in form
+
+
+def test_an_order_line_s_boxes_are_named_after_their_column(client, office_clerk):
+    client.force_login(office_clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
+    page = client.get("/admin/delivery/order/add/").content.decode()
+    # a table row has no <label>: without these a screen reader reads two unnamed boxes
+    assert re.search(r'<select name="lines-0-product" [^>]*aria-label="產品"', page)
+    assert re.search(r'<input type="number" name="lines-0-quantity" [^>]*aria-label="數量"', page)
+
+
+@pytest.mark.parametrize("typed", ["0919 781 790", "0919-781-790", "0919781", "+886919781790"])
+def test_a_caller_is_found_by_the_phone_number_as_people_say_it(client, office_clerk, typed):
+    # given a customer whose phone is stored as +886919781790, and one other
+    caller = CustomerFactory(phone="+886919781790", mobile="")
+    CustomerFactory(phone="+886912000001", mobile="")
+    order = OrderFactory(customer=caller)
+    client.force_login(office_clerk)
+    # when the clerk types the number into the customer list, the order form's customer box and the order list
+    customers = client.get("/admin/delivery/customer/", {"q": typed})
+    autocomplete = client.get(
+        "/admin/autocomplete/",
+        {"term": typed, "app_label": "delivery", "model_name": "order", "field_name": "customer"},
+    ).json()
+    orders = client.get("/admin/delivery/order/", {"q": typed})
+    # then each finds the caller and only the caller (a plain 0919… search found nothing)
+    assert [customer.pk for customer in customers.context["cl"].result_list] == [caller.pk]
+    assert [result["id"] for result in autocomplete["results"]] == [str(caller.pk)]
+    assert [found.pk for found in orders.context["cl"].result_list] == [order.pk]
+
+
+def test_closed_days_are_ticked_weekdays_not_json(client, office_clerk):
+    # given a clerk adding a customer closed on Saturdays and Sundays
+    client.force_login(office_clerk)
+    form = client.get("/admin/delivery/customer/add/").content.decode()
+    assert 'type="checkbox" name="closed_days" value="5"' in form
+    assert "星期六" in form
+    # when the form is sent with those two boxes ticked
+    response = client.post(
+        "/admin/delivery/customer/add/",
+        {
+            "code": "C009001",
+            "customer_type": "household",
+            "short_name": "林美華",
+            "is_active": "on",
+            "payment_method": "cash",
+            "credit_limit": "0",
+            "phone": "0912 345 678",
+            "city": "臺北市",
+            "district": "大安區",
+            "address": "復興南路一段100號5樓",
+            "preferred_slot": "all_day",
+            "closed_days": ["5", "6"],
+            "cylinders-TOTAL_FORMS": "0",
+            "cylinders-INITIAL_FORMS": "0",
+        },
+    )
+    # then the customer is saved with those weekdays (typing 5,6 was refused as 輸入有效的 JSON。)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Customer.objects.get(code="C009001").closed_days == [5, 6]

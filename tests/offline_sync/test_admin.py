@@ -138,3 +138,29 @@ def test_every_sync_admin_page_opens(client, admin_user, route_a, phone_a):
         "changelogentry",
     ):
         assert staff.get(reverse(f"admin:offline_sync_{model}_changelist")).status_code == 200, model
+
+
+def test_conflict_queue_speaks_chinese_open_is_pending_not_unpaid(client, office_clerk, route_a, phone_a):
+    # given a driver delivered a stop the office had cancelled
+    stop = route_a.stops.first()
+    delivery_services.order_cancel(order=stop.order, actor=office_clerk)
+    phone_a.push(phone_a.action("complete", stop, cash_collected=950))
+    conflict = SyncConflict.objects.get()
+    client.force_login(office_clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
+    # when the office opens the queue and the conflict
+    listing = client.get(reverse("admin:offline_sync_syncconflict_changelist")).content.decode()
+    detail = client.get(reverse("admin:offline_sync_syncconflict_change", args=[conflict.pk])).content.decode()
+    # then the status, the reason and the driver's action are in Chinese (an invoice's 未付款 was shown)
+    for page in (listing, detail):
+        assert "待處理" in page
+        assert "辦公室已取消這一站" in page
+        assert "未付款" not in page
+        assert ": cancelled" not in page  # the conflict's name says its reason in words too
+    # and both sides are read in words: the stop's status, the driver's action, the cash
+    assert "<tr><th>狀態</th><td>已取消</td><td>—</td></tr>" in detail
+    assert "<tr><th>動作</th><td>—</td><td>已送達</td></tr>" in detail
+    assert "<tr><th>在這位司機的路線上</th><td>是</td><td>—</td></tr>" in detail
+    assert '<td class="field-action_type">已送達</td>' in listing
+    filtered = client.get(reverse("admin:offline_sync_syncconflict_changelist"), {"reason": "cancelled"})
+    assert filtered.context["cl"].result_count == 1

@@ -2,18 +2,22 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from dispatch.geocoding import geocoder
 from dispatch.services.geocoding import GeocodeOutcome, customer_geocode
 from luckygas.admin_tools import GuardedImportExportAdmin
+from luckygas.delivery.admin.common import PhoneSearchMixin
 from luckygas.delivery.admin.widgets import MapPinWidget
 from luckygas.delivery.models import (
+    WEEKDAY_CHOICES,
     Customer,
     Cylinder,
 )
@@ -74,7 +78,8 @@ class CylinderAtCustomerInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(GuardedImportExportAdmin):
+class CustomerAdmin(PhoneSearchMixin, GuardedImportExportAdmin):
+    phone_search_fields = ("phone", "mobile")
     resource_classes = [CustomerResource]
     list_display = (
         "code",
@@ -118,6 +123,16 @@ class CustomerAdmin(GuardedImportExportAdmin):
     def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "latitude":
             kwargs["widget"] = MapPinWidget()
+        if db_field.name == "closed_days":
+            # Tick boxes, not the JSON text box a list field gets ("[]", where 5,6 was refused as 輸入有效的 JSON。).
+            return forms.TypedMultipleChoiceField(
+                label=capfirst(db_field.verbose_name),
+                choices=WEEKDAY_CHOICES,
+                coerce=int,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("Weekdays the customer cannot receive deliveries."),
+            )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.action(description=_("Geocode selected customers (keep pins already placed)"), permissions=["change"])
