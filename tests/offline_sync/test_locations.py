@@ -60,9 +60,7 @@ def test_positions_are_the_same_without_distinct_on_as_the_embedded_sqlite_compu
     phone_a.client.post(
         "/api/v1/driver/locations", {"points": points(route_a.stops.first().pk, 1, 2, 3)}, format="json"
     )
-    phone_b.client.post(
-        "/api/v1/driver/locations", {"points": points(route_b.stops.first().pk, 7, 8)}, format="json"
-    )
+    phone_b.client.post("/api/v1/driver/locations", {"points": points(route_b.stops.first().pk, 7, 8)}, format="json")
     with_distinct_on = driver_positions()
     from django.db import connection
 
