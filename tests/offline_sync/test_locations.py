@@ -66,7 +66,8 @@ def test_positions_are_the_same_without_distinct_on_as_the_embedded_sqlite_compu
 
     monkeypatch.setattr(connection.features, "can_distinct_on_fields", False)
     assert driver_positions() == with_distinct_on
+    # newest first: B's last point (seq 8) is recorded 8 s after its batch's now, A's (seq 3) 3 s after
     assert [(p["driver_id"], p["longitude"]) for p in with_distinct_on] == [
-        (driver_a.pk, 121.50003),
         (driver_b.pk, 121.50008),
+        (driver_a.pk, 121.50003),
     ]
