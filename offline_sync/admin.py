@@ -11,12 +11,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from luckygas.admin_tools import ReadOnlyAdmin
 from luckygas.delivery.models import StopStatus
@@ -417,7 +417,24 @@ class MediaUploadAdmin(ReadOnlyAdmin):
     def proof(self, media: MediaUpload) -> Any:
         if not media.is_uploaded:
             return format_html('<strong style="color:#b45309">{}</strong>', _("pending upload"))
-        return format_html('<a href="{}">{}</a>', media.file.url, _("view"))
+        url = reverse("admin:offline_sync_mediaupload_proof", args=[media.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("view"))
+
+    def get_urls(self) -> list:
+        proof = self.admin_site.admin_view(require_GET(self.proof_view))
+        return [path("<uuid:media_id>/proof/", proof, name="offline_sync_mediaupload_proof"), *super().get_urls()]
+
+    def proof_view(self, request: HttpRequest, media_id: str) -> FileResponse:
+        """The photo or signature itself, to whoever may view its record: /media/ is served by nobody."""
+        media = get_object_or_404(MediaUpload, pk=media_id, uploaded_at__isnull=False)
+        if not self.has_view_permission(request, media):
+            raise PermissionDenied
+        try:
+            handle = media.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404(_("The file of this photo is missing from the media storage.")) from missing
+        # The type is the one the upload's own bytes were recognised as (services.media), never the phone's word.
+        return FileResponse(handle, content_type=media.content_type, filename=media.file.name.rsplit("/", 1)[-1])
 
 
 @admin.register(StopNote)

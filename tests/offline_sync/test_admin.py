@@ -164,3 +164,38 @@ def test_conflict_queue_speaks_chinese_open_is_pending_not_unpaid(client, office
     assert '<td class="field-action_type">已送達</td>' in listing
     filtered = client.get(reverse("admin:offline_sync_syncconflict_changelist"), {"reason": "cancelled"})
     assert filtered.context["cl"].result_count == 1
+
+
+def test_a_delivery_photo_opens_from_the_admin_for_staff_and_for_nobody_else(
+    client, office_clerk, route_a, phone_a, settings, tmp_path
+):
+    """The list's "view" link used to point at /media/, which nothing serves: every photo was a 404."""
+    from tests.offline_sync.test_media import declare, image_bytes, put
+
+    settings.MEDIA_ROOT = tmp_path
+    data = image_bytes()
+    media_id = declare(phone_a, route_a.stops.first(), data)
+    pending = reverse("admin:offline_sync_mediaupload_proof", args=[media_id])
+    staff = staff_client(client, office_clerk)
+    assert staff.get(pending).status_code == 404  # declared, bytes not arrived yet
+    assert put(phone_a, media_id, data).status_code == 201
+
+    listing = staff.get(reverse("admin:offline_sync_mediaupload_changelist")).content.decode()
+    assert f'href="{pending}"' in listing
+    response = staff.get(pending)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == hashlib.sha256(data).hexdigest()
+    assert staff.post(pending).status_code == 405
+
+    # the phone's own token opens nothing in admin, and a signed-out browser is sent to the login page
+    assert phone_a.client.get(pending).status_code == 302
+    client.logout()
+    assert client.get(pending)["Location"].startswith(reverse("admin:login"))
+
+    # the bytes gone from storage (a volume not mounted) is a clear 404, not a 500
+    staff = staff_client(client, office_clerk)
+    next(tmp_path.rglob("*.jpg")).unlink()
+    missing = staff.get(pending)
+    assert missing.status_code == 404

@@ -100,6 +100,7 @@ ADMIN_URLS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "delivery_order_process_import": (roles("OS"), roles("OS")),
     "delivery_order_export": (roles("OMS"), roles("OMS")),
     "offline_sync_syncconflict_resolve": (roles("OS"), roles("OS")),
+    "offline_sync_mediaupload_proof": (roles("OMS"), roles("OMS")),
     "sms_message_resend": (roles("OS"), roles("OS")),
     "sms_deadletter_resend": (roles("OS"), roles("OS")),
     "banking_collectionbatch_prepare": (roles("OS"), roles("OS")),

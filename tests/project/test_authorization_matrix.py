@@ -219,10 +219,7 @@ def cases(world: World):
             )
             expected = (roles(get_roles), roles(post_roles))
         elif key in ADMIN_URLS:
-            label = ".".join(key.split("_")[:2]) if not key.startswith("offline_sync") else "offline_sync.syncconflict"
-            label = (
-                label if label in world.pks else next(lab for lab in world.pks if key.startswith(lab.replace(".", "_")))
-            )
+            label = next(lab for lab in world.pks if key.startswith(lab.replace(".", "_") + "_"))
             values = {**world.path_values, "object_id": world.pks[label], "pk": world.pks[label]}
             values["conflict_id"] = values["id"] = world.pks[label]
             expected = ADMIN_URLS[key]
