@@ -131,22 +131,52 @@ def sha256_hex(data: bytes) -> str:
 
 
 # --- Account numbers at rest -------------------------------------------------------------
-def _account_key() -> bytes:
+class AccountKeyError(ValueError):
+    """No configured key opens a stored account number."""
+
+
+def _derived_account_key(secret_key: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"luckygas-banking-accounts").derive(
+        secret_key.encode()
+    )
+
+
+def account_keys() -> list[bytes]:
+    """The key that encrypts first, then every key that may still decrypt, newest first.
+
+    `LUCKYGAS_BANKING_ACCOUNT_KEY` is one key or several separated by commas (the first encrypts, the
+    others are old ones kept readable until `reencrypt_bank_accounts` has run). Without it, the key is
+    derived from `DJANGO_SECRET_KEY`; keys derived from Django's `SECRET_KEY_FALLBACKS` (and, once a
+    dedicated key exists, from the secret key itself) stay readable too, so neither rotating the secret
+    key nor adding a dedicated key makes a stored number unreadable.
+    """
+    derived = [_derived_account_key(key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
     try:
-        return load_file_key(bank_secrets.secrets.get(bank_secrets.ACCOUNT_KEY_NAME))
+        dedicated = bank_secrets.secrets.get(bank_secrets.ACCOUNT_KEY_NAME)
     except bank_secrets.SecretNotFoundError:
-        # Without a dedicated key, derive one from the Django secret key (itself from env / file).
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"luckygas-banking-accounts").derive(
-            settings.SECRET_KEY.encode()
-        )
+        return derived
+    return [load_file_key(part.strip()) for part in dedicated.split(",") if part.strip()] + derived
 
 
 def encrypt_account(account: str) -> str:
     nonce = os.urandom(12)
-    ciphertext = AESGCM(_account_key()).encrypt(nonce, account.encode("ascii"), b"account")
+    ciphertext = AESGCM(account_keys()[0]).encrypt(nonce, account.encode("ascii"), b"account")
     return base64.b64encode(nonce + ciphertext).decode("ascii")
 
 
-def decrypt_account(token: str) -> str:
+def decrypt_account_with_key(token: str) -> tuple[str, int]:
+    """The account number and the position of the key that opened it (0: the current key)."""
     raw = base64.b64decode(token)
-    return AESGCM(_account_key()).decrypt(raw[:12], raw[12:], b"account").decode("ascii")
+    for position, key in enumerate(account_keys()):
+        try:
+            return AESGCM(key).decrypt(raw[:12], raw[12:], b"account").decode("ascii"), position
+        except InvalidTag:
+            continue
+    raise AccountKeyError(
+        "no configured key opens this account number: set the key it was stored under in "
+        f"{bank_secrets.ACCOUNT_KEY_NAME} (after the current one, comma-separated) or DJANGO_SECRET_KEY_FALLBACKS"
+    )
+
+
+def decrypt_account(token: str) -> str:
+    return decrypt_account_with_key(token)[0]

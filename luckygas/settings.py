@@ -30,6 +30,8 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set when DJANGO_DEBUG is off."
         )
     SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
+# Old secret keys still accepted (sessions, password reset links, bank account numbers) after a rotation.
+SECRET_KEY_FALLBACKS = [key.strip() for key in (read("DJANGO_SECRET_KEY_FALLBACKS") or "").split(",") if key.strip()]
 
 ALLOWED_HOSTS = read("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = read("DJANGO_CSRF_TRUSTED_ORIGINS")

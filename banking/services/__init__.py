@@ -6,8 +6,10 @@
 - `files`: the batch's ACHP01, encrypted and signed; downloads for the bank portal
 - `uploads`: SFTP delivery exactly once, or the manual portal path
 - `returns`: ACHR01 return files, settlement once the return window closes, reconciliation
+- `account_keys`: stored account numbers moved to the current key after a key rotation
 """
 
+from banking.services.account_keys import ReencryptResult, bank_accounts_reencrypt
 from banking.services.batches import PrepareResult, batch_approve, batch_cancel, batch_prepare
 from banking.services.files import (
     BankKeyMissingError,
@@ -60,7 +62,9 @@ __all__ = [
     "ImportResult",
     "MandateReplyResult",
     "PrepareResult",
+    "ReencryptResult",
     "bank_account_create",
+    "bank_accounts_reencrypt",
     "bank_client",
     "bank_endpoint",
     "bank_missing_secrets",

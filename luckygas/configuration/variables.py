@@ -26,6 +26,14 @@ VARIABLES: tuple[Variable, ...] = (
         default_text="none (a development key in debug)",
     ),
     declare(
+        "DJANGO_SECRET_KEY_FALLBACKS",
+        "list",
+        None,
+        "previous secret keys, comma-separated, still accepted after a rotation (sessions, reset links, "
+        "stored bank account numbers until `reencrypt_bank_accounts` has run)",
+        secret=True,
+    ),
+    declare(
         "DJANGO_ALLOWED_HOSTS", "list", ["127.0.0.1", "localhost", "testserver"], "host names served", processes=(WEB,)
     ),
     declare(

@@ -87,6 +87,7 @@ COMMAND_ARGUMENTS: dict[str, Callable[[Demo], list[str]]] = {
     "ach_import_returns": lambda demo: ["--bank", "822", demo.returns_file()],
     "ach_mandates": lambda demo: ["send", "--bank", "822"],
     "ach_verify_audit": lambda demo: [],
+    "reencrypt_bank_accounts": lambda demo: [],
     "check_services": lambda demo: [],
     "import_v3": lambda demo: ["--source", demo.v3_source(), "--report-dir", str(demo.tmp / "v3-import")],
     "plan_routes": lambda demo: [
