@@ -14,12 +14,9 @@ import argparse
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,38 +250,14 @@ def demo_server() -> Iterator[str]:
             subprocess.run(  # noqa: S603 (this interpreter and manage.py)
                 [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
             )
-        with contextlib.closing(socket.socket()) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        server = subprocess.Popen(  # noqa: S603 (this interpreter running uvicorn)
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "luckygas.asgi:application",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 (our own loopback server)
-                        break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise StepFailed(f"the demo server did not start (exit code {server.poll()})") from None
-                    time.sleep(0.3)
+        from tests.servers import run_uvicorn  # the test suite's loopback server, with the dev dependencies
+
+        with contextlib.ExitStack() as stack:
+            try:
+                url = stack.enter_context(run_uvicorn(env, timeout=60))
+            except RuntimeError as error:
+                raise StepFailed(f"the demo server did not start: {error}") from None
             yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -61,15 +61,9 @@ def test_database_url() -> str:
 
 
 @contextlib.contextmanager
-def run_asgi_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+def run_uvicorn(env: dict[str, str], *, timeout: float = 90) -> Iterator[str]:
+    """`luckygas.asgi` under uvicorn on a free loopback port with `env`, yielded once /healthz answers 200."""
     port = free_port()
-    env = {
-        **subprocess_environment(),
-        "DATABASE_URL": test_database_url(),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        **(extra_env or {}),
-    }
     process = subprocess.Popen(
         [
             sys.executable,
@@ -88,7 +82,7 @@ def run_asgi_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
@@ -105,6 +99,19 @@ def run_asgi_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextlib.contextmanager
+def run_asgi_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    env = {
+        **subprocess_environment(),
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        **(extra_env or {}),
+    }
+    with run_uvicorn(env) as url:
+        yield url
 
 
 @pytest.fixture
