@@ -28,6 +28,10 @@ max_requests_jitter = max_requests // 10
 # The pod is reachable only from the ingress controller (NetworkPolicy): trust its X-Forwarded-*.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/tmp")  # noqa: S108 (an emptyDir)
+# No gunicornc control socket (gunicorn ≥ 25.1): nothing here uses it, its default path
+# ($HOME/.gunicorn/gunicorn.ctl) would be shared by the web and websocket processes on one host, and
+# the pods' root filesystem is read-only; Kubernetes scales and restarts the pods instead.
+control_socket_disable = True
 # Never import the app in the master: each worker sets up its own connections and tracing.
 preload_app = False
 accesslog = "-"

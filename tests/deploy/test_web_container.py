@@ -32,7 +32,10 @@ def _web(tmp_path: Path, command: str = "web") -> Iterator[tuple[str, object, Pa
         GUNICORN_WORKERS="2",
         GUNICORN_GRACEFUL_TIMEOUT="10",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
+        HOME=str(tmp_path / "home"),  # where gunicorn would put its control socket (none: disabled)
+        XDG_RUNTIME_DIR="",
     )
+    (tmp_path / "home").mkdir()
     log = tmp_path / f"{command}.log"
     url = f"http://127.0.0.1:{port}"
 
@@ -76,6 +79,7 @@ def test_web_serves_http_through_wsgi_sync_workers_and_no_websocket(web):
     url, _process, log = web
     assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
     assert "Using worker: sync" in log.read_text(encoding="utf-8")
+    assert list((log.parent / "home").iterdir()) == []  # no gunicornc control socket
     # /ws/ is the websocket tier's path: WSGI cannot upgrade, Django answers it as an unknown page.
     assert _handshake_status(url, "/ws/dashboard/") == 404
 
