@@ -161,6 +161,8 @@ def _do(
     try:
         if kind in ("expect", "wait_for"):
             locator.wait_for(state="visible", timeout=TIMEOUT_MS)
+        elif kind == "click" and isinstance(value, dict) and "confirm" in value:
+            _click_and_confirm(page, locator, described, str(value["confirm"]))
         elif kind == "click":
             locator.click(timeout=TIMEOUT_MS)
             page.wait_for_load_state("networkidle")
@@ -183,6 +185,26 @@ def _do(
         detail = f" with the option 「{value['option']}」" if kind == "select" else ""
         raise StepFailed(f"{kind}: {described}{detail} is not on {page.url}") from None
     return None
+
+
+def _click_and_confirm(page, locator, described: str, words: str) -> None:
+    """Click, and answer OK to the browser's confirmation, which must ask `words` (Playwright dismisses others)."""
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        if words in dialog.message:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", answer)
+    locator.click(timeout=TIMEOUT_MS)
+    page.wait_for_load_state("networkidle")
+    if not asked:
+        raise StepFailed(f"click: {described} asked for no confirmation 「{words}」 on {page.url}")
+    if words not in asked[0]:
+        raise StepFailed(f"click: {described} asked 「{asked[0]}」, not 「{words}」")
 
 
 def _upload_path(name: str) -> Path:

@@ -1,5 +1,6 @@
-"""The step kinds the driver guide added (docs_tools/README.md): `offline`, `upload`, `sign` and `scroll`, run by
-the same code as the guides against a small page of our own (no demo needed), and their refusals."""
+"""The step kinds the driver guide added (docs_tools/README.md): `offline`, `upload`, `sign` and `scroll`, and a
+`click` that answers a confirmation, run by the same code as the guides against a small page of our own (no demo
+needed), and their refusals."""
 
 import functools
 import http.server
@@ -23,7 +24,13 @@ PAGE = """<!doctype html>
 <p style="height: 2000px">…</p>
 <canvas width="300" height="120" aria-label="客戶簽名" style="touch-action: none"></canvas>
 <p id="ink">沒有簽名</p>
+<button id="publish" style="position: fixed; top: 4em">發布</button>
+<button style="position: fixed; top: 6em">儲存</button>
+<p id="published" style="position: fixed; top: 8em">未發布</p>
 <script>
+  document.getElementById("publish").addEventListener("click", () => {
+    document.getElementById("published").textContent = confirm("確定發布此規劃？") ? "已發布" : "取消發布";
+  });
   const network = document.getElementById("network");
   const show = () => (network.textContent = navigator.onLine ? "有訊號" : "沒有訊號");
   show();
@@ -137,3 +144,27 @@ def test_the_new_kinds_are_accepted_by_a_steps_file(tmp_path):
     )
 
     assert [next(iter(step)) for step in guide.steps] == ["offline", "upload", "sign", "scroll"]
+
+
+def test_a_click_answers_the_confirmation_it_names_and_fails_when_another_or_none_is_asked(
+    page_server, chromium, tmp_path
+):
+    confirmed = load_guide(
+        steps_file(
+            tmp_path,
+            "  - goto: /page.html\n  - click: {role: button, name: 發布, confirm: 確定發布此規劃}\n  - expect: 已發布\n",
+        )
+    )
+    run_guide(chromium, page_server, confirmed, tmp_path / "out")
+
+    other = load_guide(
+        steps_file(tmp_path, "  - goto: /page.html\n  - click: {role: button, name: 發布, confirm: 確定刪除}\n")
+    )
+    with pytest.raises(StepFailed, match=r"step 2 \(click\): .*發布」 asked 「確定發布此規劃？」, not 「確定刪除」"):
+        run_guide(chromium, page_server, other, tmp_path / "out")
+
+    none = load_guide(
+        steps_file(tmp_path, "  - goto: /page.html\n  - click: {role: button, name: 儲存, confirm: 確定發布此規劃}\n")
+    )
+    with pytest.raises(StepFailed, match=r"step 2 \(click\): .*儲存」 asked for no confirmation 「確定發布此規劃」"):
+        run_guide(chromium, page_server, none, tmp_path / "out")
