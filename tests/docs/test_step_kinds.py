@@ -152,7 +152,9 @@ def test_a_click_answers_the_confirmation_it_names_and_fails_when_another_or_non
     confirmed = load_guide(
         steps_file(
             tmp_path,
-            "  - goto: /page.html\n  - click: {role: button, name: 發布, confirm: 確定發布此規劃}\n  - expect: 已發布\n",
+            "  - goto: /page.html\n"
+            "  - click: {role: button, name: 發布, confirm: 確定發布此規劃}\n"
+            "  - expect: 已發布\n",
         )
     )
     run_guide(chromium, page_server, confirmed, tmp_path / "out")
