@@ -81,16 +81,35 @@ def _seq_key(audience: str, metric: str) -> str:
 
 
 def next_seq(audience: str, metric: str) -> int:
+    """The metric's next sequence number for the audience, always above every number sent before.
+
+    A sequence that Redis lost (flushed, or restarted without its data) starts again from the clock in
+    microseconds, not from 1: a push is at most one per metric per tick, so the new numbers are above
+    the old ones, and a page (or any client) sees a gap and re-reads the snapshot instead of skipping
+    every later push as already applied.
+    """
     if settings.REDIS_URL:
-        return int(redis_client().incr(_seq_key(audience, metric)))
+        pipeline = _seeded(_seq_key(audience, metric))
+        pipeline.incr(_seq_key(audience, metric))
+        return int(pipeline.execute()[1])
     with _local_lock:
         _local_seq[_seq_key(audience, metric)] = _local_seq.get(_seq_key(audience, metric), 0) + 1
         return _local_seq[_seq_key(audience, metric)]
 
 
+def _seeded(key: str) -> "redis.client.Pipeline":
+    """A MULTI/EXEC pipeline (one round trip) that first starts a missing sequence from the clock."""
+    pipeline = redis_client().pipeline()
+    pipeline.set(key, time.time_ns() // 1000, nx=True)
+    return pipeline
+
+
 def current_seq(audience: str, metric: str) -> int:
+    """The last number sent (or the starting point the next push counts from): what a snapshot carries."""
     if settings.REDIS_URL:
-        return int(redis_client().get(_seq_key(audience, metric)) or 0)
+        pipeline = _seeded(_seq_key(audience, metric))
+        pipeline.get(_seq_key(audience, metric))
+        return int(pipeline.execute()[1])
     with _local_lock:
         return _local_seq.get(_seq_key(audience, metric), 0)
 
