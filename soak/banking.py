@@ -5,11 +5,12 @@ that opens each ACHP01 we upload and answers with a sealed ACHR01 rejecting some
 tests/banking/bank_side.py). Our keys reach the product as production mounts them: one file per
 secret in `BANKING_SECRETS_DIR`, the SFTP key only on the banking worker.
 
-The office works through the services the admin's pages call: a clerk prepares the batch (the prepare
-page's default date), a manager approves it (acknowledging the large-transaction flag as the admin's
-action does). From there it is the product's own path: the banking worker writes the file, beat's
-upload and returns windows (a few seconds apart: an admin can set any schedule in Periodic tasks)
-upload it exactly once and verify it, then fetch and import the return file.
+The office works through the services the admin's pages call: a clerk prepares the batch as the day
+starts (the prepare page's default date), a manager approves it (acknowledging the large-transaction
+flag as the admin's action does) as the bank first refuses connections. From there it is the product's
+own path: the banking worker writes the file, beat's upload and returns windows (a few seconds apart: an
+admin can set any schedule in Periodic tasks) upload it exactly once and verify it, then fetch and
+import the return file.
 
 The harness process has no Django settings: what needs Django runs in a child process
 (`python -m soak.banking <step> <json arguments>`), as the other parts' seeding does.
@@ -103,20 +104,22 @@ class Bank:
             self.server.start()
         return f"bank SFTP refused connections for {seconds:.0f} s (sshd stopped, then restarted)"
 
-    def office_day(self, django_env: dict[str, str], *, attempts: int = 10) -> dict[str, Any]:
-        """The clerk prepares, the manager approves; retried as a person would after an error page."""
-        for attempt in range(1, attempts + 1):
+    def office_day(self, django_env: dict[str, str], *, approve: bool, attempts: int = 10) -> dict[str, Any]:
+        """The clerk prepares (then, with `approve`, the manager approves); tried again, as a person would after an
+        error page."""
+        attempt = 1
+        while True:
             try:
-                result = in_django(django_env, "office")
+                result = in_django(django_env, "office", approve=approve)
             except subprocess.CalledProcessError as error:
-                if attempt == attempts:
+                if attempt >= attempts:
                     raise
                 print(f"[soak] banking: the office's attempt {attempt} failed, again in 3 s: {error}", flush=True)
                 time.sleep(3)
+                attempt += 1
                 continue
             self.batch_id = result["batch"]
             return result
-        raise AssertionError("unreachable")
 
     def wait_for_returns(self, database_url: str, timeout: float) -> str:
         """After the day: until the batch's return file is imported (or `timeout`); its status."""
@@ -155,13 +158,14 @@ class Bank:
 
 
 def office_day_at_first_refusal(bank: Bank, django_env: dict[str, str], latest: float) -> None:
-    """The office approves the batch as the bank's server first refuses connections (or at `latest` seconds):
-    the upload's first attempts meet the refused port, so the product's retries are what delivers it."""
+    """The clerk prepares the batch as the day starts; the manager approves it as the bank's server first refuses
+    connections (or at `latest` seconds): the upload's first attempts meet the refused port, so the product's
+    retries are what deliver it."""
     started = time.monotonic()
+    print(f"[soak] banking: the clerk prepared {bank.office_day(django_env, approve=False)}", flush=True)
     while not bank.refusals and time.monotonic() - started < latest:
         time.sleep(0.2)
-    result = bank.office_day(django_env)
-    print(f"[soak] banking: the office prepared and approved {result}", flush=True)
+    print(f"[soak] banking: the manager approved {bank.office_day(django_env, approve=True)}", flush=True)
 
 
 def in_django(django_env: dict[str, str], step: str, **arguments: object) -> Any:
@@ -282,10 +286,10 @@ def seed(
     return {"customers": len(customers), "windows": sorted(task.name for task in windows)}
 
 
-def office() -> dict[str, Any]:
-    """The clerk prepares the batch on the prepare page's default date, the manager approves it.
+def office(*, approve: bool) -> dict[str, Any]:
+    """The clerk prepares the batch on the prepare page's default date; with `approve`, the manager approves it.
 
-    Safe to run again after an error (the office retries): an open batch already prepared is approved,
+    Safe to run again after an error (the office retries): a batch already prepared is not prepared again,
     one already approved is left alone."""
     from django.contrib.auth.models import User
     from django.utils import timezone
@@ -305,13 +309,14 @@ def office() -> dict[str, Any]:
         batch, skipped = result.batch, len(result.skipped)
         if batch is None:
             raise RuntimeError(f"no batch prepared: {result.skipped[:5]}")
-    if batch.status == BatchStatus.DRAFT:
+    if approve and batch.status == BatchStatus.DRAFT:
         batch = services.batch_approve(batch=batch, approver=checker, acknowledge_large=batch.is_large)
     return {
         "batch": batch.pk,
         "items": batch.item_count,
         "total": batch.total_amount,
         "large": batch.is_large,
+        "status": batch.status,
         "skipped": skipped,
         "collection_date": batch.collection_date.isoformat(),
     }
@@ -434,7 +439,7 @@ def check(*, batch: int, upload_dir: str, answers: str) -> list[tuple[str, bool,
     ]
     returns = (
         "banking: the bank's return file fetched and imported, every return matched to its item",
-        bool(expected)
+        answer is not None
         and return_files.count() == len(received)
         and not unmatched
         and by_sequence == expected

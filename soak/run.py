@@ -82,7 +82,7 @@ def run(
         drivers.SHARED = shared
         stack.start_services()
         stack.bank.start_simulator(django_env)
-        banking_greenlet = gevent.spawn(banking.office_day_at_first_refusal, stack.bank, django_env, duration * 0.6)
+        banking_greenlet = gevent.spawn(banking.office_day_at_first_refusal, stack.bank, django_env, duration * 0.9)
         notice_log = out / "sms-notices.jsonl"
         notice_log.unlink(missing_ok=True)
         producer = sms.start_producer(django_env, count=notices, seconds=duration * 0.8, log=notice_log)
