@@ -86,7 +86,22 @@ def generate_batch_file(batch_id: int) -> str:
 
 @shared_task(queue=QUEUE)
 def upload_window() -> list[int]:
-    """06:00 and 18:00: one upload task per bank that has generated files waiting."""
+    """06:00 and 18:00: one upload task per bank that has generated files waiting.
+
+    First it writes the file of every approved batch still without one: the generation task sent on
+    approval is lost when its worker is killed mid-task (redelivered only after the broker's one-hour
+    visibility timeout) or the broker's queue is flushed, and nothing else would ever send that batch.
+    Generation is idempotent, so a batch whose own task is still running just gets its file once."""
+    for batch_id in (
+        CollectionBatch.objects.filter(status=BatchStatus.APPROVED, bank__is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        try:
+            generate_batch_file(batch_id)
+        except codec.CodecError as error:
+            # A field the file can't carry: the batch waits for the office (admin shows it), the others go on.
+            logger.error("batch %s: no file generated: %s", batch_id, error)
     return _one_task_per_bank(
         CollectionBatch.objects.filter(status=BatchStatus.GENERATED, bank__is_active=True).values_list(
             "bank_id", flat=True

@@ -34,7 +34,7 @@ from django.conf import settings  # noqa: E402
 from banking import codec, crypto  # noqa: E402
 from banking.transport import BankClient, CircuitBreaker, Endpoint, close_all_pools, load_private_key  # noqa: E402
 from luckygas.delivery.validators import is_valid_national_id  # noqa: E402
-from tests.banking.conftest import SshServer  # noqa: E402
+from tests.banking.bank_side import SshServer  # noqa: E402
 
 LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
 

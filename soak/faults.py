@@ -73,6 +73,10 @@ def sms_network_cut(stack: Stack) -> str:
     return f"network to Mitake cut for {stack.fault_window:.0f} s (connections never answered)"
 
 
+def bank_sftp_refused(stack: Stack) -> str:
+    return stack.bank.refuse(stack.fault_window)
+
+
 ACTIONS: dict[str, Callable[[Stack], str]] = {
     "kill_web": kill_web_worker,
     "kill_worker": kill_celery_worker,
@@ -83,6 +87,7 @@ ACTIONS: dict[str, Callable[[Stack], str]] = {
     "pause_postgres": pause_postgres,
     "sms_provider_down": sms_provider_down,
     "sms_network_cut": sms_network_cut,
+    "bank_sftp_refused": bank_sftp_refused,
 }
 ONCE = {"flush_redis", "pause_postgres"}  # the issue: Redis flushed once, PostgreSQL paused once
 

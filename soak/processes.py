@@ -221,6 +221,9 @@ class Stack:
         self.processes: dict[str, Supervised] = {}
         self.extra_env: dict[str, str] = {}  # what the day's other parts add (the SMS providers' addresses)
         self.sms = None  # soak.sms.Providers once started
+        self.bank = None  # soak.banking.Bank once started
+        # Per process, on top of env(): what production gives one Deployment only (the SFTP key, banking worker).
+        self.process_env: dict[str, dict[str, str]] = {}
         self.fault_window = 20.0  # seconds a provider stays down or cut off
 
     @property
@@ -312,7 +315,8 @@ class Stack:
             env,
             self.base / "beat.log",
         )
-        for process in self.processes.values():
+        for name, process in self.processes.items():
+            process.env = {**process.env, **self.process_env.get(name, {})}
             process.start()
         _wait(lambda: httpx.get(f"{self.web_url}/healthz", timeout=2).status_code == 200, timeout=120, what="web")
 
@@ -334,6 +338,8 @@ class Stack:
             process.stop()
         if self.sms is not None:
             self.sms.stop()
+        if self.bank is not None:
+            self.bank.stop()
         self.redis.stop()
         self.postgres.stop("fast")
         if not keep:

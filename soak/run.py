@@ -18,7 +18,7 @@ from locust import events
 from locust.env import Environment
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
-from soak import dashboard, drivers, faults, report, sms
+from soak import banking, dashboard, drivers, faults, report, sms
 from soak.processes import ROOT, Stack
 
 SEED = """
@@ -54,6 +54,7 @@ def run(
     notices: int = 2000,
     sms_limit: int = 300,
     managers: int = 20,
+    bank_items: int = 5000,
 ) -> bool:
     out.mkdir(parents=True, exist_ok=True)
     stack = Stack()
@@ -67,13 +68,21 @@ def run(
         stack.sms.start()
         stack.extra_env.update(sms.environment(stack.sms.urls, Fernet.generate_key().decode()))
         stack.extra_env["SMS_SYSTEM_LIMIT_PER_MINUTE"] = str(sms_limit)
+        stack.bank = banking.Bank(stack.base)
+        stack.bank.start()
+        stack.extra_env.update(stack.bank.environment())
+        stack.process_env["worker-banking"] = stack.bank.worker_environment()
         django_env = {**stack.env(), "DJANGO_SETTINGS_MODULE": "luckygas.settings"}
+        bank_seeding = gevent.spawn(stack.bank.seed, django_env, bank_items)  # beside the other seeding
         sms.prepare(django_env, notices)
         shared = drivers.Shared(devices=seed(stack, drivers_count, stops))
+        print(f"[soak] banking: {bank_seeding.get()}", flush=True)
         shared.offline_spell_seconds = max(5.0, minutes * 60 / 30)
         shared.pace = max(1.0, minutes * 60 * 0.85 / max(1, stops / (drivers.BATCH // 2)))
         drivers.SHARED = shared
         stack.start_services()
+        stack.bank.start_simulator(django_env)
+        banking_greenlet = gevent.spawn(banking.office_day_at_first_refusal, stack.bank, django_env, duration * 0.9)
         notice_log = out / "sms-notices.jsonl"
         notice_log.unlink(missing_ok=True)
         producer = sms.start_producer(django_env, count=notices, seconds=duration * 0.8, log=notice_log)
@@ -107,7 +116,10 @@ def run(
         gevent.joinall(watcher_greenlets, timeout=10)
         committed = sms.committed_numbers(notice_log)
         sms_invariants = sms.check_invariants(stack.postgres.url, stack.sms, committed, sms_limit)
-        return print_report(stack, shared, plan, started, out, [*sms_invariants, dashboard_invariant])
+        banking_greenlet.join(timeout=300)
+        stack.bank.wait_for_returns(stack.postgres.url, timeout=120)
+        bank_invariants = stack.bank.check(django_env)
+        return print_report(stack, shared, plan, started, out, [*sms_invariants, dashboard_invariant, *bank_invariants])
     finally:
         if producer is not None and producer.poll() is None:
             producer.kill()
@@ -163,6 +175,7 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=2000, help="extra SMS notices over the day")
     parser.add_argument("--sms-limit", type=int, default=300, help="SMS_SYSTEM_LIMIT_PER_MINUTE of the day")
     parser.add_argument("--managers", type=int, default=20, help="dashboard websockets open all day")
+    parser.add_argument("--bank-items", type=int, default=5000, help="items of the day's collection batch")
     args = parser.parse_args()
     passed = run(
         minutes=args.minutes,
@@ -174,5 +187,6 @@ def main() -> None:
         notices=args.notices,
         sms_limit=args.sms_limit,
         managers=args.managers,
+        bank_items=args.bank_items,
     )
     sys.exit(0 if passed else 1)

@@ -19,7 +19,7 @@ from banking.models import BatchStatus, ItemStatus, MandateStatus, NextAction
 from banking.selectors import banking_dashboard_summary
 from luckygas.delivery.models import InvoiceStatus, PaymentChannel
 from tests import servers
-from tests.banking.conftest import BankKeyMaterial, BankSimulator, SshServer, running_sshd
+from tests.banking.bank_side import BankKeyMaterial, BankSimulator, SshServer, running_sshd
 from tests.banking.factories import make_bank, make_debtor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -15,7 +15,7 @@ from banking import codec, services, tasks
 from banking import secrets as bank_secrets
 from banking.models import AuditRecord, Direction, Mandate, MandateAction, MandateStatus, TransferFile
 from banking.transport import TransportError
-from tests.banking.conftest import BankKeyMaterial, BankSimulator, SshServer, running_sshd
+from tests.banking.bank_side import BankKeyMaterial, BankSimulator, SshServer, running_sshd
 from tests.banking.factories import make_bank, make_debtor, make_mandate
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from banking.semaphore import RedisSemaphore
 from banking.transport import MAX_SESSIONS, SessionPool, TransportError, session_slots
-from tests.banking.conftest import SshServer
+from tests.banking.bank_side import SshServer
 from tests.banking.test_transport import endpoint_for
 from tests.servers import ROOT
 

@@ -19,7 +19,7 @@ from banking.transport import (
     TransportError,
     load_private_key,
 )
-from tests.banking.conftest import SshServer, running_sshd
+from tests.banking.bank_side import SshServer, running_sshd
 from tests.helpers import ManualClock
 from tests.threads import Worker, start_all
 

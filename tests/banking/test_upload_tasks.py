@@ -66,6 +66,33 @@ def test_uploading_an_uploaded_batch_again_does_nothing(
     assert (sshd.upload_dir / transfer.file_name).read_bytes() == bytes(transfer.sealed_content)
 
 
+def test_the_upload_window_writes_and_sends_an_approved_batch_whose_file_task_was_lost(
+    sshd, bank_keys, business_day_today, office_clerk, manager
+) -> None:
+    from luckygas.celery import app
+
+    # given: an approved batch whose generation task never ran (its worker killed mid-task, or the broker
+    # flushed); in a test transaction the approval's on-commit task is never sent at all
+    bank = make_bank(server=sshd, code="822")
+    make_debtor(bank=bank, index=1)
+    batch = make_batch(bank=bank, prepared_by=office_clerk, approved_by=manager, until=BatchStatus.APPROVED)
+    assert not batch.files.exists()
+    # when: the next upload window runs (its per-bank upload tasks run here)
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        assert tasks.upload_window() == [bank.pk]
+    finally:
+        app.conf.task_always_eager = before
+    # then: the file was written and sent, once
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.UPLOADED
+    transfer = batch.files.get()
+    assert (sshd.upload_dir / transfer.file_name).read_bytes() == bytes(transfer.sealed_content)
+    assert AuditRecord.objects.filter(action="file.generated", batch_id_ref=batch.pk).count() == 1
+    assert AuditRecord.objects.filter(action="batch.uploaded", batch_id_ref=batch.pk).count() == 1
+
+
 def upload_counts(client) -> dict[tuple[str, str], float]:
     from prometheus_client.parser import text_string_to_metric_families
 
