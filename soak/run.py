@@ -18,7 +18,7 @@ from locust import events
 from locust.env import Environment
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
-from soak import dashboard, drivers, faults, report, sms
+from soak import dashboard, drivers, exports, faults, office, report, sms
 from soak.processes import ROOT, Stack
 
 SEED = """
@@ -54,6 +54,9 @@ def run(
     notices: int = 2000,
     sms_limit: int = 300,
     managers: int = 20,
+    clerks: int = 2,
+    exporters: int = 2,
+    export_history: int = 5001,
 ) -> bool:
     out.mkdir(parents=True, exist_ok=True)
     stack = Stack()
@@ -67,30 +70,38 @@ def run(
         stack.sms.start()
         stack.extra_env.update(sms.environment(stack.sms.urls, Fernet.generate_key().decode()))
         stack.extra_env["SMS_SYSTEM_LIMIT_PER_MINUTE"] = str(sms_limit)
+        stack.extra_env["DJANGO_MEDIA_ROOT"] = str(stack.base / "media")  # photos and exports, as the shared volume
         django_env = {**stack.env(), "DJANGO_SETTINGS_MODULE": "luckygas.settings"}
         sms.prepare(django_env, notices)
         shared = drivers.Shared(devices=seed(stack, drivers_count, stops))
         shared.offline_spell_seconds = max(5.0, minutes * 60 / 30)
         shared.pace = max(1.0, minutes * 60 * 0.85 / max(1, stops / (drivers.BATCH // 2)))
+        shared.database_url, shared.media_root = stack.postgres.url, stack.extra_env["DJANGO_MEDIA_ROOT"]
         drivers.SHARED = shared
+        office.OFFICE = office.OfficeLog(routes=office.load_routes(stack.postgres.url))
+        exports.EXPORTS = exports.ExportLog()
         stack.start_services()
         notice_log = out / "sms-notices.jsonl"
         notice_log.unlink(missing_ok=True)
         producer = sms.start_producer(django_env, count=notices, seconds=duration * 0.8, log=notice_log)
-        subprocess.run([sys.executable, "-c", dashboard.CREATE_MANAGER], cwd=ROOT, env=django_env, check=True)
+        staff = dashboard.CREATE_MANAGER + office.CREATE_CLERK + exports.SEED_HISTORY.format(rows=export_history)
+        subprocess.run([sys.executable, "-c", staff], cwd=ROOT, env=django_env, check=True)  # one Django start-up
         session = dashboard.log_in(stack.web_url)
         watchers = [dashboard.Watcher(n, stack.web_url, stack.ws_url, session) for n in range(managers)]
         watching = []
         watcher_greenlets = [gevent.spawn(watcher.run, lambda: bool(watching)) for watcher in watchers]
         plan = faults.schedule(duration, repeat=repeat, settle=min(15.0, duration / 8))
-        environment = Environment(user_classes=[drivers.DriverPhone], events=events, host=stack.web_url)
+        drivers.DriverPhone.fixed_count = drivers_count
+        office.OfficeClerk.fixed_count, exports.ManagerExports.fixed_count = clerks, exporters
+        users = [drivers.DriverPhone, office.OfficeClerk, exports.ManagerExports]
+        environment = Environment(user_classes=users, events=events, host=stack.web_url)
         runner = environment.create_local_runner()
         writer = StatsCSVFileWriter(environment, PERCENTILES_TO_REPORT, str(out / "soak"), full_history=True)
         csv_greenlet = gevent.spawn(writer)
         started = time.time()
         done = []
         fault_greenlet = gevent.spawn(faults.run, stack, plan, started, lambda: bool(done))
-        runner.start(drivers_count, spawn_rate=max(1, drivers_count / 5))
+        runner.start(drivers_count + clerks + exporters, spawn_rate=max(1, drivers_count / 5))
         gevent.sleep(duration)
         runner.quit()
         done.append(True)
@@ -107,7 +118,8 @@ def run(
         gevent.joinall(watcher_greenlets, timeout=10)
         committed = sms.committed_numbers(notice_log)
         sms_invariants = sms.check_invariants(stack.postgres.url, stack.sms, committed, sms_limit)
-        return print_report(stack, shared, plan, started, out, [*sms_invariants, dashboard_invariant])
+        day_invariants = [*office.check(stack.postgres.url, office.OFFICE), exports.check(exports.EXPORTS)]
+        return print_report(stack, shared, plan, started, out, [*day_invariants, *sms_invariants, dashboard_invariant])
     finally:
         if producer is not None and producer.poll() is None:
             producer.kill()
@@ -146,7 +158,7 @@ def print_report(
         print(f"  {count:5d} × {kind} {status or 'no answer'}: {cause}")
     print("\n== p95 latency (ms) per request type and window ==")
     for kind, where, count, p95 in report.latency_table(shared, plan):
-        print(f"  {kind:10s} {where:17s} n={count:6d} p95={p95:8.0f}")
+        print(f"  {kind:16s} {where:17s} n={count:6d} p95={p95:8.0f}")
     path = report.chart(shared, plan, started, out / "timeline.png")
     print(f"\nCSV stats: {out}/soak_*.csv  chart: {path}")
     return available and all(holds for _name, holds, _detail in invariants)
@@ -163,6 +175,9 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=2000, help="extra SMS notices over the day")
     parser.add_argument("--sms-limit", type=int, default=300, help="SMS_SYSTEM_LIMIT_PER_MINUTE of the day")
     parser.add_argument("--managers", type=int, default=20, help="dashboard websockets open all day")
+    parser.add_argument("--clerks", type=int, default=2, help="office clerks working the admin's forms")
+    parser.add_argument("--exporters", type=int, default=2, help="managers downloading Excel and PDF exports")
+    parser.add_argument("--export-history", type=int, default=5001, help="past orders (a queued orders export)")
     args = parser.parse_args()
     passed = run(
         minutes=args.minutes,
@@ -174,5 +189,8 @@ def main() -> None:
         notices=args.notices,
         sms_limit=args.sms_limit,
         managers=args.managers,
+        clerks=args.clerks,
+        exporters=args.exporters,
+        export_history=args.export_history,
     )
     sys.exit(0 if passed else 1)
