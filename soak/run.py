@@ -71,6 +71,7 @@ def run(
         stack.extra_env.update(sms.environment(stack.sms.urls, Fernet.generate_key().decode()))
         stack.extra_env["SMS_SYSTEM_LIMIT_PER_MINUTE"] = str(sms_limit)
         stack.extra_env["DJANGO_MEDIA_ROOT"] = str(stack.base / "media")  # photos and exports, as the shared volume
+        stack.extra_env["DASHBOARD_EXPORT_LEASE_SECONDS"] = "120"  # a killed worker's export is run again this soon
         django_env = {**stack.env(), "DJANGO_SETTINGS_MODULE": "luckygas.settings"}
         sms.prepare(django_env, notices)
         shared = drivers.Shared(devices=seed(stack, drivers_count, stops))
