@@ -413,8 +413,8 @@ class OfficeClerk(AdminBrowser):
                 self.mine.append(order_id)
 
     def find_order(self, marker: str) -> int | None:
-        """The order just entered, found in the order list as the clerk would (searching is by number or customer:
-        the harness reads the id from the list's newest rows instead)."""
+        """The id of the order just entered, for cancelling it later (a clerk sees it at the top of the order list;
+        the harness reads it from the database by the marker in its notes)."""
         import psycopg
 
         with psycopg.connect(drivers.SHARED.database_url) as connection:

@@ -167,3 +167,23 @@ def chart(shared: Shared, faults: list[Fault], started: float, path: Path) -> Pa
     figure.savefig(path, dpi=110)
     pyplot.close(figure)
     return path
+
+
+def server_errors(folder: Path, limit: int = 10) -> list[str]:
+    """The 500s the web processes logged (path and the exception's last line), so a run explains its own 5xx
+    without keeping the cluster's folder."""
+    import json
+
+    found: collections.Counter[str] = collections.Counter()
+    for log in sorted(folder.glob("web*.log")) + sorted(folder.glob("websocket*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if "Internal Server Error" not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                found[line[:160]] += 1
+                continue
+            last = (entry.get("exc_info") or "").strip().splitlines()[-1:] or [""]
+            found[f"{entry.get('message', '')[:70]} — {last[0][:150]}"] += 1
+    return [f"{count:5d} × {text}" for text, count in found.most_common(limit)]

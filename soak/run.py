@@ -157,6 +157,8 @@ def print_report(
         causes[key] = causes.get(key, 0) + 1
     for (kind, status, cause), count in sorted(causes.items(), key=lambda item: -item[1])[:20]:
         print(f"  {count:5d} × {kind} {status or 'no answer'}: {cause}")
+    for line in report.server_errors(stack.base):
+        print(f"  web log: {line}")
     print("\n== p95 latency (ms) per request type and window ==")
     for kind, where, count, p95 in report.latency_table(shared, plan):
         print(f"  {kind:16s} {where:17s} n={count:6d} p95={p95:8.0f}")
