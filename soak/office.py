@@ -288,7 +288,7 @@ class OfficeClerk(AdminBrowser):
     """A clerk working the admin all day."""
 
     fixed_count = 1
-    pace = 3.0  # seconds between two pieces of work
+    pace = 6.0  # seconds between two rounds of work (each round is some ten admin pages)
     username = CLERK
     password = PASSWORD
 
