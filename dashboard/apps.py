@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+RECOVER_EXPORTS_EVERY_SECONDS = 60.0
+
 
 class DashboardConfig(AppConfig):
     name = "dashboard"
@@ -10,6 +12,7 @@ class DashboardConfig(AppConfig):
         from celery.signals import task_failure
 
         from dashboard import handlers
+        from luckygas.celery import app
         from luckygas.delivery import events
 
         events.subscribe(events.ORDER_CREATED, handlers.on_order_created)
@@ -19,3 +22,12 @@ class DashboardConfig(AppConfig):
             events.subscribe_many(event, handlers.on_other_events)
         # Celery's own signal (not our logic): failures feed the system-health panel.
         task_failure.connect(handlers.on_task_failure, weak=False)
+        # Beat gives export jobs whose worker died or whose queue message was lost to a worker again.
+        app.conf.beat_schedule = {
+            **(app.conf.beat_schedule or {}),
+            "dashboard-export-jobs-recover": {
+                "task": "dashboard.tasks.export_jobs_recover",
+                "schedule": RECOVER_EXPORTS_EVERY_SECONDS,
+                "options": {"queue": "exports", "expires": RECOVER_EXPORTS_EVERY_SECONDS},
+            },
+        }

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -109,6 +110,11 @@ class ExportJob(models.Model):
     error = models.CharField(_("error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Recovery (dashboard.services.export_jobs_recover): when the job was last put on the queue, until when its
+    # worker holds it, and how many workers took it.
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    lease_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         verbose_name = _("export job")

@@ -12,6 +12,11 @@ def export_run(job_id: str) -> str:
     return services.export_job_run(job_id=job_id).status
 
 
+@shared_task
+def export_jobs_recover() -> dict[str, int]:
+    return services.export_jobs_recover()
+
+
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)
 def send_scheduled_report(subscription_id: int) -> str | None:
     delivery = services.report_subscription_send(subscription_id=subscription_id)

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError as DatabaseOperationalError
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -147,6 +149,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # The database is unreachable (or out of connections): the transaction did not commit,
         # so nothing was applied and the client can safely send the same request again later.
         logger.warning("database unavailable", exc_info=exc)
+        response = error_response(503, "unavailable", _("The server is busy; resend this later."))
+        response["Retry-After"] = "5"
+        return response
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        # Redis (the cache, the live dashboard's sequence numbers) is restarting: try again in a moment, as the
+        # dashboard page and the phones do on a 503.
+        logger.warning("redis unavailable", exc_info=exc)
         response = error_response(503, "unavailable", _("The server is busy; resend this later."))
         response["Retry-After"] = "5"
         return response

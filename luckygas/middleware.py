@@ -1,13 +1,18 @@
-"""Language selection: Traditional Chinese unless the user picked another language."""
+"""Language selection (Traditional Chinese unless the user picked another); pages answer 503 when the database
+connection went away."""
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 API_PREFIX = "/api/"
+logger = logging.getLogger(__name__)
 
 
 class PreferredLanguageMiddleware:
@@ -50,3 +55,25 @@ class PreferredLanguageMiddleware:
             except LookupError:
                 continue
         return None
+
+
+class DatabaseUnavailableMiddleware:
+    """A page whose database connection went away mid-request (PostgreSQL restarting or failing over, which ends
+    every open connection) answers 503 with Retry-After, as the APIs do (luckygas.api), instead of a 500: nothing
+    was saved (the request's transaction did not commit), and the person can send the form again. Found by the
+    soak: an office clerk's cancel answered 500 while PostgreSQL restarted."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("database unavailable", exc_info=exception)
+        # No request context: its processors (the user, the session) would ask the database again.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "5"
+        return response

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "waffle.middleware.WaffleMiddleware",
+    "luckygas.middleware.DatabaseUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -273,6 +274,11 @@ if not DEBUG:
 
 # --- LuckyGas ----------------------------------------------------------------------------
 LUCKYGAS_COMPANY_NAME = read("LUCKYGAS_COMPANY_NAME")
+
+# --- Dashboard exports ---------------------------------------------------------------------
+# A running export renews its lease as it writes rows; one whose worker died (its lease over), or a waiting one
+# whose queue message was lost (Redis flushed), is given to a worker again, at most EXPORT_ATTEMPTS times.
+DASHBOARD_EXPORT_LEASE_SECONDS = read("DASHBOARD_EXPORT_LEASE_SECONDS")
 
 # --- Driver sync (offline_sync) ------------------------------------------------------------
 # The client policy a phone receives at bootstrap.

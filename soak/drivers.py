@@ -1,15 +1,22 @@
 """Locust users: drivers' phones working their routes through the sync API.
 
-Each phone keeps its own log of the actions it made (what the server must end up holding exactly once).
-A phone retries a batch the server did not answer (connection refused, 5xx, 429) with backoff: that
-retry is the same user request for availability. Some phones go offline for a spell and then flush,
-some resend a batch whose answer they "lost", a few have skewed clocks; every batch carries GPS points.
+Each phone keeps its own log of the actions it made (what the server must end up holding exactly once) and of
+the answer each got. A phone reads its route first (which tells the server the phone holds those stops), retries
+a batch the server did not answer (connection refused, 5xx, 429) with backoff: that retry is the same user
+request for availability. Some phones go offline for a spell and then flush, some resend a batch whose answer
+they "lost", a few have skewed clocks; every batch carries GPS points. Some deliveries come with a photo (proof
+of delivery), declared by an attach_media action and uploaded once that action is acknowledged, as the driver
+app does (offline_sync/static/offline_sync/js/sync.js `uploadMedia`); a few uploads are sent twice.
 """
 
 import datetime
+import hashlib
+import io
+import os
 import random
 import time
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 
 from locust import HttpUser, task
@@ -37,6 +44,16 @@ class Shared:
     resent: int = 0
     offline_spell_seconds: float = 20.0
     pace: float = 2.0
+    photo_share: float = 0.3  # deliveries that come with a photo
+    photos: list[dict] = field(default_factory=list)  # media_id, action, stop, sha256, uploaded (acknowledged)
+    photo_resent: int = 0
+    stops: dict[int, str] = field(default_factory=dict)  # stop -> what its phone knows: queued, applied, …
+    database_url: str = ""
+    media_root: str = ""
+
+    def progress(self, stop_id: int) -> str:
+        """pending (its phone has not delivered it yet), queued (delivered, not yet pushed), or the push's result."""
+        return self.stops.get(stop_id, "pending")
 
 
 SHARED: Shared | None = None  # set by the runner before the users spawn
@@ -56,6 +73,15 @@ class DriverPhone(HttpUser):
         self.point_seq = 0
         self.clock_skew = random.choice([0] * 18 + [900, -1800])  # seconds; a few phones run wrong clocks
         self.offline_until = 0.0
+        self.photos: list[dict] = []  # this phone's photos waiting for their upload
+        self.read_route()
+
+    def read_route(self) -> None:
+        """The day's route, as the app reads it at the start of the day (the server notes the stops it handed)."""
+        today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Taipei")).date().isoformat()
+        self.request(
+            "route", f"/api/v1/driver/route?date={today}", None, lambda data: data["route"] is not None, method="GET"
+        )
 
     def phone_now(self) -> datetime.datetime:
         return datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=self.clock_skew)
@@ -65,19 +91,7 @@ class DriverPhone(HttpUser):
         if not self.pending and not self.unsent():
             return
         for stop_id in self.pending[: BATCH // 2]:  # deliveries since the last push
-            self.seq += 1
-            self.log.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "seq": self.seq,
-                    "type": "complete",
-                    "stop": stop_id,
-                    "base_version": 1,
-                    "occurred_at": self.phone_now().isoformat(),
-                    "payload": {"cash_collected": 950, "empties_collected": 1},
-                    "sent": False,
-                }
-            )
+            self.deliver(stop_id)
         del self.pending[: BATCH // 2]
         if time.time() < self.offline_until:
             return
@@ -94,6 +108,39 @@ class DriverPhone(HttpUser):
             if random.random() < 0.05:  # the answer was lost on the way: the phone sends the batch again
                 SHARED.resent += 1
                 self.push(batch)
+        self.upload_photos()
+
+    def deliver(self, stop_id: int) -> None:
+        """A delivery recorded on the phone: the complete action, and now and then a photo bound to it."""
+        occurred_at = self.phone_now().isoformat()
+        base = {"stop": stop_id, "base_version": 1, "occurred_at": occurred_at, "sent": False}
+        self.seq += 1
+        self.log.append(
+            {
+                "id": str(uuid.uuid4()),
+                "seq": self.seq,
+                "type": "complete",
+                **base,
+                "payload": {"cash_collected": 950, "empties_collected": 1},
+            }
+        )
+        SHARED.stops[stop_id] = "queued"
+        if random.random() < SHARED.photo_share:
+            data = photo_bytes()
+            photo = {"media_id": str(uuid.uuid4()), "sha256": hashlib.sha256(data).hexdigest(), "stop": stop_id}
+            self.seq += 1
+            action_id = str(uuid.uuid4())
+            self.log.append(
+                {
+                    "id": action_id,
+                    "seq": self.seq,
+                    "type": "attach_media",
+                    **base,
+                    "payload": {"media_id": photo["media_id"], "kind": "photo", "sha256": photo["sha256"]},
+                }
+            )
+            SHARED.photos.append({**photo, "action": action_id, "uploaded": False, "answer": None})
+            self.photos.append({**photo, "action": action_id, "data": data})
 
     def unsent(self) -> list[dict]:
         return [action for action in self.log if not action["sent"]]
@@ -101,9 +148,42 @@ class DriverPhone(HttpUser):
     def push(self, batch: list[dict]) -> bool:
         body = {
             "sent_at": self.phone_now().isoformat(),
-            "actions": [{key: value for key, value in action.items() if key != "sent"} for action in batch],
+            "actions": [
+                {key: value for key, value in action.items() if key not in ("sent", "result")} for action in batch
+            ],
         }
-        return self.request("sync", "/api/v1/driver/sync", body, lambda data: len(data["results"]) == len(batch))
+
+        def acknowledged(data: dict) -> bool:
+            if len(data["results"]) != len(batch):
+                return False
+            for action, result in zip(batch, data["results"], strict=True):
+                # A resent action answers `duplicate` with the result it first got.
+                action.setdefault("result", result.get("first_result", result["result"]))
+                if action["type"] == "complete":
+                    SHARED.stops[action["stop"]] = action["result"]
+            return True
+
+        return self.request("sync", "/api/v1/driver/sync", body, acknowledged)
+
+    def upload_photos(self) -> None:
+        """The bytes of each photo whose attach_media action the server acknowledged (taken, kept or refused)."""
+        for photo in [photo for photo in self.photos if self.acknowledged(photo["action"])]:
+            self.photos.remove(photo)
+            record = next(item for item in SHARED.photos if item["media_id"] == photo["media_id"])
+            headers = {"Content-Type": "image/jpeg", "X-Content-SHA256": photo["sha256"]}
+            path = f"/api/v1/driver/media/{photo['media_id']}"
+
+            def stored(data: dict) -> bool:
+                return data.get("uploaded") is True
+
+            if self.request("photo", path, photo["data"], stored, method="PUT", headers=headers, ok=(200, 201)):
+                record["uploaded"] = True
+                if random.random() < 0.05:  # the answer was lost: the phone uploads the same bytes again
+                    SHARED.photo_resent += 1
+                    self.request("photo", path, photo["data"], stored, method="PUT", headers=headers, ok=(200, 201))
+
+    def acknowledged(self, action_id: str) -> bool:
+        return any(action["id"] == action_id and action["sent"] for action in self.log)
 
     def push_points(self) -> None:
         points = []
@@ -120,17 +200,34 @@ class DriverPhone(HttpUser):
             )
         self.request("locations", "/api/v1/driver/locations", {"points": points}, lambda data: "stored" in data)
 
-    def request(self, kind: str, path: str, body: dict, valid) -> bool:
+    def request(
+        self,
+        kind: str,
+        path: str,
+        body,
+        valid,
+        *,
+        method: str = "POST",
+        headers: dict | None = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> bool:
         began = time.time()
         statuses: list[int] = []
         delay = 0.5
+        sent = {"json": body} if isinstance(body, dict) else {"data": body}
         while True:
-            with self.client.post(
-                path, json=body, headers=self.headers, name=kind, catch_response=True, timeout=30
+            with self.client.request(
+                method,
+                path,
+                **sent,
+                headers={**self.headers, **(headers or {})},
+                name=kind,
+                catch_response=True,
+                timeout=30,
             ) as response:
                 status = response.status_code or 0
                 statuses.append(status)
-                if status == 200 and valid(response.json()):
+                if status in ok and valid(response.json()):
                     response.success()
                     SHARED.requests.append(UserRequest(kind, began, time.time(), True, len(statuses), statuses))
                     return True
@@ -143,3 +240,13 @@ class DriverPhone(HttpUser):
                     return False
             time.sleep(delay)
             delay = min(delay * 2, 8)
+
+
+def photo_bytes() -> bytes:
+    """A small JPEG, different every time (noise), as a phone's camera gives after the app shrinks it."""
+    from PIL import Image
+
+    image = Image.frombytes("RGB", (64, 48), os.urandom(64 * 48 * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()

@@ -18,7 +18,7 @@ from locust import events
 from locust.env import Environment
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter
 
-from soak import banking, dashboard, drivers, faults, report, sms
+from soak import banking, dashboard, drivers, exports, faults, office, report, sms
 from soak.processes import ROOT, Stack
 
 SEED = """
@@ -55,6 +55,9 @@ def run(
     sms_limit: int = 300,
     managers: int = 20,
     bank_items: int = 5000,
+    clerks: int = 2,
+    exporters: int = 2,
+    export_history: int = 5001,
 ) -> bool:
     out.mkdir(parents=True, exist_ok=True)
     stack = Stack()
@@ -72,6 +75,8 @@ def run(
         stack.bank.start()
         stack.extra_env.update(stack.bank.environment())
         stack.process_env["worker-banking"] = stack.bank.worker_environment()
+        stack.extra_env["DJANGO_MEDIA_ROOT"] = str(stack.base / "media")  # photos and exports, as the shared volume
+        stack.extra_env["DASHBOARD_EXPORT_LEASE_SECONDS"] = "120"  # a killed worker's export is run again this soon
         django_env = {**stack.env(), "DJANGO_SETTINGS_MODULE": "luckygas.settings"}
         bank_seeding = gevent.spawn(stack.bank.seed, django_env, bank_items)  # beside the other seeding
         sms.prepare(django_env, notices)
@@ -79,27 +84,34 @@ def run(
         print(f"[soak] banking: {bank_seeding.get()}", flush=True)
         shared.offline_spell_seconds = max(5.0, minutes * 60 / 30)
         shared.pace = max(1.0, minutes * 60 * 0.85 / max(1, stops / (drivers.BATCH // 2)))
+        shared.database_url, shared.media_root = stack.postgres.url, stack.extra_env["DJANGO_MEDIA_ROOT"]
         drivers.SHARED = shared
+        office.OFFICE = office.OfficeLog(routes=office.load_routes(stack.postgres.url))
+        exports.EXPORTS = exports.ExportLog()
         stack.start_services()
         stack.bank.start_simulator(django_env)
         banking_greenlet = gevent.spawn(banking.office_day_at_first_refusal, stack.bank, django_env, duration * 0.9)
         notice_log = out / "sms-notices.jsonl"
         notice_log.unlink(missing_ok=True)
         producer = sms.start_producer(django_env, count=notices, seconds=duration * 0.8, log=notice_log)
-        subprocess.run([sys.executable, "-c", dashboard.CREATE_MANAGER], cwd=ROOT, env=django_env, check=True)
+        staff = dashboard.CREATE_MANAGER + office.CREATE_CLERK + exports.SEED_HISTORY.format(rows=export_history)
+        subprocess.run([sys.executable, "-c", staff], cwd=ROOT, env=django_env, check=True)  # one Django start-up
         session = dashboard.log_in(stack.web_url)
         watchers = [dashboard.Watcher(n, stack.web_url, stack.ws_url, session) for n in range(managers)]
         watching = []
         watcher_greenlets = [gevent.spawn(watcher.run, lambda: bool(watching)) for watcher in watchers]
         plan = faults.schedule(duration, repeat=repeat, settle=min(15.0, duration / 8))
-        environment = Environment(user_classes=[drivers.DriverPhone], events=events, host=stack.web_url)
+        drivers.DriverPhone.fixed_count = drivers_count
+        office.OfficeClerk.fixed_count, exports.ManagerExports.fixed_count = clerks, exporters
+        users = [drivers.DriverPhone, office.OfficeClerk, exports.ManagerExports]
+        environment = Environment(user_classes=users, events=events, host=stack.web_url)
         runner = environment.create_local_runner()
         writer = StatsCSVFileWriter(environment, PERCENTILES_TO_REPORT, str(out / "soak"), full_history=True)
         csv_greenlet = gevent.spawn(writer)
         started = time.time()
         done = []
         fault_greenlet = gevent.spawn(faults.run, stack, plan, started, lambda: bool(done))
-        runner.start(drivers_count, spawn_rate=max(1, drivers_count / 5))
+        runner.start(drivers_count + clerks + exporters, spawn_rate=max(1, drivers_count / 5))
         gevent.sleep(duration)
         runner.quit()
         done.append(True)
@@ -119,7 +131,10 @@ def run(
         banking_greenlet.join(timeout=300)
         stack.bank.wait_for_returns(stack.postgres.url, timeout=120)
         bank_invariants = stack.bank.check(django_env)
-        return print_report(stack, shared, plan, started, out, [*sms_invariants, dashboard_invariant, *bank_invariants])
+        day_invariants = [*office.check(stack.postgres.url, office.OFFICE), exports.check(exports.EXPORTS)]
+        return print_report(
+            stack, shared, plan, started, out, [*day_invariants, *sms_invariants, dashboard_invariant, *bank_invariants]
+        )
     finally:
         if producer is not None and producer.poll() is None:
             producer.kill()
@@ -156,9 +171,11 @@ def print_report(
         causes[key] = causes.get(key, 0) + 1
     for (kind, status, cause), count in sorted(causes.items(), key=lambda item: -item[1])[:20]:
         print(f"  {count:5d} × {kind} {status or 'no answer'}: {cause}")
+    for line in report.server_errors(stack.base):
+        print(f"  web log: {line}")
     print("\n== p95 latency (ms) per request type and window ==")
     for kind, where, count, p95 in report.latency_table(shared, plan):
-        print(f"  {kind:10s} {where:17s} n={count:6d} p95={p95:8.0f}")
+        print(f"  {kind:16s} {where:17s} n={count:6d} p95={p95:8.0f}")
     path = report.chart(shared, plan, started, out / "timeline.png")
     print(f"\nCSV stats: {out}/soak_*.csv  chart: {path}")
     return available and all(holds for _name, holds, _detail in invariants)
@@ -176,6 +193,9 @@ def main() -> None:
     parser.add_argument("--sms-limit", type=int, default=300, help="SMS_SYSTEM_LIMIT_PER_MINUTE of the day")
     parser.add_argument("--managers", type=int, default=20, help="dashboard websockets open all day")
     parser.add_argument("--bank-items", type=int, default=5000, help="items of the day's collection batch")
+    parser.add_argument("--clerks", type=int, default=2, help="office clerks working the admin's forms")
+    parser.add_argument("--exporters", type=int, default=2, help="managers downloading Excel and PDF exports")
+    parser.add_argument("--export-history", type=int, default=5001, help="past orders (a queued orders export)")
     args = parser.parse_args()
     passed = run(
         minutes=args.minutes,
@@ -188,5 +208,8 @@ def main() -> None:
         sms_limit=args.sms_limit,
         managers=args.managers,
         bank_items=args.bank_items,
+        clerks=args.clerks,
+        exporters=args.exporters,
+        export_history=args.export_history,
     )
     sys.exit(0 if passed else 1)

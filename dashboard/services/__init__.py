@@ -5,6 +5,7 @@ from dashboard.services.exports import (
     export_is_queued,
     export_job_create,
     export_job_run,
+    export_jobs_recover,
     export_request,
     report_write_file,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "export_is_queued",
     "export_job_create",
     "export_job_run",
+    "export_jobs_recover",
     "export_request",
     "local_day",
     "report_period",

@@ -7,15 +7,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from dashboard.metrics import Period
 from dashboard.models import ExportFormat, ExportJob, ExportStatus
 
 logger = logging.getLogger(__name__)
+
+EXPORT_ATTEMPTS = 3  # workers that may take one job (each died or lost it) before it is failed
+
+
+def _lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.DASHBOARD_EXPORT_LEASE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -93,19 +101,24 @@ def export_job_create(
 
 
 def export_job_run(*, job_id: str) -> ExportJob:
-    """Run a waiting export job once (a claim by conditional UPDATE makes a second delivery a no-op)."""
+    """Run a waiting export job once (a claim by conditional UPDATE makes a second delivery a no-op).
+
+    The claim holds the job for DASHBOARD_EXPORT_LEASE_SECONDS, renewed as rows are written: a worker killed
+    meanwhile leaves the job to `export_jobs_recover`."""
     from dashboard.exports import REPORTS, report_filename
     from dashboard.selectors import dashboard_audience_for_user
 
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(status=ExportStatus.RUNNING)
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(
+        status=ExportStatus.RUNNING, lease_until=timezone.now() + _lease(), attempts=F("attempts") + 1
+    )
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     if not claimed:
         return job
     period = Period(datetime.date.fromisoformat(job.filters["start"]), datetime.date.fromisoformat(job.filters["end"]))
     audience = dashboard_audience_for_user(job.requested_by)
 
-    def progress(rows: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(rows_done=rows)
+    def progress(rows: int) -> None:  # also tells the recovery this worker is alive
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=rows, lease_until=timezone.now() + _lease())
 
     try:
         if audience is None:
@@ -132,3 +145,29 @@ def export_job_run(*, job_id: str) -> ExportJob:
         )
     job.refresh_from_db()
     return job
+
+
+def export_jobs_recover() -> dict[str, int]:
+    """Give export jobs whose worker died (lease over) or whose queue message was lost (waiting a lease long)
+    to a worker again; a job that already had EXPORT_ATTEMPTS workers is failed. Safe to run concurrently."""
+    from dashboard.tasks import export_run
+
+    now = timezone.now()
+    counts = {"requeued": 0, "failed": 0}
+    dead = Q(status=ExportStatus.RUNNING, lease_until__lt=now)  # its worker died or lost it
+    lost = Q(status=ExportStatus.PENDING, queued_at__lt=now - _lease())  # its queue message was lost
+    counts["failed"] = ExportJob.objects.filter(dead, attempts__gte=EXPORT_ATTEMPTS).update(
+        status=ExportStatus.FAILED, error="worker lost", finished_at=now
+    )
+    for condition in (dead, lost):
+        for job_id in ExportJob.objects.filter(condition).values_list("pk", flat=True):
+            # Claimed by a conditional UPDATE: two recoveries at once queue a job once.
+            claimed = ExportJob.objects.filter(condition, pk=job_id).update(
+                status=ExportStatus.PENDING, queued_at=now, lease_until=None
+            )
+            if claimed:
+                counts["requeued"] += 1
+                transaction.on_commit(lambda job_id=job_id: export_run.delay(str(job_id)))
+    if any(counts.values()):
+        logger.warning("export jobs recovered", extra=counts)
+    return counts

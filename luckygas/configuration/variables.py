@@ -130,6 +130,14 @@ VARIABLES: tuple[Variable, ...] = (
     declare("EMAIL_HOST_PASSWORD", "str", "", "SMTP password", secret=True),
     declare("EMAIL_USE_TLS", "bool", False, "SMTP with STARTTLS"),
     declare("DEFAULT_FROM_EMAIL", "str", "LuckyGas <noreply@luckygas.tw>", "sender of outgoing email"),
+    # --- Dashboard exports -----------------------------------------------------------------
+    declare(
+        "DASHBOARD_EXPORT_LEASE_SECONDS",
+        "int",
+        600,
+        "a queued export whose worker went silent this long (or whose queue message was lost) is run again",
+        processes=(WORKER, BEAT),
+    ),
     # --- Driver sync ---------------------------------------------------------------------
     declare("SYNC_PURGE_AFTER_DAYS", "int", 7, "days a phone keeps synced data (client policy)", processes=(WEB,)),
     declare("SYNC_STORAGE_BUDGET_MB", "int", 50, "storage a phone may use, MB (client policy)", processes=(WEB,)),

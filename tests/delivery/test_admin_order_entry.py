@@ -1,5 +1,7 @@
 """An order entered in admin is made by `order_create`: same prices, payment method and creator."""
 
+import re
+
 import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -11,7 +13,7 @@ from tests.delivery.factories import CustomerFactory, ProductFactory
 pytestmark = pytest.mark.django_db
 
 
-def admin_add_order(client, *, customer, lines: list[tuple[int, int]], notes: str = ""):
+def admin_add_order(client, *, customer, lines: list[tuple[int, int]], notes: str = "", submission_key: str = ""):
     data = {
         "customer": customer.pk,
         "delivery_date": timezone.localdate().isoformat(),
@@ -25,6 +27,7 @@ def admin_add_order(client, *, customer, lines: list[tuple[int, int]], notes: st
         "status_changes-INITIAL_FORMS": "0",
         "status_changes-MIN_NUM_FORMS": "0",
         "status_changes-MAX_NUM_FORMS": "0",
+        "submission_key": submission_key,
     }
     for index, (product_id, quantity) in enumerate(lines):
         data[f"lines-{index}-product"] = product_id
@@ -104,3 +107,39 @@ def test_an_order_with_a_product_no_longer_sold_is_refused_in_admin_and_nothing_
     assert line_errors(response) == [zh_hant("%(product)s is no longer sold.") % {"product": product}]
     assert Order.objects.count() == 0
     assert OrderLine.objects.count() == 0
+
+
+def order_form_key(client) -> str:
+    """The key the add form the clerk has open carries (a new one every time the form is shown)."""
+    page = client.get("/admin/delivery/order/add/")
+    return re.search(r'name="submission_key" value="([0-9a-f-]{36})"', page.content.decode()).group(1)
+
+
+def test_the_same_order_form_submitted_twice_makes_one_order(client, office_clerk):
+    # given: the answer to the first submission was lost, so the clerk submits the same form again
+    customer = CustomerFactory()
+    gas = ProductFactory()
+    client.force_login(office_clerk)
+    key = order_form_key(client)
+    # when
+    first = admin_add_order(client, customer=customer, lines=[(gas.pk, 2)], notes="後門", submission_key=key)
+    again = admin_add_order(client, customer=customer, lines=[(gas.pk, 2)], notes="後門", submission_key=key)
+    # then
+    assert (first.status_code, again.status_code) == (302, 302)
+    order = Order.objects.get()
+    assert (order.customer, order.total_amount, order.lines.count()) == (customer, 2 * 950, 1)
+    assert str(order.entry_key) == key
+
+
+def test_two_order_forms_for_one_customer_make_two_orders(client, office_clerk):
+    # given: a customer who calls twice gets two orders
+    customer = CustomerFactory()
+    gas = ProductFactory()
+    client.force_login(office_clerk)
+    keys = [order_form_key(client), order_form_key(client)]
+    # when
+    for key in keys:
+        admin_add_order(client, customer=customer, lines=[(gas.pk, 1)], submission_key=key)
+    # then
+    assert keys[0] != keys[1]
+    assert Order.objects.filter(customer=customer).count() == 2

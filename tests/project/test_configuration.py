@@ -93,7 +93,7 @@ def test_the_app_conf_modules_read_no_environment():
 def test_each_variable_is_declared_once_with_a_meaning_and_processes():
     names = [variable.name for variable in VARIABLES]
 
-    assert len(names) == len(set(names)) == len(BY_NAME) == 102
+    assert len(names) == len(set(names)) == len(BY_NAME) == 103
     for variable in VARIABLES:
         assert variable.meaning, variable.name
         assert variable.processes, variable.name

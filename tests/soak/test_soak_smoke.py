@@ -46,6 +46,10 @@ def test_a_one_minute_day_with_one_fault_of_each_kind_keeps_every_invariant(tmp_
             "3",
             "--bank-items",
             "100",
+            "--clerks",
+            "1",
+            "--exporters",
+            "1",
             "--out",
             str(tmp_path),
         ],
@@ -57,9 +61,11 @@ def test_a_one_minute_day_with_one_fault_of_each_kind_keeps_every_invariant(tmp_
 
     report = result.stdout
     assert "FAILS" not in report, report
-    assert report.count("holds:") == 10, report + result.stderr[-3000:]
+    assert report.count("holds:") == 15, report + result.stderr[-3000:]
     for kind in faults.ACTIONS:
         assert f" {kind}" in report.split("== faults ==")[1], f"{kind} was not injected:\n{report}"
     assert result.returncode == 0, report + result.stderr[-3000:]
+    for kind in ("office-create", "office-cancel", "office-move", "office-resolve", "photo", "export-xlsx"):
+        assert f"  {kind} " in report.split("== p95 latency")[1], f"no {kind} requests:\n{report}"
     assert (tmp_path / "timeline.png").stat().st_size > 0
     assert (tmp_path / "soak_stats.csv").read_text().count("\n") > 2

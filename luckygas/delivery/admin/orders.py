@@ -1,5 +1,6 @@
 """Orders: confirm, cancel, assign to a route; order import and export."""
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -77,6 +78,16 @@ class OrderStatusChangeInline(HistoryInline):
     fields = ("changed_at", "from_status", "to_status", "changed_by", "reason")
 
 
+class OrderAdminForm(forms.ModelForm):
+    # Each add form shown carries a key of its own: submitted twice (an answer lost on the way, a double click),
+    # it makes one order (see `order_create`'s `entry_key`).
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
+
+    class Meta:
+        model = Order
+        fields = ("customer", "delivery_date", "slot", "notes")
+
+
 class AssignToRouteForm(forms.Form):
     driver = forms.ModelChoiceField(queryset=Driver.objects.filter(is_active=True), label=_("driver"))
     date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -114,6 +125,7 @@ class OrderAdmin(PhoneSearchMixin, TolerantAutocompleteMixin, GuardedImportExpor
     )
     fields = ("customer", "delivery_date", "slot", "notes", *readonly_fields)
     inlines = [OrderLineInline, OrderStatusChangeInline]
+    form = OrderAdminForm
     actions = ["confirm_orders", "cancel_orders", "assign_to_route"]
     list_per_page = 50
 
@@ -124,6 +136,10 @@ class OrderAdmin(PhoneSearchMixin, TolerantAutocompleteMixin, GuardedImportExpor
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
         return selectors.order_list_for_user(request.user).select_related("stop__route__driver")
+
+    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> Any:
+        fields = super().get_fields(request, obj)
+        return [*fields, "submission_key"] if obj is None else fields
 
     def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
         if change:
@@ -140,6 +156,7 @@ class OrderAdmin(PhoneSearchMixin, TolerantAutocompleteMixin, GuardedImportExpor
                 notes=form.instance.notes,
                 lines=_line_inputs(lines),
                 created_by=request.user,
+                entry_key=form.cleaned_data.get("submission_key"),
             )
             # The admin logs and redirects to the object it passed to `save_model`: make it the created order.
             form.instance.pk = order.pk

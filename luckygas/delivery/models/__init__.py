@@ -311,6 +311,9 @@ class Order(TimeStampedModel):
     )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True, editable=False)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True, editable=False)
+    # The key of the order form that entered the order: the same form submitted again (after an answer lost on
+    # the way, a double click) finds this order instead of making a second one.
+    entry_key = models.UUIDField(_("entry form key"), null=True, blank=True, unique=True, editable=False)
     invoice = models.ForeignKey(
         "Invoice",
         on_delete=models.SET_NULL,

@@ -1,12 +1,13 @@
 """Orders: create, lines and totals, life-cycle moves, cancel."""
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,30 +59,41 @@ def order_create(
     created_by: AbstractBaseUser | None = None,
     payment_method: str | None = None,
     priority: str = OrderPriority.NORMAL,
+    entry_key: uuid.UUID | None = None,
 ) -> Order:
     """Create a pending order with its lines at today's prices. Needs an active customer and ≥ 1 line.
 
-    Slot and payment method default to the customer's own.
+    Slot and payment method default to the customer's own. An `entry_key` already used (the same order form
+    submitted twice, even at the same moment) returns the order it made, unchanged.
     """
+    if entry_key is not None and (existing := Order.objects.filter(entry_key=entry_key).first()) is not None:
+        return existing
     order_check_input(customer=customer, lines=lines)
-    with transaction.atomic():
-        order = Order.objects.create(
-            customer=customer,
-            delivery_date=delivery_date,
-            slot=slot or customer.preferred_slot,
-            payment_method=payment_method or customer.payment_method,
-            priority=priority,
-            notes=notes,
-            created_by=created_by,
-            status_changed_at=timezone.now(),
-        )
-        OrderLine.objects.bulk_create(
-            OrderLine(order=order, product=line.product, quantity=line.quantity, unit_price=line.product.price)
-            for line in lines
-        )
-        order.total_amount = sum(line.quantity * line.product.price for line in lines)
-        order.save(update_fields=["total_amount"])
-        events.publish(events.OrderCreated(order_id=order.pk))
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                customer=customer,
+                delivery_date=delivery_date,
+                slot=slot or customer.preferred_slot,
+                payment_method=payment_method or customer.payment_method,
+                priority=priority,
+                notes=notes,
+                created_by=created_by,
+                status_changed_at=timezone.now(),
+                entry_key=entry_key,
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(order=order, product=line.product, quantity=line.quantity, unit_price=line.product.price)
+                for line in lines
+            )
+            order.total_amount = sum(line.quantity * line.product.price for line in lines)
+            order.save(update_fields=["total_amount"])
+            events.publish(events.OrderCreated(order_id=order.pk))
+    except IntegrityError:
+        # The same key committed by a concurrent submission meanwhile (the unique index waited for it).
+        if entry_key is None:
+            raise
+        return Order.objects.get(entry_key=entry_key)
     return order
 
 
