@@ -91,9 +91,10 @@ def order_create(
             events.publish(events.OrderCreated(order_id=order.pk))
     except IntegrityError:
         # The same key committed by a concurrent submission meanwhile (the unique index waited for it).
-        if entry_key is None:
+        existing = Order.objects.filter(entry_key=entry_key).first() if entry_key is not None else None
+        if existing is None:
             raise
-        return Order.objects.get(entry_key=entry_key)
+        return existing
     return order
 
 
