@@ -24,6 +24,7 @@ def test_schedule_injects_every_kind_the_asked_number_of_times_inside_the_run():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(660)  # the day's minute, the stack's start, and the waits for SMS, exports and returns to settle
 def test_a_one_minute_day_with_one_fault_of_each_kind_keeps_every_invariant(tmp_path):
     result = subprocess.run(
         [
