@@ -122,8 +122,7 @@ def run(
         producer.wait(timeout=120)
         stack.sms.set_mode("mitake", "ok")
         sms.wait_until_settled(stack.postgres.url, notices, timeout=max(sms.SETTLE_SECONDS, duration / 5))
-        gevent.sleep(10)  # the ticker's last pushes (every 2 s) reach the sockets
-        dashboard_invariant = dashboard.check(watchers)
+        dashboard_invariant = dashboard.check(watchers)  # waits for the ticker's last pushes
         watching.append(True)
         gevent.joinall(watcher_greenlets, timeout=10)
         committed = sms.committed_numbers(notice_log)
