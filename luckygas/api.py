@@ -145,17 +145,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError):
         status_code = getattr(view, "error_statuses", {}).get(exc.code, 400)
         return error_response(status_code, exc.code, exc.message, exc.errors)
-    if isinstance(exc, DatabaseOperationalError):
-        # The database is unreachable (or out of connections): the transaction did not commit,
-        # so nothing was applied and the client can safely send the same request again later.
-        logger.warning("database unavailable", exc_info=exc)
-        response = error_response(503, "unavailable", _("The server is busy; resend this later."))
-        response["Retry-After"] = "5"
-        return response
-    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
-        # Redis (the cache, the live dashboard's sequence numbers) is restarting: try again in a moment, as the
-        # dashboard page and the phones do on a 503.
-        logger.warning("redis unavailable", exc_info=exc)
+    if isinstance(exc, DatabaseOperationalError | RedisConnectionError | RedisTimeoutError):
+        # The database or Redis (the cache, the live dashboard's sequence numbers) is unreachable or restarting:
+        # the transaction did not commit, so nothing was applied and the client can safely send the same request
+        # again later, as the dashboard page and the phones do on a 503.
+        what = "database" if isinstance(exc, DatabaseOperationalError) else "redis"
+        logger.warning("%s unavailable", what, exc_info=exc)
         response = error_response(503, "unavailable", _("The server is busy; resend this later."))
         response["Retry-After"] = "5"
         return response
